@@ -1,0 +1,31 @@
+# Builds Mbed TLS from source with Bastion's own minimal configuration
+# (config/bastion_mbedtls_config.h), for host and target alike.
+# Source: $MBEDTLS_SOURCE_DIR, or the copy scripts/setup unpacked.
+set(MBEDTLS_VERSION 2.28.3)
+if(DEFINED ENV{MBEDTLS_SOURCE_DIR} AND NOT MBEDTLS_SOURCE_DIR)
+  set(MBEDTLS_SOURCE_DIR "$ENV{MBEDTLS_SOURCE_DIR}")
+endif()
+if(NOT MBEDTLS_SOURCE_DIR)
+  if(DEFINED ENV{BASTION_CACHE})
+    set(_cache "$ENV{BASTION_CACHE}")
+  else()
+    set(_cache "$ENV{HOME}/.cache/bastion")
+  endif()
+  set(MBEDTLS_SOURCE_DIR "${_cache}/mbedtls-${MBEDTLS_VERSION}")
+endif()
+set(MBEDTLS_SOURCE_DIR "${MBEDTLS_SOURCE_DIR}" CACHE PATH "Mbed TLS source tree")
+if(NOT EXISTS "${MBEDTLS_SOURCE_DIR}/library/ecdsa.c")
+  message(FATAL_ERROR "Mbed TLS source not found in ${MBEDTLS_SOURCE_DIR}; run scripts/setup "
+                      "or set MBEDTLS_SOURCE_DIR")
+endif()
+
+set(_mbedtls_sources aes asn1parse asn1write base64 bignum constant_time ctr_drbg ecdsa ecp
+    ecp_curves hkdf hmac_drbg md memory_buffer_alloc oid pem pk pk_wrap pkparse pkwrite
+    platform platform_util sha256 sha512)
+list(TRANSFORM _mbedtls_sources PREPEND "${MBEDTLS_SOURCE_DIR}/library/")
+list(TRANSFORM _mbedtls_sources APPEND ".c")
+add_library(bastion_mbedtls STATIC ${_mbedtls_sources})
+target_include_directories(bastion_mbedtls SYSTEM PUBLIC "${MBEDTLS_SOURCE_DIR}/include"
+                           "${CMAKE_SOURCE_DIR}/config")
+target_compile_definitions(bastion_mbedtls PUBLIC MBEDTLS_CONFIG_FILE="bastion_mbedtls_config.h")
+target_compile_options(bastion_mbedtls PRIVATE -ffunction-sections -fdata-sections -w)

@@ -1,0 +1,56 @@
+/*
+ * Bastion's Mbed TLS 2.28 configuration: the same file for host and target.
+ * Only what the crypto facade (src/crypto) needs: SHA-256/384, ECDSA P-256
+ * and P-384, key parsing (PEM, DER, SubjectPublicKeyInfo), HMAC, HKDF,
+ * AES-CTR and CTR-DRBG. No C heap: every allocation comes from a static
+ * arena handed to memory_buffer_alloc by the facade.
+ */
+#ifndef BASTION_MBEDTLS_CONFIG_H
+#define BASTION_MBEDTLS_CONFIG_H
+
+/* Platform: no heap, no entropy source of Mbed TLS's own, no file system. */
+#define MBEDTLS_PLATFORM_C
+#define MBEDTLS_PLATFORM_MEMORY
+#define MBEDTLS_MEMORY_BUFFER_ALLOC_C
+#define MBEDTLS_NO_PLATFORM_ENTROPY
+#define MBEDTLS_HAVE_ASM
+#define MBEDTLS_DEPRECATED_REMOVED
+
+/* Hashes and MACs. */
+#define MBEDTLS_MD_C
+#define MBEDTLS_SHA256_C
+#define MBEDTLS_SHA512_C
+#define MBEDTLS_HKDF_C
+
+/* Elliptic curves: ECDSA on P-256 and P-384 only. */
+#define MBEDTLS_BIGNUM_C
+#define MBEDTLS_ECP_C
+#define MBEDTLS_ECP_DP_SECP256R1_ENABLED
+#define MBEDTLS_ECP_DP_SECP384R1_ENABLED
+#define MBEDTLS_ECP_NIST_OPTIM
+#define MBEDTLS_ECP_WINDOW_SIZE 4
+#define MBEDTLS_ECP_FIXED_POINT_OPTIM 0
+#define MBEDTLS_ECDSA_C
+#define MBEDTLS_ECDSA_DETERMINISTIC
+#define MBEDTLS_HMAC_DRBG_C
+
+/* Key formats. */
+#define MBEDTLS_ASN1_PARSE_C
+#define MBEDTLS_ASN1_WRITE_C
+#define MBEDTLS_OID_C
+#define MBEDTLS_PK_C
+#define MBEDTLS_PK_PARSE_C
+#define MBEDTLS_PK_WRITE_C
+#define MBEDTLS_PEM_PARSE_C
+#define MBEDTLS_PEM_WRITE_C
+#define MBEDTLS_BASE64_C
+
+/* Symmetric crypto and the DRBG. */
+#define MBEDTLS_AES_C
+#define MBEDTLS_CIPHER_MODE_CTR
+#define MBEDTLS_AES_ROM_TABLES
+#define MBEDTLS_CTR_DRBG_C
+
+#include "mbedtls/check_config.h"
+
+#endif /* BASTION_MBEDTLS_CONFIG_H */

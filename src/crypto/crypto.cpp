@@ -1,0 +1,460 @@
+#include "crypto/crypto.h"
+
+#include <cstring>
+
+#include "mbedtls/aes.h"
+#include "mbedtls/asn1.h"
+#include "mbedtls/ctr_drbg.h"
+#include "mbedtls/ecdsa.h"
+#include "mbedtls/ecp.h"
+#include "mbedtls/hkdf.h"
+#include "mbedtls/md.h"
+#include "mbedtls/memory_buffer_alloc.h"
+#include "mbedtls/pem.h"
+#include "mbedtls/pk.h"
+#include "mbedtls/platform.h"
+#include "mbedtls/sha256.h"
+#include "mbedtls/sha512.h"
+
+#ifndef BASTION_CRYPTO_ARENA_SIZE
+#define BASTION_CRYPTO_ARENA_SIZE 16384
+#endif
+
+namespace bastion::crypto {
+namespace {
+
+constexpr uint8_t kArenaPaint = 0xA5;
+alignas(8) uint8_t g_arena[BASTION_CRYPTO_ARENA_SIZE];
+bool g_initialised = false;
+
+static_assert(sizeof(mbedtls_sha256_context) <= 240);
+static_assert(sizeof(mbedtls_sha512_context) <= 240);
+static_assert(sizeof(mbedtls_ctr_drbg_context) <= 400);
+
+// Owns an mbedtls_ecdsa_context for one operation.
+class EcdsaContext {
+ public:
+  EcdsaContext() { mbedtls_ecdsa_init(&ctx_); }
+  ~EcdsaContext() { mbedtls_ecdsa_free(&ctx_); }
+  EcdsaContext(const EcdsaContext&) = delete;
+  EcdsaContext& operator=(const EcdsaContext&) = delete;
+  mbedtls_ecdsa_context* get() { return &ctx_; }
+
+ private:
+  mbedtls_ecdsa_context ctx_;
+};
+
+class PkContext {
+ public:
+  PkContext() { mbedtls_pk_init(&ctx_); }
+  ~PkContext() { mbedtls_pk_free(&ctx_); }
+  PkContext(const PkContext&) = delete;
+  PkContext& operator=(const PkContext&) = delete;
+  mbedtls_pk_context* get() { return &ctx_; }
+
+ private:
+  mbedtls_pk_context ctx_;
+};
+
+mbedtls_ecp_group_id GroupId(Curve c) {
+  return c == Curve::kP256 ? MBEDTLS_ECP_DP_SECP256R1 : MBEDTLS_ECP_DP_SECP384R1;
+}
+
+// Loads group and public point into `ctx`, checking the point is on the curve.
+bool LoadPublic(const EcPublicKey& key, mbedtls_ecp_keypair* kp) {
+  if (key.point_size != 1 + 2 * CoordinateSize(key.curve)) return false;
+  if (mbedtls_ecp_group_load(&kp->grp, GroupId(key.curve)) != 0) return false;
+  if (mbedtls_ecp_point_read_binary(&kp->grp, &kp->Q, key.point.data(), key.point_size) != 0) {
+    return false;
+  }
+  return mbedtls_ecp_check_pubkey(&kp->grp, &kp->Q) == 0;
+}
+
+// DER prefixes of SubjectPublicKeyInfo for an uncompressed point
+// (RFC 5480): SEQUENCE { SEQUENCE { id-ecPublicKey, namedCurve }, BIT STRING }.
+constexpr uint8_t kSpkiPrefixP256[] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48,
+                                       0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
+                                       0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
+constexpr uint8_t kSpkiPrefixP384[] = {0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86,
+                                       0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x05, 0x2b,
+                                       0x81, 0x04, 0x00, 0x22, 0x03, 0x62, 0x00};
+constexpr uint8_t kOidEcPublicKey[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
+constexpr uint8_t kOidP256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+constexpr uint8_t kOidP384[] = {0x2b, 0x81, 0x04, 0x00, 0x22};
+
+bool OidEquals(const uint8_t* p, size_t len, const uint8_t* oid, size_t oid_len) {
+  return len == oid_len && std::memcmp(p, oid, len) == 0;
+}
+
+mbedtls_md_type_t MdForDigest(size_t digest_size) {
+  return digest_size == 48 ? MBEDTLS_MD_SHA384 : MBEDTLS_MD_SHA256;
+}
+
+bool ExportKeyPair(const mbedtls_ecp_keypair& kp, bool with_private, EcPublicKey* pub,
+                   EcKeyPair* priv) {
+  Curve curve;
+  if (kp.grp.id == MBEDTLS_ECP_DP_SECP256R1) {
+    curve = Curve::kP256;
+  } else if (kp.grp.id == MBEDTLS_ECP_DP_SECP384R1) {
+    curve = Curve::kP384;
+  } else {
+    return false;
+  }
+  EcPublicKey out;
+  out.curve = curve;
+  if (mbedtls_ecp_point_write_binary(&kp.grp, &kp.Q, MBEDTLS_ECP_PF_UNCOMPRESSED,
+                                     &out.point_size, out.point.data(), out.point.size()) != 0) {
+    return false;
+  }
+  if (pub != nullptr) *pub = out;
+  if (with_private && priv != nullptr) {
+    priv->public_key = out;
+    priv->scalar.fill(0);
+    if (mbedtls_mpi_write_binary(&kp.d, priv->scalar.data(), CoordinateSize(curve)) != 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Fills a pk context with `key` (private and public parts).
+bool LoadKeyPairIntoPk(const EcKeyPair& key, mbedtls_pk_context* pk) {
+  if (mbedtls_pk_setup(pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) != 0) return false;
+  mbedtls_ecp_keypair* kp = mbedtls_pk_ec(*pk);
+  if (!LoadPublic(key.public_key, kp)) return false;
+  return mbedtls_mpi_read_binary(&kp->d, key.scalar.data(), CoordinateSize(key.public_key.curve)) ==
+         0;
+}
+
+struct EntropySource {
+  const uint8_t* data;
+  size_t remaining;
+};
+
+int ServeEntropy(void* ctx, unsigned char* out, size_t len) {
+  auto* source = static_cast<EntropySource*>(ctx);
+  if (source == nullptr || source->remaining < len) return MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
+  std::memcpy(out, source->data, len);
+  source->data += len;
+  source->remaining -= len;
+  return 0;
+}
+
+}  // namespace
+
+void Init() {
+  if (g_initialised) return;
+  std::memset(g_arena, kArenaPaint, sizeof(g_arena));
+  mbedtls_memory_buffer_alloc_init(g_arena, sizeof(g_arena));
+  g_initialised = true;
+}
+
+size_t ArenaCapacity() { return sizeof(g_arena); }
+
+size_t ArenaPeakBytes() {
+  // memory_buffer_alloc allocates first-fit from the start and never
+  // repaints, so the last byte that differs from the paint marks the peak.
+  size_t end = sizeof(g_arena);
+  while (end > 0 && g_arena[end - 1] == kArenaPaint) --end;
+  return end;
+}
+
+const char* CurveName(Curve c) { return c == Curve::kP256 ? "ecdsa-p256" : "ecdsa-p384"; }
+
+Hasher::Hasher(HashAlg alg) : alg_(alg) {
+  if (alg_ == HashAlg::kSha256) {
+    auto* ctx = reinterpret_cast<mbedtls_sha256_context*>(context_);
+    mbedtls_sha256_init(ctx);
+    (void)mbedtls_sha256_starts_ret(ctx, 0);
+  } else {
+    auto* ctx = reinterpret_cast<mbedtls_sha512_context*>(context_);
+    mbedtls_sha512_init(ctx);
+    (void)mbedtls_sha512_starts_ret(ctx, 1);
+  }
+}
+
+Hasher::~Hasher() { SecureWipe(context_, sizeof(context_)); }
+
+void Hasher::Update(ConstByteSpan data) {
+  if (data.empty()) return;
+  if (alg_ == HashAlg::kSha256) {
+    (void)mbedtls_sha256_update_ret(reinterpret_cast<mbedtls_sha256_context*>(context_), data.data(),
+                                    data.size());
+  } else {
+    (void)mbedtls_sha512_update_ret(reinterpret_cast<mbedtls_sha512_context*>(context_), data.data(),
+                                    data.size());
+  }
+}
+
+void Hasher::Finish(Digest* out) {
+  out->bytes.fill(0);
+  if (alg_ == HashAlg::kSha256) {
+    (void)mbedtls_sha256_finish_ret(reinterpret_cast<mbedtls_sha256_context*>(context_),
+                                    out->bytes.data());
+    out->size = 32;
+  } else {
+    (void)mbedtls_sha512_finish_ret(reinterpret_cast<mbedtls_sha512_context*>(context_),
+                                    out->bytes.data());
+    out->size = 48;
+  }
+}
+
+Digest Hash(HashAlg alg, ConstByteSpan data) {
+  Hasher hasher(alg);
+  hasher.Update(data);
+  Digest digest;
+  hasher.Finish(&digest);
+  return digest;
+}
+
+Status ParsePublicKeySpki(ConstByteSpan der, EcPublicKey* out) {
+  if (der.empty() || der.size() > kMaxSpkiDerSize) return StatusCode::kInvalidArgument;
+  auto* p = const_cast<uint8_t*>(der.data());
+  const uint8_t* end = der.data() + der.size();
+  size_t len = 0;
+  if (mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0 ||
+      p + len != end) {
+    return StatusCode::kInvalidArgument;
+  }
+  size_t alg_len = 0;
+  if (mbedtls_asn1_get_tag(&p, end, &alg_len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) !=
+      0) {
+    return StatusCode::kInvalidArgument;
+  }
+  const uint8_t* alg_end = p + alg_len;
+  size_t oid_len = 0;
+  if (mbedtls_asn1_get_tag(&p, alg_end, &oid_len, MBEDTLS_ASN1_OID) != 0 ||
+      !OidEquals(p, oid_len, kOidEcPublicKey, sizeof(kOidEcPublicKey))) {
+    return StatusCode::kInvalidArgument;
+  }
+  p += oid_len;
+  if (mbedtls_asn1_get_tag(&p, alg_end, &oid_len, MBEDTLS_ASN1_OID) != 0) {
+    return StatusCode::kInvalidArgument;
+  }
+  EcPublicKey key;
+  if (OidEquals(p, oid_len, kOidP256, sizeof(kOidP256))) {
+    key.curve = Curve::kP256;
+  } else if (OidEquals(p, oid_len, kOidP384, sizeof(kOidP384))) {
+    key.curve = Curve::kP384;
+  } else {
+    return StatusCode::kInvalidArgument;
+  }
+  p += oid_len;
+  if (p != alg_end) return StatusCode::kInvalidArgument;
+  size_t bits_len = 0;
+  if (mbedtls_asn1_get_bitstring_null(&p, end, &bits_len) != 0 || p + bits_len != end) {
+    return StatusCode::kInvalidArgument;
+  }
+  if (bits_len != 1 + 2 * CoordinateSize(key.curve) || p[0] != 0x04) {
+    return StatusCode::kInvalidArgument;  // only uncompressed points
+  }
+  std::memcpy(key.point.data(), p, bits_len);
+  key.point_size = bits_len;
+  Init();
+  EcdsaContext ctx;
+  if (!LoadPublic(key, ctx.get())) return StatusCode::kInvalidArgument;
+  *out = key;
+  return StatusCode::kOk;
+}
+
+Status WritePublicKeySpki(const EcPublicKey& key, ByteSpan out, size_t* written) {
+  const bool p256 = key.curve == Curve::kP256;
+  const uint8_t* prefix = p256 ? kSpkiPrefixP256 : kSpkiPrefixP384;
+  const size_t prefix_size = p256 ? sizeof(kSpkiPrefixP256) : sizeof(kSpkiPrefixP384);
+  if (key.point_size != 1 + 2 * CoordinateSize(key.curve)) return StatusCode::kInvalidArgument;
+  const size_t total = prefix_size + key.point_size;
+  if (out.size() < total) return StatusCode::kResourceExhausted;
+  std::memcpy(out.data(), prefix, prefix_size);
+  std::memcpy(out.data() + prefix_size, key.point.data(), key.point_size);
+  *written = total;
+  return StatusCode::kOk;
+}
+
+HardenedBool EcdsaVerify(const EcPublicKey& key, ConstByteSpan digest, ConstByteSpan der_signature) {
+  if ((digest.size() != 32 && digest.size() != 48) || der_signature.empty() ||
+      der_signature.size() > kMaxEcdsaDerSigSize) {
+    return HardenedBool::kFalse;
+  }
+  Init();
+  EcdsaContext ctx;
+  if (!LoadPublic(key, ctx.get())) return HardenedBool::kFalse;
+  const int ret = mbedtls_ecdsa_read_signature(ctx.get(), digest.data(), digest.size(),
+                                               der_signature.data(), der_signature.size());
+  // Map 0 -> kTrue without a plain boolean in between, then re-check.
+  HardenedBool result = ret == 0 ? HardenedBool::kTrue : HardenedBool::kFalse;
+  if (Launder(ret) != 0 && result == HardenedBool::kTrue) HardenedTrap("ecdsa verify");
+  return result;
+}
+
+Status EcdsaSign(const EcKeyPair& key, ConstByteSpan digest, ByteSpan out, size_t* written) {
+  if (digest.size() != 32 && digest.size() != 48) return StatusCode::kInvalidArgument;
+  Init();
+  EcdsaContext ctx;
+  if (!LoadPublic(key.public_key, ctx.get())) return StatusCode::kInvalidArgument;
+  if (mbedtls_mpi_read_binary(&ctx.get()->d, key.scalar.data(),
+                              CoordinateSize(key.public_key.curve)) != 0) {
+    return StatusCode::kInternal;
+  }
+  uint8_t sig[MBEDTLS_ECDSA_MAX_LEN];
+  size_t sig_len = 0;
+  const int ret = mbedtls_ecdsa_write_signature(ctx.get(), MdForDigest(digest.size()), digest.data(),
+                                                digest.size(), sig, &sig_len, nullptr, nullptr);
+  if (ret != 0) return StatusCode::kInternal;
+  if (out.size() < sig_len) return StatusCode::kResourceExhausted;
+  std::memcpy(out.data(), sig, sig_len);
+  *written = sig_len;
+  return StatusCode::kOk;
+}
+
+Status ParseKeyFile(ConstByteSpan contents, EcPublicKey* public_out, EcKeyPair* private_out) {
+  constexpr size_t kMaxKeyFile = 4096;
+  if (contents.empty() || contents.size() >= kMaxKeyFile) return StatusCode::kInvalidArgument;
+  Init();
+  // PEM parsing in Mbed TLS needs a NUL-terminated buffer counted with its NUL.
+  static uint8_t buffer[kMaxKeyFile];
+  std::memcpy(buffer, contents.data(), contents.size());
+  size_t length = contents.size();
+  const bool pem = length > 10 && std::memcmp(buffer, "-----BEGIN", 10) == 0;
+  if (pem) buffer[length++] = 0;
+
+  Status status = StatusCode::kInvalidArgument;
+  {
+    PkContext pk;
+    bool is_private = true;
+    if (mbedtls_pk_parse_key(pk.get(), buffer, length, nullptr, 0) != 0) {
+      mbedtls_pk_free(pk.get());
+      mbedtls_pk_init(pk.get());
+      if (mbedtls_pk_parse_public_key(pk.get(), buffer, length) != 0) {
+        SecureWipe(buffer, sizeof(buffer));
+        return StatusCode::kInvalidArgument;
+      }
+      is_private = false;
+    }
+    if (mbedtls_pk_get_type(pk.get()) == MBEDTLS_PK_ECKEY) {
+      const mbedtls_ecp_keypair* kp = mbedtls_pk_ec(*pk.get());
+      if (ExportKeyPair(*kp, is_private, public_out, private_out)) {
+        status = (!is_private && private_out != nullptr) ? StatusCode::kNotFound : StatusCode::kOk;
+      }
+    }
+  }
+  SecureWipe(buffer, sizeof(buffer));
+  return status;
+}
+
+Status WritePrivateKeyPem(const EcKeyPair& key, ByteSpan out, size_t* written) {
+  Init();
+  PkContext pk;
+  if (!LoadKeyPairIntoPk(key, pk.get())) return StatusCode::kInvalidArgument;
+  if (mbedtls_pk_write_key_pem(pk.get(), out.data(), out.size()) != 0) {
+    return StatusCode::kResourceExhausted;
+  }
+  *written = std::strlen(reinterpret_cast<const char*>(out.data()));
+  return StatusCode::kOk;
+}
+
+Status WritePublicKeyPem(const EcPublicKey& key, ByteSpan out, size_t* written) {
+  uint8_t der[kMaxSpkiDerSize];
+  size_t der_len = 0;
+  BASTION_TRY(WritePublicKeySpki(key, der, &der_len));
+  size_t olen = 0;
+  if (mbedtls_pem_write_buffer("-----BEGIN PUBLIC KEY-----\n", "-----END PUBLIC KEY-----\n", der,
+                               der_len, out.data(), out.size(), &olen) != 0) {
+    return StatusCode::kResourceExhausted;
+  }
+  *written = olen > 0 ? olen - 1 : 0;  // olen counts the NUL
+  return StatusCode::kOk;
+}
+
+Status HmacSha256(ConstByteSpan key, ConstByteSpan data, std::span<uint8_t, 32> out) {
+  const mbedtls_md_info_t* md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+  if (mbedtls_md_hmac(md, key.data(), key.size(), data.data(), data.size(), out.data()) != 0) {
+    return StatusCode::kInternal;
+  }
+  return StatusCode::kOk;
+}
+
+Status HkdfSha256(ConstByteSpan salt, ConstByteSpan ikm, ConstByteSpan info, ByteSpan out) {
+  if (out.empty() || out.size() > 255 * 32) return StatusCode::kInvalidArgument;
+  const mbedtls_md_info_t* md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+  if (mbedtls_hkdf(md, salt.data(), salt.size(), ikm.data(), ikm.size(), info.data(), info.size(),
+                   out.data(), out.size()) != 0) {
+    return StatusCode::kInternal;
+  }
+  return StatusCode::kOk;
+}
+
+Status AesCtr(ConstByteSpan key, std::span<const uint8_t, 16> initial_counter, ConstByteSpan in,
+              ByteSpan out) {
+  if ((key.size() != 16 && key.size() != 32) || in.size() != out.size()) {
+    return StatusCode::kInvalidArgument;
+  }
+  mbedtls_aes_context aes;
+  mbedtls_aes_init(&aes);
+  Status status = StatusCode::kOk;
+  if (mbedtls_aes_setkey_enc(&aes, key.data(), static_cast<unsigned>(key.size() * 8)) != 0) {
+    status = StatusCode::kInternal;
+  } else {
+    uint8_t counter[16];
+    uint8_t stream[16];
+    std::memcpy(counter, initial_counter.data(), 16);
+    size_t offset = 0;
+    if (mbedtls_aes_crypt_ctr(&aes, in.size(), &offset, counter, stream, in.data(), out.data()) !=
+        0) {
+      status = StatusCode::kInternal;
+    }
+    SecureWipe(stream, sizeof(stream));
+  }
+  mbedtls_aes_free(&aes);
+  return status;
+}
+
+Drbg::Drbg() { mbedtls_ctr_drbg_init(reinterpret_cast<mbedtls_ctr_drbg_context*>(context_)); }
+
+Drbg::~Drbg() { mbedtls_ctr_drbg_free(reinterpret_cast<mbedtls_ctr_drbg_context*>(context_)); }
+
+Status Drbg::Seed(ConstByteSpan entropy, ConstByteSpan personalization) {
+  constexpr size_t kEntropyLen = 32;
+  constexpr size_t kNonceLen = 16;
+  if (entropy.size() < kEntropyLen + kNonceLen) return StatusCode::kInvalidArgument;
+  auto* ctx = reinterpret_cast<mbedtls_ctr_drbg_context*>(context_);
+  EntropySource source{entropy.data(), entropy.size()};
+  mbedtls_ctr_drbg_set_entropy_len(ctx, kEntropyLen);
+  if (mbedtls_ctr_drbg_set_nonce_len(ctx, kNonceLen) != 0) return StatusCode::kInternal;
+  // Reseeding needs fresh entropy, which this facade only takes at Seed():
+  // disable automatic reseeding; callers re-seed a new Drbg instead.
+  mbedtls_ctr_drbg_set_reseed_interval(ctx, MBEDTLS_CTR_DRBG_RESEED_INTERVAL);
+  const int ret = mbedtls_ctr_drbg_seed(ctx, ServeEntropy, &source, personalization.data(),
+                                        personalization.size());
+  ctx->p_entropy = nullptr;  // the caller's entropy is not kept
+  if (ret != 0) return StatusCode::kInternal;
+  seeded_ = true;
+  return StatusCode::kOk;
+}
+
+Status Drbg::Generate(ByteSpan out) {
+  if (!seeded_) return StatusCode::kFailedPrecondition;
+  auto* ctx = reinterpret_cast<mbedtls_ctr_drbg_context*>(context_);
+  size_t done = 0;
+  while (done < out.size()) {
+    const size_t chunk = out.size() - done < MBEDTLS_CTR_DRBG_MAX_REQUEST
+                             ? out.size() - done
+                             : MBEDTLS_CTR_DRBG_MAX_REQUEST;
+    if (mbedtls_ctr_drbg_random(ctx, out.data() + done, chunk) != 0) return StatusCode::kInternal;
+    done += chunk;
+  }
+  return StatusCode::kOk;
+}
+
+Status Drbg::GenerateKeyPair(Curve curve, EcKeyPair* out) {
+  if (!seeded_) return StatusCode::kFailedPrecondition;
+  Init();
+  EcdsaContext ctx;
+  if (mbedtls_ecp_gen_key(GroupId(curve), ctx.get(), mbedtls_ctr_drbg_random,
+                          reinterpret_cast<mbedtls_ctr_drbg_context*>(context_)) != 0) {
+    return StatusCode::kInternal;
+  }
+  if (!ExportKeyPair(*ctx.get(), true, nullptr, out)) return StatusCode::kInternal;
+  return StatusCode::kOk;
+}
+
+}  // namespace bastion::crypto

@@ -1,0 +1,146 @@
+// Crypto facade: the only way device code and tools reach Mbed TLS.
+//
+// Covers SHA-256/384, ECDSA P-256/P-384 verify and sign, EC key parsing and
+// writing (PEM, DER, SubjectPublicKeyInfo), HMAC-SHA-256, HKDF, AES-CTR and
+// CTR-DRBG. Mbed TLS allocates only from a static arena of
+// BASTION_CRYPTO_ARENA_SIZE bytes (never the C heap); Init() installs it.
+//
+// Unless stated otherwise, functions return:
+//   kOk               on success
+//   kInvalidArgument  for malformed input (bad key encoding, wrong length)
+//   kResourceExhausted when an output buffer or the arena is too small
+//   kInternal         when Mbed TLS fails for another reason
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "common/bytes.h"
+#include "common/hardened.h"
+#include "common/status.h"
+
+namespace bastion::crypto {
+
+// Installs the static arena. Idempotent; every other function calls it.
+void Init();
+// Peak bytes ever in use in the arena (for sizing).
+size_t ArenaPeakBytes();
+size_t ArenaCapacity();
+
+enum class HashAlg : uint8_t { kSha256 = 1, kSha384 = 2 };
+constexpr size_t kMaxDigestSize = 48;
+constexpr size_t DigestSize(HashAlg alg) { return alg == HashAlg::kSha256 ? 32 : 48; }
+
+struct Digest {
+  std::array<uint8_t, kMaxDigestSize> bytes{};
+  size_t size = 0;
+  ConstByteSpan view() const { return {bytes.data(), size}; }
+};
+
+// Incremental SHA-256 / SHA-384. Contexts live inline (no allocation).
+class Hasher {
+ public:
+  explicit Hasher(HashAlg alg);
+  ~Hasher();
+  Hasher(const Hasher&) = delete;
+  Hasher& operator=(const Hasher&) = delete;
+  void Update(ConstByteSpan data);
+  // Writes the digest; the hasher must not be used afterwards.
+  void Finish(Digest* out);
+  HashAlg alg() const { return alg_; }
+
+ private:
+  HashAlg alg_;
+  alignas(8) uint8_t context_[240];  // mbedtls_sha256/512_context, checked in .cpp
+};
+
+Digest Hash(HashAlg alg, ConstByteSpan data);
+
+enum class Curve : uint8_t { kP256 = 1, kP384 = 2 };
+constexpr size_t CoordinateSize(Curve c) { return c == Curve::kP256 ? 32 : 48; }
+// The hash ECDSA uses with this curve in MCUboot images and COSE (ES256/ES384).
+constexpr HashAlg CurveHash(Curve c) { return c == Curve::kP256 ? HashAlg::kSha256 : HashAlg::kSha384; }
+const char* CurveName(Curve c);
+
+// An EC public key as an uncompressed point (0x04 || X || Y).
+struct EcPublicKey {
+  Curve curve = Curve::kP256;
+  std::array<uint8_t, 97> point{};
+  size_t point_size = 0;
+};
+
+// A private key with its public key. Secret: wiped on destruction.
+struct EcKeyPair {
+  EcPublicKey public_key;
+  std::array<uint8_t, 48> scalar{};
+  EcKeyPair() = default;
+  EcKeyPair(const EcKeyPair&) = default;
+  EcKeyPair& operator=(const EcKeyPair&) = default;
+  ~EcKeyPair() { SecureWipe(scalar.data(), scalar.size()); }
+};
+
+// Largest DER encodings Bastion produces or accepts.
+constexpr size_t kMaxSpkiDerSize = 120;       // P-384 SubjectPublicKeyInfo
+constexpr size_t kMaxEcdsaDerSigSize = 104;   // P-384 DER signature
+constexpr size_t kMaxPrivateKeyPemSize = 400;
+
+// Parses a DER SubjectPublicKeyInfo holding a P-256 or P-384 key, checking
+// that the point is on the curve. Strict: trailing bytes are refused.
+// Returns kOk or kInvalidArgument.
+Status ParsePublicKeySpki(ConstByteSpan der, EcPublicKey* out);
+
+// Writes the DER SubjectPublicKeyInfo of `key` (the form MCUboot hashes and
+// embeds). Returns kOk or kResourceExhausted.
+Status WritePublicKeySpki(const EcPublicKey& key, ByteSpan out, size_t* written);
+
+// Verifies a DER-encoded ECDSA signature over `digest`. Returns kTrue only
+// for a valid signature; every failure (including malformed input) is kFalse.
+HardenedBool EcdsaVerify(const EcPublicKey& key, ConstByteSpan digest, ConstByteSpan der_signature);
+
+// Deterministic ECDSA (RFC 6979) over `digest`, DER-encoded signature.
+Status EcdsaSign(const EcKeyPair& key, ConstByteSpan digest, ByteSpan out, size_t* written);
+
+// Parses a key file's contents: PEM or DER, private (SEC1 or PKCS#8) or public
+// (SubjectPublicKeyInfo). `private_out` may be null; when the file holds only a
+// public key and `private_out` is not null, returns kNotFound (public key still
+// written). Returns kInvalidArgument for anything that is not a P-256/P-384 key.
+Status ParseKeyFile(ConstByteSpan contents, EcPublicKey* public_out, EcKeyPair* private_out);
+
+// Writes `key` as a PEM private key. `written` excludes the trailing NUL.
+Status WritePrivateKeyPem(const EcKeyPair& key, ByteSpan out, size_t* written);
+// Writes `key` as a PEM public key (SubjectPublicKeyInfo).
+Status WritePublicKeyPem(const EcPublicKey& key, ByteSpan out, size_t* written);
+
+// HMAC-SHA-256.
+Status HmacSha256(ConstByteSpan key, ConstByteSpan data, std::span<uint8_t, 32> out);
+
+// HKDF (RFC 5869) with SHA-256; out.size() <= 255 * 32.
+Status HkdfSha256(ConstByteSpan salt, ConstByteSpan ikm, ConstByteSpan info, ByteSpan out);
+
+// AES-CTR with a 16- or 32-byte key and a 16-byte initial counter block.
+// `in` and `out` have equal size and may be the same buffer.
+Status AesCtr(ConstByteSpan key, std::span<const uint8_t, 16> initial_counter, ConstByteSpan in,
+              ByteSpan out);
+
+// CTR-DRBG (AES-256) seeded from caller-supplied entropy (the platform RNG).
+class Drbg {
+ public:
+  Drbg();
+  ~Drbg();
+  Drbg(const Drbg&) = delete;
+  Drbg& operator=(const Drbg&) = delete;
+  // entropy: at least 48 bytes of full entropy. Returns kInvalidArgument if shorter.
+  Status Seed(ConstByteSpan entropy, ConstByteSpan personalization);
+  // Returns kFailedPrecondition when not seeded.
+  Status Generate(ByteSpan out);
+  // Generates a key pair on `curve`.
+  Status GenerateKeyPair(Curve curve, EcKeyPair* out);
+
+ private:
+  bool seeded_ = false;
+  alignas(8) uint8_t context_[400];  // mbedtls_ctr_drbg_context, checked in .cpp
+};
+
+}  // namespace bastion::crypto
