@@ -1,0 +1,94 @@
+// The boot report: what the boot chain verified and decided, written into
+// the shared RAM region kBootReport for the Secure Manager and the
+// application to read (and for `bastion device boot` to print).
+//
+// Fixed binary layout, little-endian, pinned with static_asserts; protected
+// by a CRC-32 against corruption (not against an attacker: only the boot
+// stages write it, and it lives in secure RAM).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "common/status.h"
+#include "image/image_format.h"
+#include "otp/otp_map.h"
+#include "platform/platform.h"
+
+namespace bastion::boot {
+
+// Why the boot chain stopped. Stable numbers.
+enum class BootReason : uint16_t {
+  kOk = 0,
+  kOtpNotProvisioned = 1,     // OTP header missing or incomplete
+  kLifecycleNotBootable = 2,  // lifecycle forbids booting (e.g. decommissioned)
+  kLayoutInvalid = 3,         // flash layout in OTP is inconsistent
+  kDomainUnavailable = 4,     // key domain unreadable, unconfigured or corrupt
+  kImageRefused = 5,          // an image failed verification (detail: ImageError)
+  kHukUnavailable = 6,
+  kKeyDerivationFailed = 7,
+  kHdplRaiseFailed = 8,
+  kHandoffInvalid = 9,        // the previous stage's handoff is missing or corrupt
+  kReportUnavailable = 10,    // the boot report region cannot be written
+  kFaultDetected = 11,        // a hardened double check disagreed
+};
+const char* BootReasonName(BootReason reason);
+
+enum class BootOutcome : uint32_t {
+  kNone = 0,
+  kInProgress = 0x1b5e93a7,
+  kBooted = 0x7c2d4e91,   // the application was handed control
+  kFailed = 0xe0a83f56,   // the chain stopped; see failure fields
+};
+
+struct BootReportImage {
+  uint8_t component;       // otp::Component
+  uint8_t key_slot;        // signing slot that verified it
+  uint8_t hash_alg;        // crypto::HashAlg
+  uint8_t verified;        // 1 when verified and handed on
+  uint16_t image_error;    // image::ImageError (0 when verified)
+  uint16_t reserved;
+  image::ImageVersion version;
+  uint32_t security_counter;  // SEC_CNT of the image
+  uint32_t stored_counter;    // the device's counter for the component
+  uint8_t measurement[48];    // image hash (32 bytes used for SHA-256)
+};
+static_assert(sizeof(image::ImageVersion) == 8);
+static_assert(sizeof(BootReportImage) == 72);
+
+constexpr uint32_t kBootReportMagic = 0xc3b1e52a;
+constexpr uint16_t kBootReportVersion = 1;
+constexpr size_t kMaxReportImages = 4;
+
+struct BootReport {
+  uint32_t magic;
+  uint16_t version;
+  uint16_t size;
+  BootOutcome outcome;
+  uint32_t lifecycle;       // otp::Lifecycle
+  uint16_t failure_reason;  // BootReason
+  uint16_t failure_detail;  // image::ImageError when kImageRefused
+  uint8_t failure_component;
+  uint8_t failure_hdpl;
+  uint8_t image_count;
+  uint8_t reserved;
+  BootReportImage images[kMaxReportImages];
+  uint32_t crc;  // CRC-32 of everything before it
+};
+static_assert(sizeof(BootReport) == 24 + 4 * 72 + 4);
+static_assert(offsetof(BootReport, images) == 24);
+
+// Starts an empty report (outcome kInProgress).
+void InitBootReport(BootReport* report, otp::Lifecycle lifecycle);
+
+// Appends an image entry; returns kResourceExhausted when full.
+Status AppendImage(BootReport* report, const BootReportImage& image);
+
+// Writes the report (computing its CRC). Returns kOk or the RAM error.
+Status WriteBootReport(platform::SharedRam& ram, BootReport* report);
+
+// Reads and checks the report. Returns kOk, kNotFound (no report),
+// kDataLoss (bad magic, version, size or CRC), or the RAM error.
+Status ReadBootReport(platform::SharedRam& ram, BootReport* report);
+
+}  // namespace bastion::boot

@@ -1,0 +1,68 @@
+// The boot chain (DESIGN §1): iROT -> uROT -> Secure Manager stand-in.
+//
+// Each stage verifies the next with its own key domain, records the
+// measurement in the boot report, derives and hands down the secrets the
+// next stage needs, wipes its own, and raises the HDPL. A stage function
+// returns only after a successful hand-over; every failure flows into
+// FailBoot(), the one exit, which never returns.
+#pragma once
+
+#include <cstdint>
+
+#include "boot/boot_report.h"
+#include "image/image.h"
+#include "otp/otp_map.h"
+#include "platform/platform.h"
+
+namespace bastion::boot {
+
+// The one failure exit: records the reason in the boot report (outcome
+// kFailed), wipes every handoff still reachable, raises the HDPL to its top
+// so no key stays readable, and halts the device.
+[[noreturn]] void FailBoot(platform::Platform& p, BootReason reason, otp::Component component,
+                           image::ImageError detail);
+
+// Reads and checks the OTP header (magic, version, completion marker,
+// layout against the flash geometry). Returns kOk, kFailedPrecondition (not
+// provisioned), kDataLoss (layout invalid), or the OTP error.
+Status ReadOtpHeader(platform::Platform& p, otp::OtpHeader* header);
+
+// An image source over one flash region.
+class FlashRegionSource final : public image::ImageSource {
+ public:
+  FlashRegionSource(platform::Flash& flash, otp::FlashRegion region)
+      : flash_(flash), region_(region) {}
+  uint32_t size() const override { return region_.size; }
+  Status Read(uint32_t offset, ByteSpan out) const override;
+
+ private:
+  platform::Flash& flash_;
+  otp::FlashRegion region_;
+};
+
+// Parses and verifies the image in `component`'s primary slot against its
+// key domain and security counter. Fills `entry` for the boot report either
+// way. `*decision` is kTrue only when the image may be handed control.
+image::ImageError VerifyComponent(platform::Platform& p, const otp::OtpHeader& header,
+                                  otp::Component component, BootReportImage* entry,
+                                  HardenedBool* decision);
+
+// iROT (HDPL0): verifies uROT against the `urot` domain, starts the boot
+// report, derives the HDPL1 seed from the HUK, hands it to uROT and raises
+// the level to HDPL1.
+void RunIrot(platform::Platform& p);
+
+// uROT (HDPL1): verifies the Secure Manager and the application against the
+// `sm` and `app` domains, completes the boot report, derives the Secure
+// Manager's secrets, wipes its own, and raises the level to HDPL2.
+void RunUrot(platform::Platform& p);
+
+// Secure Manager stand-in (HDPL2): checks its handoff, marks the boot report
+// booted and publishes it (copied to `published`) before the application
+// starts.
+void RunRuntime(platform::Platform& p, BootReport* published);
+
+// Runs iROT, uROT and the runtime in turn (the host's whole boot).
+void RunBootChain(platform::Platform& p, BootReport* published);
+
+}  // namespace bastion::boot

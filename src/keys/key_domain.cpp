@@ -1,0 +1,137 @@
+#include "keys/key_domain.h"
+
+#include <cstring>
+
+namespace bastion::keys {
+
+using image::ImageError;
+
+const char* SlotStateName(SlotState state) {
+  switch (state) {
+    case SlotState::kBlank: return "blank";
+    case SlotState::kProvisioned: return "provisioned";
+    case SlotState::kRevoked: return "revoked";
+    case SlotState::kCorrupt: return "corrupt";
+  }
+  return "corrupt";
+}
+
+HardenedBool KeyRoleValid(KeyRole role, otp::Lifecycle lifecycle) {
+  for (const KeyPolicyRow& row : kKeyPolicy) {
+    if (row.lifecycle == lifecycle) {
+      return ToHardened(role == KeyRole::kSigning ? row.signing_valid : row.authority_valid);
+    }
+  }
+  return HardenedBool::kFalse;
+}
+
+SlotState ClassifySlot(const otp::OtpKeySlot& slot) {
+  if (slot.revoked != 0) return SlotState::kRevoked;  // torn or complete: revoked
+  if (slot.provisioned == otp::kSlotProvisionedMarker) return SlotState::kProvisioned;
+  if (slot.provisioned != 0) return SlotState::kCorrupt;
+  for (uint8_t b : slot.key_hash) {
+    if (b != 0) return SlotState::kCorrupt;  // hash written, marker missing
+  }
+  return SlotState::kBlank;
+}
+
+uint32_t KeyDomain::ActiveSigningKeys() const {
+  uint32_t n = 0;
+  for (SlotState s : signing) n += s == SlotState::kProvisioned ? 1u : 0u;
+  return n;
+}
+
+Status LoadDomain(platform::Otp& otp, otp::Component component, KeyDomain* out) {
+  KeyDomain domain;
+  domain.component = component;
+  BASTION_TRY(otp.Read(otp::DomainOffset(component),
+                       ByteSpan(reinterpret_cast<uint8_t*>(&domain.raw), sizeof(domain.raw))));
+  if (domain.raw.configured != otp::kDomainConfiguredMarker) return StatusCode::kFailedPrecondition;
+  for (size_t i = 0; i < otp::kSigningSlots; ++i) domain.signing[i] = ClassifySlot(domain.raw.signing[i]);
+  for (size_t i = 0; i < otp::kAuthoritySlots; ++i) {
+    domain.authority[i] = ClassifySlot(domain.raw.authority[i]);
+  }
+  size_t used = 0;
+  if (!otp::ReadLog(domain.raw.revocation_sequence, &domain.revocation_sequence, &used)) {
+    return StatusCode::kDataLoss;
+  }
+  otp::OtpCounter counter{};
+  BASTION_TRY(otp.Read(otp::CounterOffset(component),
+                       ByteSpan(reinterpret_cast<uint8_t*>(&counter), sizeof(counter))));
+  if (!otp::ReadLog(counter.entries, &domain.security_counter, &used)) return StatusCode::kDataLoss;
+  *out = domain;
+  return StatusCode::kOk;
+}
+
+Status ReadKeyStoreEntry(platform::Flash& flash, const otp::FlashLayout& layout,
+                         otp::Component component, size_t slot, ByteBuffer<124>* der) {
+  if (slot >= otp::kKeyStoreSlotsPerDomain) return StatusCode::kInvalidArgument;
+  if (layout.key_store.size < otp::kKeyStoreSize) return StatusCode::kDataLoss;
+  otp::KeyStoreEntry entry{};
+  BASTION_TRY(flash.Read(layout.key_store.offset + otp::KeyStoreEntryOffset(component, slot),
+                         ByteSpan(reinterpret_cast<uint8_t*>(&entry), sizeof(entry))));
+  if (entry.der_size == 0 || entry.der_size == 0xffff) return StatusCode::kNotFound;
+  if (entry.der_size > sizeof(entry.der)) return StatusCode::kDataLoss;
+  (void)der->Assign(ConstByteSpan(entry.der, entry.der_size));
+  return StatusCode::kOk;
+}
+
+ImageError DomainKeyResolver::Accept(size_t slot_index, ConstByteSpan der,
+                                     const image::ParsedImage& image, crypto::EcPublicKey* key,
+                                     uint8_t* slot) {
+  if (domain_.signing[slot_index] == SlotState::kRevoked) return ImageError::kKeyRevoked;
+  if (domain_.signing[slot_index] != SlotState::kProvisioned) return ImageError::kKeyNotProvisioned;
+  if (!HardenedIsTrue(KeyRoleValid(KeyRole::kSigning, lifecycle_))) {
+    return ImageError::kKeyNotProvisioned;
+  }
+  crypto::EcPublicKey parsed;
+  if (!crypto::ParsePublicKeySpki(der, &parsed).ok()) return ImageError::kBadPublicKey;
+  if (crypto::CurveHash(parsed.curve) != image.hash_alg) return ImageError::kHashKeyMismatch;
+  *key = parsed;
+  *slot = static_cast<uint8_t>(slot_index);
+  return ImageError::kOk;
+}
+
+ImageError DomainKeyResolver::Resolve(const image::ImageSource& source,
+                                      const image::ParsedImage& image, crypto::EcPublicKey* key,
+                                      uint8_t* slot) {
+  if (!image.key.present) return ImageError::kMissingKey;
+  if (image.key.length > crypto::kMaxSpkiDerSize) return ImageError::kBadPublicKey;
+  uint8_t tlv[crypto::kMaxSpkiDerSize];
+  const ByteSpan tlv_value(tlv, image.key.length);
+  if (!source.Read(image.key.value_offset, tlv_value).ok()) return ImageError::kReadFailed;
+
+  if (image.key_is_full) {
+    // PUBKEY: the OTP slot holding SHA-256(SPKI) vouches for it.
+    const crypto::Digest h = crypto::Hash(crypto::HashAlg::kSha256, tlv_value);
+    for (size_t i = 0; i < otp::kSigningSlots; ++i) {
+      if (domain_.signing[i] == SlotState::kBlank) continue;
+      if (HardenedIsTrue(HardenedEqual(h.bytes.data(), domain_.raw.signing[i].key_hash, 32))) {
+        return Accept(i, tlv_value, image, key, slot);
+      }
+    }
+    return ImageError::kKeyNotProvisioned;
+  }
+
+  // KEYHASH: find the key-store entry whose hash (with the image's hash
+  // algorithm) matches, after checking the entry against OTP.
+  for (size_t i = 0; i < otp::kSigningSlots; ++i) {
+    if (domain_.signing[i] == SlotState::kBlank || domain_.signing[i] == SlotState::kCorrupt) {
+      continue;
+    }
+    ByteBuffer<124> der;
+    if (!ReadKeyStoreEntry(flash_, layout_, domain_.component, i, &der).ok()) continue;
+    const crypto::Digest stored = crypto::Hash(crypto::HashAlg::kSha256, der.view());
+    if (!HardenedIsTrue(HardenedEqual(stored.bytes.data(), domain_.raw.signing[i].key_hash, 32))) {
+      continue;  // key store entry does not match OTP: never trust it
+    }
+    const crypto::Digest h = crypto::Hash(image.hash_alg, der.view());
+    if (h.size == image.key.length &&
+        HardenedIsTrue(HardenedEqual(h.bytes.data(), tlv, static_cast<uint32_t>(h.size)))) {
+      return Accept(i, der.view(), image, key, slot);
+    }
+  }
+  return ImageError::kKeyNotProvisioned;
+}
+
+}  // namespace bastion::keys

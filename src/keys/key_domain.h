@@ -1,0 +1,88 @@
+// Key domains (DESIGN §2): K signing-key slots and optional revocation-
+// authority slots per kind of image, held in OTP as key hashes, with the full
+// public keys in the flash key store.
+//
+// Slot states only move forward: blank -> provisioned -> revoked. A marker
+// word holding anything but its canonical pattern (a torn OTP write) reads as
+// the safer state: a torn "revoked" marker is revoked, a torn "provisioned"
+// marker is corrupt (never valid).
+#pragma once
+
+#include <cstdint>
+
+#include "common/status.h"
+#include "image/image.h"
+#include "otp/otp_map.h"
+#include "platform/platform.h"
+
+namespace bastion::keys {
+
+enum class SlotState : uint8_t { kBlank = 0, kProvisioned = 1, kRevoked = 2, kCorrupt = 3 };
+const char* SlotStateName(SlotState state);
+
+enum class KeyRole : uint8_t { kSigning = 0, kAuthority = 1 };
+
+// Key policy as data: in which lifecycle states each role of key is valid.
+struct KeyPolicyRow {
+  otp::Lifecycle lifecycle;
+  bool signing_valid;
+  bool authority_valid;
+};
+inline constexpr KeyPolicyRow kKeyPolicy[] = {
+    {otp::Lifecycle::kAssemblyAndTest, false, false},
+    {otp::Lifecycle::kPsaRotProvisioning, true, true},
+    {otp::Lifecycle::kSecured, true, true},
+    {otp::Lifecycle::kNonPsaRotDebug, true, true},
+    {otp::Lifecycle::kRecoverablePsaRotDebug, false, false},
+    {otp::Lifecycle::kDecommissioned, false, false},
+};
+// Looks `lifecycle` up in kKeyPolicy; unknown states are never valid.
+HardenedBool KeyRoleValid(KeyRole role, otp::Lifecycle lifecycle);
+
+SlotState ClassifySlot(const otp::OtpKeySlot& slot);
+
+// A snapshot of one domain read from OTP.
+struct KeyDomain {
+  otp::Component component = otp::Component::kUrot;
+  otp::OtpDomain raw{};
+  SlotState signing[otp::kSigningSlots]{};
+  SlotState authority[otp::kAuthoritySlots]{};
+  uint32_t revocation_sequence = 0;
+  uint32_t security_counter = 0;
+
+  // Number of provisioned, unrevoked signing slots.
+  uint32_t ActiveSigningKeys() const;
+};
+
+// Reads a domain and its security counter. Returns kOk, kPermissionDenied
+// (HDPL too high for the area), kFailedPrecondition (domain never
+// configured), kDataLoss (a log is not monotonic).
+Status LoadDomain(platform::Otp& otp, otp::Component component, KeyDomain* out);
+
+// Resolves an image's KEYHASH / PUBKEY against a domain's signing slots
+// (provisioned or revoked; revoked -> kKeyRevoked). KEYHASH images take the
+// public key from the flash key store, after checking it against the OTP
+// hash. Only keys whose role is valid in `lifecycle` are accepted.
+class DomainKeyResolver final : public image::KeyResolver {
+ public:
+  DomainKeyResolver(const KeyDomain& domain, platform::Flash& flash, const otp::FlashLayout& layout,
+                    otp::Lifecycle lifecycle)
+      : domain_(domain), flash_(flash), layout_(layout), lifecycle_(lifecycle) {}
+  image::ImageError Resolve(const image::ImageSource& source, const image::ParsedImage& image,
+                            crypto::EcPublicKey* key, uint8_t* slot) override;
+
+ private:
+  image::ImageError Accept(size_t slot_index, ConstByteSpan der, const image::ParsedImage& image,
+                           crypto::EcPublicKey* key, uint8_t* slot);
+  const KeyDomain& domain_;
+  platform::Flash& flash_;
+  const otp::FlashLayout& layout_;
+  otp::Lifecycle lifecycle_;
+};
+
+// Reads the key-store entry of (component, slot index 0..5) into `der`.
+// Returns kOk, kNotFound (empty), kDataLoss (bad size), or a flash error.
+Status ReadKeyStoreEntry(platform::Flash& flash, const otp::FlashLayout& layout,
+                         otp::Component component, size_t slot, ByteBuffer<124>* der);
+
+}  // namespace bastion::keys

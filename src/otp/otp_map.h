@@ -1,0 +1,179 @@
+// The OTP map: where lifecycle, instance ID, flash layout, key domains and
+// security counters live (DESIGN §2, §7). Pinned with static_asserts.
+//
+//   0x000 OtpHeader      readable at every HDPL, programmed at provisioning
+//   0x100 HDPL0 area     `urot` key domain and uROT security counter (iROT only)
+//   0x300 HDPL1 area     `sm`, `app` key domains and their counters (<= uROT)
+//
+// OTP bits start at 0 and can only be set. Every field that changes after
+// provisioning is append-only: a slot is revoked by writing a marker word,
+// counters and revocation sequence numbers are logs of 16 words where the
+// last written entry is the current value (stored as value + 1; 0 = empty).
+// Marker words are random 32-bit patterns; any other non-zero value in a
+// marker word (a torn write) is treated as the safe state (see key_domain.h).
+#pragma once
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+
+namespace bastion::otp {
+
+static_assert(std::endian::native == std::endian::little,
+              "OTP structures are little-endian and read by memcpy");
+
+enum class Component : uint8_t { kUrot = 0, kSm = 1, kApp = 2 };
+constexpr size_t kComponentCount = 3;
+const char* ComponentName(Component c);  // "urot", "sm", "app"
+
+constexpr uint32_t kOtpSize = 0x800;
+constexpr uint32_t kHeaderOffset = 0x000;
+constexpr uint32_t kHdpl0AreaOffset = 0x100;
+constexpr uint32_t kHdpl1AreaOffset = 0x300;
+constexpr uint32_t kHdpl1AreaEnd = 0x800;
+
+constexpr uint32_t kOtpMagic = 0x5b7a0e93;
+constexpr uint32_t kOtpFormatVersion = 1;
+constexpr uint32_t kHeaderCompleteMarker = 0xc1d2e3f4 ^ 0x2a5f19b6;
+constexpr uint32_t kLifecycleMark = 0x4e1fa6d3;
+constexpr uint32_t kSlotProvisionedMarker = 0x6a5c39e1;
+constexpr uint32_t kSlotRevokedMarker = 0x93c6b52d;
+constexpr uint32_t kDomainConfiguredMarker = 0x2d9b74c5;
+
+// PSA lifecycle states (PSA Security Model / attestation token codes).
+enum class Lifecycle : uint32_t {
+  kUnknown = 0x0000,
+  kAssemblyAndTest = 0x1000,
+  kPsaRotProvisioning = 0x2000,
+  kSecured = 0x3000,
+  kNonPsaRotDebug = 0x4000,
+  kRecoverablePsaRotDebug = 0x5000,
+  kDecommissioned = 0x6000,
+};
+constexpr size_t kLifecycleStates = 6;  // mark i set => state (i + 1) * 0x1000 reached
+const char* LifecycleName(Lifecycle lc);  // "secured", ...
+
+struct FlashRegion {
+  uint32_t offset;
+  uint32_t size;
+};
+static_assert(sizeof(FlashRegion) == 8);
+
+struct FlashLayout {
+  FlashRegion key_store;
+  FlashRegion primary[kComponentCount];
+  FlashRegion secondary[kComponentCount];
+  FlashRegion scratch;
+  FlashRegion storage;
+};
+static_assert(sizeof(FlashLayout) == 72);
+
+struct OtpHeader {
+  uint32_t magic;
+  uint32_t format_version;
+  uint32_t lifecycle_marks[kLifecycleStates];
+  uint8_t instance_id[32];
+  FlashLayout layout;
+  uint32_t complete;  // kHeaderCompleteMarker, written last at provisioning
+  uint8_t reserved[256 - 4 - 4 - 24 - 32 - 72 - 4];
+};
+static_assert(sizeof(OtpHeader) == 256);
+static_assert(offsetof(OtpHeader, lifecycle_marks) == 8);
+static_assert(offsetof(OtpHeader, instance_id) == 32);
+static_assert(offsetof(OtpHeader, layout) == 64);
+static_assert(offsetof(OtpHeader, complete) == 136);
+
+constexpr size_t kSigningSlots = 4;
+constexpr size_t kAuthoritySlots = 2;
+constexpr size_t kLogEntries = 16;
+
+struct OtpKeySlot {
+  uint8_t key_hash[32];  // SHA-256 of the public key's SubjectPublicKeyInfo DER
+  uint32_t provisioned;  // kSlotProvisionedMarker
+  uint32_t revoked;      // kSlotRevokedMarker once revoked
+};
+static_assert(sizeof(OtpKeySlot) == 40);
+
+constexpr uint8_t kDomainFlagRevokeOlderOnConfirm = 0x01;
+
+struct OtpDomainConfig {
+  uint8_t threshold;  // signatures needed for a revocation command
+  uint8_t flags;      // kDomainFlag*
+  uint8_t reserved[2];
+};
+static_assert(sizeof(OtpDomainConfig) == 4);
+
+struct OtpDomain {
+  uint32_t configured;  // kDomainConfiguredMarker
+  OtpDomainConfig config;
+  OtpKeySlot signing[kSigningSlots];
+  OtpKeySlot authority[kAuthoritySlots];
+  uint32_t revocation_sequence[kLogEntries];
+};
+static_assert(sizeof(OtpDomain) == 312);
+
+struct OtpCounter {
+  uint32_t entries[kLogEntries];
+};
+static_assert(sizeof(OtpCounter) == 64);
+
+struct Hdpl0Area {
+  OtpDomain urot;
+  OtpCounter urot_counter;
+};
+static_assert(sizeof(Hdpl0Area) == 376);
+static_assert(kHdpl0AreaOffset + sizeof(Hdpl0Area) <= kHdpl1AreaOffset);
+
+struct Hdpl1Area {
+  OtpDomain sm;
+  OtpDomain app;
+  OtpCounter sm_counter;
+  OtpCounter app_counter;
+};
+static_assert(sizeof(Hdpl1Area) == 752);
+static_assert(kHdpl1AreaOffset + sizeof(Hdpl1Area) <= kHdpl1AreaEnd);
+
+// OTP offset of a component's key domain and security counter.
+constexpr uint32_t DomainOffset(Component c) {
+  return c == Component::kUrot  ? kHdpl0AreaOffset + offsetof(Hdpl0Area, urot)
+         : c == Component::kSm ? kHdpl1AreaOffset + offsetof(Hdpl1Area, sm)
+                               : kHdpl1AreaOffset + offsetof(Hdpl1Area, app);
+}
+constexpr uint32_t CounterOffset(Component c) {
+  return c == Component::kUrot  ? kHdpl0AreaOffset + offsetof(Hdpl0Area, urot_counter)
+         : c == Component::kSm ? kHdpl1AreaOffset + offsetof(Hdpl1Area, sm_counter)
+                               : kHdpl1AreaOffset + offsetof(Hdpl1Area, app_counter);
+}
+
+// The flash key store holds the public keys whose hashes OTP holds (public
+// data; integrity comes from the OTP hash). One 128-byte entry per slot:
+// entry index = component * 6 + (signing 0..3 | authority 4..5).
+constexpr uint32_t kKeyStoreMagic = 0x8e41c07b;
+constexpr size_t kKeyStoreEntrySize = 128;
+constexpr size_t kKeyStoreSlotsPerDomain = kSigningSlots + kAuthoritySlots;
+struct KeyStoreEntry {
+  uint16_t der_size;  // 0 or 0xffff: empty
+  uint16_t reserved;
+  uint8_t der[kKeyStoreEntrySize - 4];
+};
+static_assert(sizeof(KeyStoreEntry) == kKeyStoreEntrySize);
+constexpr uint32_t KeyStoreEntryOffset(Component c, size_t slot) {
+  return 16 + static_cast<uint32_t>((static_cast<size_t>(c) * kKeyStoreSlotsPerDomain + slot) *
+                                    kKeyStoreEntrySize);
+}
+constexpr uint32_t kKeyStoreSize = 16 + kComponentCount * kKeyStoreSlotsPerDomain * kKeyStoreEntrySize;
+
+// Reads a 16-entry log: the current value, or 0 when empty. Returns false
+// when the log is not monotonic (corrupt).
+bool ReadLog(const uint32_t (&entries)[kLogEntries], uint32_t* value, size_t* used);
+
+// Current lifecycle from the marks (highest marked state).
+Lifecycle LifecycleFromMarks(const uint32_t (&marks)[kLifecycleStates]);
+
+}  // namespace bastion::otp
+
+namespace bastion::otp {
+// True when every region is sector-aligned, inside the flash, non-empty
+// (storage and scratch may be empty) and no two regions overlap.
+bool LayoutValid(const FlashLayout& layout, uint32_t flash_size, uint32_t sector_size);
+}  // namespace bastion::otp
