@@ -1,0 +1,335 @@
+#include "provisioning/provisioning.h"
+
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "crypto/crypto.h"
+#include "image/image.h"
+
+namespace bastion::host {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+uint32_t ParseNumber(const json& value, const std::string& what) {
+  if (value.is_number_unsigned()) {
+    const uint64_t v = value.get<uint64_t>();
+    if (v > UINT32_MAX) throw ProfileError(what + " is too large");
+    return static_cast<uint32_t>(v);
+  }
+  if (value.is_string()) {
+    const std::string s = value.get<std::string>();
+    try {
+      size_t used = 0;
+      const unsigned long long v = std::stoull(s, &used, 0);
+      if (used == s.size() && v <= UINT32_MAX) return static_cast<uint32_t>(v);
+    } catch (const std::exception&) {
+    }
+  }
+  throw ProfileError(what + " must be a non-negative number (decimal or \"0x...\")");
+}
+
+void CheckKeys(const json& object, const std::set<std::string>& allowed, const std::string& where) {
+  if (!object.is_object()) throw ProfileError(where + " must be an object");
+  for (const auto& [key, value] : object.items()) {
+    if (!allowed.count(key)) throw ProfileError("unknown field \"" + key + "\" in " + where);
+  }
+}
+
+std::vector<uint8_t> LoadPublicKeyDer(const fs::path& path, const std::string& where) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ProfileError(where + ": cannot read key file " + path.string());
+  std::vector<uint8_t> contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  crypto::EcPublicKey key;
+  const Status status = crypto::ParseKeyFile(contents, &key, nullptr);
+  if (!contents.empty()) SecureWipe(contents.data(), contents.size());
+  if (!status.ok()) {
+    throw ProfileError(where + ": " + path.string() +
+                       " is not a PEM/DER ECDSA P-256 or P-384 key (public or private)");
+  }
+  std::vector<uint8_t> der(crypto::kMaxSpkiDerSize);
+  size_t written = 0;
+  if (!crypto::WritePublicKeySpki(key, der, &written).ok()) throw ProfileError(where + ": bad key");
+  der.resize(written);
+  return der;
+}
+
+std::vector<std::vector<uint8_t>> LoadKeyList(const json& list, const fs::path& base,
+                                              const std::string& where, size_t min, size_t max) {
+  if (!list.is_array()) throw ProfileError(where + " must be a list of key file paths");
+  if (list.size() < min || list.size() > max) {
+    throw ProfileError(where + " must hold " + std::to_string(min) + " to " + std::to_string(max) +
+                       " keys");
+  }
+  std::vector<std::vector<uint8_t>> keys;
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (!list[i].is_string()) throw ProfileError(where + "[" + std::to_string(i) + "] must be a path");
+    fs::path p = list[i].get<std::string>();
+    if (p.is_relative()) p = base / p;
+    keys.push_back(LoadPublicKeyDer(p, where + "[" + std::to_string(i) + "]"));
+  }
+  return keys;
+}
+
+otp::FlashRegion ParseRegion(const json& value, const std::string& where) {
+  CheckKeys(value, {"offset", "size"}, where);
+  if (!value.contains("offset") || !value.contains("size")) {
+    throw ProfileError(where + " needs \"offset\" and \"size\"");
+  }
+  return {ParseNumber(value["offset"], where + ".offset"), ParseNumber(value["size"], where + ".size")};
+}
+
+uint32_t RoundUp(uint32_t v, uint32_t unit) { return (v + unit - 1) / unit * unit; }
+
+}  // namespace
+
+otp::Component ParseComponent(const std::string& name) {
+  if (name == "urot") return otp::Component::kUrot;
+  if (name == "sm") return otp::Component::kSm;
+  if (name == "app") return otp::Component::kApp;
+  throw std::invalid_argument("unknown component \"" + name + "\" (urot, sm or app)");
+}
+
+otp::Lifecycle ParseLifecycle(const std::string& name) {
+  for (uint32_t code = 0x1000; code <= 0x6000; code += 0x1000) {
+    const auto lc = static_cast<otp::Lifecycle>(code);
+    if (name == otp::LifecycleName(lc)) return lc;
+  }
+  throw std::invalid_argument("unknown lifecycle \"" + name +
+                              "\" (assembly-and-test, psa-rot-provisioning, secured, "
+                              "non-psa-rot-debug, recoverable-psa-rot-debug, decommissioned)");
+}
+
+otp::FlashLayout DefaultLayout(const platform::FlashGeometry& g) {
+  otp::FlashLayout l{};
+  uint32_t next = 0;
+  auto take = [&](uint32_t size) {
+    const otp::FlashRegion r{next, RoundUp(size, g.sector_size)};
+    next += r.size;
+    return r;
+  };
+  l.key_store = take(otp::kKeyStoreSize);
+  const uint32_t slot_sizes[otp::kComponentCount] = {64u * 1024, 128u * 1024, 384u * 1024};
+  for (size_t c = 0; c < otp::kComponentCount; ++c) {
+    l.primary[c] = take(slot_sizes[c]);
+    l.secondary[c] = take(slot_sizes[c]);
+  }
+  l.scratch = take(16u * 1024);
+  l.storage = take(32u * 1024);
+  return l;
+}
+
+Profile LoadProfile(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) throw ProfileError("cannot read profile " + path.string());
+  json root;
+  try {
+    root = json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw ProfileError(path.string() + " is not valid JSON: " + e.what());
+  }
+  const fs::path base = path.parent_path();
+  CheckKeys(root, {"lifecycle", "flash", "layout", "domains"}, "the profile");
+
+  Profile profile;
+  if (root.contains("lifecycle")) {
+    if (!root["lifecycle"].is_string()) throw ProfileError("\"lifecycle\" must be a string");
+    try {
+      profile.lifecycle = ParseLifecycle(root["lifecycle"].get<std::string>());
+    } catch (const std::invalid_argument& e) {
+      throw ProfileError(e.what());
+    }
+  }
+  profile.geometry = DefaultGeometry();
+  if (root.contains("flash")) {
+    const json& f = root["flash"];
+    CheckKeys(f, {"size", "sector_size", "program_unit"}, "\"flash\"");
+    if (f.contains("size")) profile.geometry.size = ParseNumber(f["size"], "flash.size");
+    if (f.contains("sector_size")) {
+      profile.geometry.sector_size = ParseNumber(f["sector_size"], "flash.sector_size");
+    }
+    if (f.contains("program_unit")) {
+      profile.geometry.program_unit = ParseNumber(f["program_unit"], "flash.program_unit");
+    }
+    const auto& g = profile.geometry;
+    auto pow2 = [](uint32_t v) { return v != 0 && (v & (v - 1)) == 0; };
+    if (!pow2(g.sector_size) || !pow2(g.program_unit) || g.program_unit > 256 ||
+        g.sector_size < g.program_unit || g.size == 0 || g.size % g.sector_size != 0 ||
+        g.size > 64u * 1024 * 1024) {
+      throw ProfileError("\"flash\": sector_size and program_unit must be powers of two "
+                         "(program_unit <= 256 <= ... <= sector_size), size a multiple of "
+                         "sector_size and at most 64 MiB");
+    }
+  }
+  profile.layout = DefaultLayout(profile.geometry);
+  if (root.contains("layout")) {
+    const json& l = root["layout"];
+    CheckKeys(l, {"key_store", "urot", "sm", "app", "scratch", "storage"}, "\"layout\"");
+    if (l.contains("key_store")) profile.layout.key_store = ParseRegion(l["key_store"], "layout.key_store");
+    if (l.contains("scratch")) profile.layout.scratch = ParseRegion(l["scratch"], "layout.scratch");
+    if (l.contains("storage")) profile.layout.storage = ParseRegion(l["storage"], "layout.storage");
+    for (size_t c = 0; c < otp::kComponentCount; ++c) {
+      const std::string name = otp::ComponentName(static_cast<otp::Component>(c));
+      if (!l.contains(name)) continue;
+      const json& s = l[name];
+      const std::string where = "layout." + name;
+      CheckKeys(s, {"primary", "secondary", "size"}, where);
+      if (!s.contains("primary") || !s.contains("secondary") || !s.contains("size")) {
+        throw ProfileError(where + " needs \"primary\", \"secondary\" and \"size\"");
+      }
+      const uint32_t size = ParseNumber(s["size"], where + ".size");
+      profile.layout.primary[c] = {ParseNumber(s["primary"], where + ".primary"), size};
+      profile.layout.secondary[c] = {ParseNumber(s["secondary"], where + ".secondary"), size};
+    }
+  }
+  if (!otp::LayoutValid(profile.layout, profile.geometry.size, profile.geometry.sector_size)) {
+    throw ProfileError("the flash layout is invalid: regions must be sector-aligned, inside the "
+                       "flash, non-overlapping, primary and secondary of equal size, and the key "
+                       "store at least " + std::to_string(otp::kKeyStoreSize) + " bytes");
+  }
+
+  if (!root.contains("domains")) throw ProfileError("the profile has no \"domains\"");
+  const json& domains = root["domains"];
+  CheckKeys(domains, {"urot", "sm", "app"}, "\"domains\"");
+  for (size_t c = 0; c < otp::kComponentCount; ++c) {
+    const std::string name = otp::ComponentName(static_cast<otp::Component>(c));
+    const std::string where = "domains." + name;
+    if (!domains.contains(name)) throw ProfileError("the profile has no " + where);
+    const json& d = domains[name];
+    CheckKeys(d, {"keys", "threshold", "authority", "revoke_older_on_confirm"}, where);
+    if (!d.contains("keys")) throw ProfileError(where + " has no \"keys\"");
+    DomainProfile& dp = profile.domains[c];
+    dp.keys = LoadKeyList(d["keys"], base, where + ".keys", 1, otp::kSigningSlots);
+    if (d.contains("authority")) {
+      dp.authority = LoadKeyList(d["authority"], base, where + ".authority", 0, otp::kAuthoritySlots);
+    }
+    if (d.contains("threshold")) {
+      if (!d["threshold"].is_number_unsigned()) throw ProfileError(where + ".threshold must be 1..4");
+      const uint64_t t = d["threshold"].get<uint64_t>();
+      if (t < 1 || t > otp::kSigningSlots) throw ProfileError(where + ".threshold must be 1..4");
+      dp.threshold = static_cast<uint8_t>(t);
+    }
+    if (d.contains("revoke_older_on_confirm")) {
+      if (!d["revoke_older_on_confirm"].is_boolean()) {
+        throw ProfileError(where + ".revoke_older_on_confirm must be true or false");
+      }
+      dp.revoke_older_on_confirm = d["revoke_older_on_confirm"].get<bool>();
+    }
+    std::set<std::vector<uint8_t>> seen;
+    for (const auto& k : dp.keys) {
+      if (!seen.insert(k).second) throw ProfileError(where + " lists the same key twice");
+    }
+    for (const auto& k : dp.authority) {
+      if (!seen.insert(k).second) {
+        throw ProfileError(where + ": a key cannot be both a signing and an authority key");
+      }
+    }
+  }
+  return profile;
+}
+
+bool ReadHeader(const VirtualDevice& device, otp::OtpHeader* header) {
+  std::memcpy(header, device.raw_otp().data() + otp::kHeaderOffset, sizeof(*header));
+  return header->magic == otp::kOtpMagic && header->complete == otp::kHeaderCompleteMarker;
+}
+
+void Provision(VirtualDevice& device, const Profile& profile) {
+  otp::OtpHeader existing;
+  for (uint8_t b : device.raw_otp()) {
+    if (b != 0) throw DeviceError("the device is already provisioned");
+  }
+  (void)existing;
+  const platform::FlashGeometry g = device.geometry();
+  if (g.size != profile.geometry.size || g.sector_size != profile.geometry.sector_size ||
+      g.program_unit != profile.geometry.program_unit) {
+    throw DeviceError("the device's flash geometry differs from the profile's");
+  }
+
+  // Key store (flash) first: the OTP hashes written after it vouch for it.
+  std::vector<uint8_t> store(otp::kKeyStoreSize, g.erased_value);
+  StoreLe32(store.data(), otp::kKeyStoreMagic);
+  auto put_entry = [&](otp::Component c, size_t slot, const std::vector<uint8_t>& der) {
+    otp::KeyStoreEntry entry{};
+    entry.der_size = static_cast<uint16_t>(der.size());
+    std::memcpy(entry.der, der.data(), der.size());
+    std::memcpy(store.data() + otp::KeyStoreEntryOffset(c, slot), &entry, sizeof(entry));
+  };
+
+  otp::Hdpl0Area hdpl0{};
+  otp::Hdpl1Area hdpl1{};
+  for (size_t c = 0; c < otp::kComponentCount; ++c) {
+    const auto component = static_cast<otp::Component>(c);
+    const DomainProfile& dp = profile.domains[c];
+    otp::OtpDomain& domain = component == otp::Component::kUrot ? hdpl0.urot
+                             : component == otp::Component::kSm ? hdpl1.sm
+                                                                : hdpl1.app;
+    domain.configured = otp::kDomainConfiguredMarker;
+    domain.config.threshold = dp.threshold;
+    domain.config.flags = dp.revoke_older_on_confirm ? otp::kDomainFlagRevokeOlderOnConfirm : 0;
+    for (size_t i = 0; i < dp.keys.size(); ++i) {
+      const crypto::Digest h = crypto::Hash(crypto::HashAlg::kSha256, dp.keys[i]);
+      std::memcpy(domain.signing[i].key_hash, h.bytes.data(), 32);
+      domain.signing[i].provisioned = otp::kSlotProvisionedMarker;
+      put_entry(component, i, dp.keys[i]);
+    }
+    for (size_t i = 0; i < dp.authority.size(); ++i) {
+      const crypto::Digest h = crypto::Hash(crypto::HashAlg::kSha256, dp.authority[i]);
+      std::memcpy(domain.authority[i].key_hash, h.bytes.data(), 32);
+      domain.authority[i].provisioned = otp::kSlotProvisionedMarker;
+      put_entry(component, otp::kSigningSlots + i, dp.authority[i]);
+    }
+  }
+  device.FactoryWriteFlash(profile.layout.key_store.offset, store);
+
+  auto bytes_of = [](const auto& value) {
+    const auto* p = reinterpret_cast<const uint8_t*>(&value);
+    return std::vector<uint8_t>(p, p + sizeof(value));
+  };
+  device.FactoryProgramOtp(otp::kHdpl0AreaOffset, bytes_of(hdpl0));
+  device.FactoryProgramOtp(otp::kHdpl1AreaOffset, bytes_of(hdpl1));
+
+  otp::OtpHeader header{};
+  header.magic = otp::kOtpMagic;
+  header.format_version = otp::kOtpFormatVersion;
+  const uint32_t states = static_cast<uint32_t>(profile.lifecycle) / 0x1000;
+  for (uint32_t i = 0; i < states && i < otp::kLifecycleStates; ++i) {
+    header.lifecycle_marks[i] = otp::kLifecycleMark;
+  }
+  if (!device.Fill(ByteSpan(header.instance_id, sizeof(header.instance_id))).ok()) {
+    throw DeviceError("no entropy for the instance ID");
+  }
+  header.layout = profile.layout;
+  header.complete = 0;
+  device.FactoryProgramOtp(otp::kHeaderOffset, bytes_of(header));
+  // The completion marker last: a half-provisioned device never boots.
+  std::vector<uint8_t> marker(4);
+  StoreLe32(marker.data(), otp::kHeaderCompleteMarker);
+  device.FactoryProgramOtp(otp::kHeaderOffset + offsetof(otp::OtpHeader, complete), marker);
+}
+
+void FlashPrimarySlot(VirtualDevice& device, otp::Component component,
+                      const std::vector<uint8_t>& bytes) {
+  otp::OtpHeader header;
+  if (!ReadHeader(device, &header)) throw DeviceError("the device is not provisioned");
+  const otp::FlashRegion slot = header.layout.primary[static_cast<size_t>(component)];
+  if (bytes.empty()) throw DeviceError("the image is empty");
+  if (bytes.size() > slot.size) {
+    throw DeviceError("the image (" + std::to_string(bytes.size()) + " bytes) does not fit the " +
+                      otp::ComponentName(component) + " primary slot (" +
+                      std::to_string(slot.size) + " bytes)");
+  }
+  const image::SpanImageSource source(bytes);
+  image::ParsedImage parsed;
+  const image::ImageError error = image::ParseImage(source, &parsed);
+  if (error != image::ImageError::kOk) {
+    throw DeviceError(std::string("not a valid image: ") + image::ImageErrorName(error));
+  }
+  std::vector<uint8_t> full(slot.size, device.geometry().erased_value);
+  std::copy(bytes.begin(), bytes.end(), full.begin());
+  device.FactoryWriteFlash(slot.offset, full);
+}
+
+}  // namespace bastion::host

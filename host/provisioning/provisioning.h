@@ -1,0 +1,64 @@
+// Provisioning a virtual device from a JSON profile (docs/provisioning.md),
+// and programming primary slots as a factory would.
+#pragma once
+
+#include <array>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "otp/otp_map.h"
+#include "platform/platform.h"
+#include "virtual_device/virtual_device.h"
+
+namespace bastion::host {
+
+// A profile that cannot be used; the message names the field or file.
+class ProfileError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct DomainProfile {
+  std::vector<std::vector<uint8_t>> keys;       // SubjectPublicKeyInfo DER, 1..4
+  std::vector<std::vector<uint8_t>> authority;  // 0..2
+  uint8_t threshold = 2;
+  bool revoke_older_on_confirm = false;
+};
+
+struct Profile {
+  otp::Lifecycle lifecycle = otp::Lifecycle::kSecured;
+  platform::FlashGeometry geometry;
+  otp::FlashLayout layout{};
+  std::array<DomainProfile, otp::kComponentCount> domains;
+};
+
+// The default layout for a geometry: key store, then for urot, sm, app a
+// primary and a secondary slot of 64 KiB, 128 KiB and 384 KiB (rounded up to
+// whole sectors), then a scratch area and a storage area.
+otp::FlashLayout DefaultLayout(const platform::FlashGeometry& geometry);
+
+// Reads and checks a profile; key paths are relative to the profile's folder.
+// Throws ProfileError.
+Profile LoadProfile(const std::filesystem::path& path);
+
+// Writes the OTP (header, lifecycle, instance ID, layout, key domains) and
+// the flash key store of a blank device. Throws DeviceError.
+void Provision(VirtualDevice& device, const Profile& profile);
+
+// Programs `component`'s primary slot with `image` (erasing the whole slot),
+// as a factory programmer would. The image must parse as an MCUboot image
+// and fit the slot. Throws DeviceError with the reason.
+void FlashPrimarySlot(VirtualDevice& device, otp::Component component,
+                      const std::vector<uint8_t>& image);
+
+// Parses "urot" / "sm" / "app"; throws std::invalid_argument otherwise.
+otp::Component ParseComponent(const std::string& name);
+// Parses a lifecycle name ("secured", ...); throws std::invalid_argument.
+otp::Lifecycle ParseLifecycle(const std::string& name);
+
+// Reads the OTP header without access checks (host tools). False if blank.
+bool ReadHeader(const VirtualDevice& device, otp::OtpHeader* header);
+
+}  // namespace bastion::host

@@ -1,0 +1,423 @@
+// `bastion device ...`: create, program, boot and inspect a virtual device.
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "boot/boot_report.h"
+#include "cli_util.h"
+#include "commands.h"
+#include "image/image.h"
+#include "keys/key_domain.h"
+#include "provisioning/provisioning.h"
+#include "virtual_device/virtual_device.h"
+
+namespace {
+
+using namespace bastion;
+using cli::CliError;
+using cli::UsageError;
+using nlohmann::json;
+
+constexpr const char* kDeviceUsage =
+    "usage: bastion device <subcommand> DIR [options]\n"
+    "\n"
+    "  create DIR --profile PROFILE.json   provision a new virtual device in DIR\n"
+    "  flash DIR --component urot|sm|app IMAGE\n"
+    "                                      program a primary slot as a factory would\n"
+    "  boot DIR [--json]                   reset the device and run the boot chain once;\n"
+    "                                      exit 0 only when the application was reached\n"
+    "  status DIR [--json]                 lifecycle, instance ID, key domains, counters,\n"
+    "                                      slots and the last boot report\n"
+    "  power-cycle DIR                     cut power: RAM (mailbox, boot report) is cleared\n"
+    "\n"
+    "Exit status: 0 success, 1 failure, 2 usage error.\n";
+
+std::unique_ptr<host::VirtualDevice> OpenDevice(const std::string& dir) {
+  try {
+    return host::VirtualDevice::Open(dir);
+  } catch (const host::DeviceError& e) {
+    throw CliError(e.what());
+  }
+}
+
+std::string VersionString(const image::ImageVersion& v) {
+  return std::to_string(v.major) + "." + std::to_string(v.minor) + "." + std::to_string(v.revision) +
+         "+" + std::to_string(v.build);
+}
+
+std::string Measurement(const boot::BootReportImage& image) {
+  const size_t size =
+      image.hash_alg == static_cast<uint8_t>(crypto::HashAlg::kSha384) ? 48 : 32;
+  return cli::Hex(ConstByteSpan(image.measurement, size));
+}
+
+std::string ComponentName(uint8_t c) {
+  return c < otp::kComponentCount ? otp::ComponentName(static_cast<otp::Component>(c)) : "unknown";
+}
+
+const char* StageOf(uint8_t component) {
+  return component == static_cast<uint8_t>(otp::Component::kUrot) ? "iROT" : "uROT";
+}
+
+std::string FailureText(const boot::BootReport& r) {
+  const auto reason = static_cast<boot::BootReason>(r.failure_reason);
+  std::string text = boot::BootReasonName(reason);
+  if (reason == boot::BootReason::kImageRefused) {
+    text += ": " + ComponentName(r.failure_component) + ": " +
+            image::ImageErrorName(static_cast<image::ImageError>(r.failure_detail));
+  } else {
+    text += " (" + ComponentName(r.failure_component) + ")";
+  }
+  return text;
+}
+
+json ImageJson(const boot::BootReportImage& image) {
+  json j = {{"component", ComponentName(image.component)},
+            {"verified", image.verified == 1},
+            {"version", VersionString(image.version)},
+            {"security_counter", image.security_counter},
+            {"device_security_counter", image.stored_counter}};
+  if (image.verified == 1) {
+    j["key_slot"] = image.key_slot;
+    j["measurement"] = Measurement(image);
+    j["hash"] = image.hash_alg == static_cast<uint8_t>(crypto::HashAlg::kSha384) ? "sha384" : "sha256";
+  } else {
+    j["key_slot"] = nullptr;
+    j["measurement"] = nullptr;
+    j["error"] = image::ImageErrorName(static_cast<image::ImageError>(image.image_error));
+  }
+  return j;
+}
+
+json ReportJson(const host::VirtualDevice::BootRun& run) {
+  json j;
+  j["booted"] = run.app_reached;
+  if (!run.report_valid) {
+    j["reason"] = "no boot report";
+    j["images"] = json::array();
+    return j;
+  }
+  const boot::BootReport& r = run.report;
+  j["lifecycle"] = otp::LifecycleName(static_cast<otp::Lifecycle>(r.lifecycle));
+  if (!run.app_reached) {
+    j["reason"] = FailureText(r);
+    j["failure"] = {{"reason", boot::BootReasonName(static_cast<boot::BootReason>(r.failure_reason))},
+                    {"component", ComponentName(r.failure_component)},
+                    {"hdpl", r.failure_hdpl}};
+    if (static_cast<boot::BootReason>(r.failure_reason) == boot::BootReason::kImageRefused) {
+      j["failure"]["image_error"] =
+          image::ImageErrorName(static_cast<image::ImageError>(r.failure_detail));
+    }
+  }
+  j["images"] = json::array();
+  for (size_t i = 0; i < r.image_count && i < boot::kMaxReportImages; ++i) {
+    j["images"].push_back(ImageJson(r.images[i]));
+  }
+  return j;
+}
+
+void PrintBootText(const host::VirtualDevice::BootRun& run) {
+  if (!run.report_valid) {
+    std::printf("boot: no boot report was written\n");
+    return;
+  }
+  const boot::BootReport& r = run.report;
+  std::printf("lifecycle: %s\n", otp::LifecycleName(static_cast<otp::Lifecycle>(r.lifecycle)));
+  for (size_t i = 0; i < r.image_count && i < boot::kMaxReportImages; ++i) {
+    const boot::BootReportImage& image = r.images[i];
+    if (image.verified == 1) {
+      std::printf("%s: %s %s verified with key slot %u (security counter %u, device counter %u)\n"
+                  "      measurement %s\n",
+                  StageOf(image.component), ComponentName(image.component).c_str(),
+                  VersionString(image.version).c_str(), image.key_slot, image.security_counter,
+                  image.stored_counter, Measurement(image).c_str());
+    } else {
+      std::printf("%s: %s REFUSED: %s\n", StageOf(image.component),
+                  ComponentName(image.component).c_str(),
+                  image::ImageErrorName(static_cast<image::ImageError>(image.image_error)));
+    }
+  }
+  if (run.app_reached) {
+    std::printf("Secure Manager: boot report published; HDPL raised to 2\n");
+    std::printf("booted: application started\n");
+  } else {
+    std::printf("boot stopped at HDPL%u: %s\n", r.failure_hdpl, FailureText(r).c_str());
+  }
+}
+
+int Create(const std::vector<std::string>& args) {
+  const cli::ParsedArgs a = cli::ParseArgs(args, {{'p', "profile", true, false}});
+  if (a.help()) {
+    std::fputs("usage: bastion device create DIR --profile PROFILE.json\n"
+               "Provisions a new virtual device in DIR (which must not exist or be empty).\n"
+               "The profile format is described in docs/provisioning.md.\n",
+               stdout);
+    return cli::kExitOk;
+  }
+  if (a.positional().size() != 1) throw UsageError("device create takes one DIR");
+  const std::string dir = a.positional()[0];
+  host::Profile profile;
+  try {
+    profile = host::LoadProfile(a.Require("profile"));
+  } catch (const host::ProfileError& e) {
+    throw CliError(std::string("profile: ") + e.what());
+  }
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec) && !std::filesystem::is_empty(dir, ec)) {
+    throw CliError(dir + " already exists and is not empty");
+  }
+  // Build the device in a temporary folder and rename it into place, so a
+  // failure leaves nothing behind.
+  const std::filesystem::path tmp = std::filesystem::path(dir).string() + ".creating";
+  std::filesystem::remove_all(tmp, ec);
+  try {
+    auto device = host::VirtualDevice::Create(tmp, profile.geometry);
+    host::Provision(*device, profile);
+    device->Save();
+  } catch (const host::DeviceError& e) {
+    std::filesystem::remove_all(tmp, ec);
+    throw CliError(e.what());
+  }
+  std::filesystem::remove(dir, ec);
+  std::filesystem::rename(tmp, dir, ec);
+  if (ec) {
+    std::filesystem::remove_all(tmp, ec);
+    throw CliError("cannot create " + dir);
+  }
+  std::printf("device created in %s (lifecycle %s)\n", dir.c_str(),
+              otp::LifecycleName(profile.lifecycle));
+  return cli::kExitOk;
+}
+
+int Flash(const std::vector<std::string>& args) {
+  const cli::ParsedArgs a = cli::ParseArgs(args, {{'c', "component", true, false}});
+  if (a.help()) {
+    std::fputs("usage: bastion device flash DIR --component urot|sm|app IMAGE\n"
+               "Programs the component's primary slot (erasing it first), as a factory\n"
+               "programmer would. The image must be an MCUboot image that fits the slot;\n"
+               "its signature is checked at boot, not here.\n",
+               stdout);
+    return cli::kExitOk;
+  }
+  if (a.positional().size() != 2) throw UsageError("device flash takes DIR and IMAGE");
+  otp::Component component;
+  try {
+    component = host::ParseComponent(a.Require("component"));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  const std::vector<uint8_t> bytes = cli::ReadFile(a.positional()[1]);
+  auto device = OpenDevice(a.positional()[0]);
+  try {
+    host::FlashPrimarySlot(*device, component, bytes);
+    device->Save();
+  } catch (const host::DeviceError& e) {
+    throw CliError(a.positional()[1] + ": " + e.what());
+  }
+  std::printf("%s primary slot programmed (%zu bytes)\n", otp::ComponentName(component), bytes.size());
+  return cli::kExitOk;
+}
+
+int Boot(const std::vector<std::string>& args) {
+  const cli::ParsedArgs a = cli::ParseArgs(args, {{0, "json", false, false}});
+  if (a.help()) {
+    std::fputs("usage: bastion device boot DIR [--json]\n"
+               "Resets the device and runs one boot: iROT verifies uROT, uROT verifies the\n"
+               "Secure Manager and the application, then the Secure Manager publishes the\n"
+               "boot report. Prints each stage's decision. Exit 0 only when the application\n"
+               "was reached. --json prints {booted, reason, images[...]} instead.\n",
+               stdout);
+    return cli::kExitOk;
+  }
+  if (a.positional().size() != 1) throw UsageError("device boot takes one DIR");
+  auto device = OpenDevice(a.positional()[0]);
+  const host::VirtualDevice::BootRun run = device->Boot();
+  device->Save();
+  if (a.Has("json")) {
+    std::printf("%s\n", ReportJson(run).dump(2).c_str());
+  } else {
+    PrintBootText(run);
+  }
+  return run.app_reached ? cli::kExitOk : cli::kExitFailure;
+}
+
+json SlotJson(host::VirtualDevice& device, const otp::FlashRegion& region) {
+  const auto& flash = device.raw_flash();
+  std::vector<uint8_t> bytes(flash.begin() + region.offset, flash.begin() + region.offset + region.size);
+  const image::SpanImageSource source(bytes);
+  image::ParsedImage parsed;
+  const image::ImageError error = image::ParseImage(source, &parsed);
+  json j = {{"offset", region.offset}, {"size", region.size}};
+  if (error == image::ImageError::kOk) {
+    j["image"] = {{"version", VersionString(parsed.header.version)},
+                  {"security_counter", parsed.security_counter},
+                  {"size", parsed.total_size}};
+  } else {
+    j["image"] = nullptr;
+    j["state"] = error == image::ImageError::kSlotEmpty ? "empty" : image::ImageErrorName(error);
+  }
+  return j;
+}
+
+json StatusJson(host::VirtualDevice& device) {
+  otp::OtpHeader header;
+  json j;
+  if (!host::ReadHeader(device, &header)) {
+    j["provisioned"] = false;
+    return j;
+  }
+  j["provisioned"] = true;
+  j["lifecycle"] = otp::LifecycleName(otp::LifecycleFromMarks(header.lifecycle_marks));
+  j["instance_id"] = cli::Hex(ConstByteSpan(header.instance_id, sizeof(header.instance_id)));
+  const auto& geometry = device.geometry();
+  j["flash"] = {{"size", geometry.size},
+                {"sector_size", geometry.sector_size},
+                {"program_unit", geometry.program_unit}};
+  j["operations"] = device.operations();
+  // Host tools read OTP directly (the device is powered off for them).
+  const auto& raw = device.raw_otp();
+  json domains = json::object();
+  json components = json::object();
+  for (size_t c = 0; c < otp::kComponentCount; ++c) {
+    const auto component = static_cast<otp::Component>(c);
+    otp::OtpDomain d;
+    std::memcpy(&d, raw.data() + otp::DomainOffset(component), sizeof(d));
+    otp::OtpCounter counter;
+    std::memcpy(&counter, raw.data() + otp::CounterOffset(component), sizeof(counter));
+    uint32_t sequence = 0, counter_value = 0;
+    size_t used = 0;
+    const bool seq_ok = otp::ReadLog(d.revocation_sequence, &sequence, &used);
+    const bool counter_ok = otp::ReadLog(counter.entries, &counter_value, &used);
+    json slots = json::array();
+    for (size_t i = 0; i < otp::kSigningSlots; ++i) {
+      const keys::SlotState s = keys::ClassifySlot(d.signing[i]);
+      json slot = {{"slot", i}, {"state", keys::SlotStateName(s)}};
+      if (s != keys::SlotState::kBlank) slot["key_hash"] = cli::Hex(ConstByteSpan(d.signing[i].key_hash, 32));
+      slots.push_back(slot);
+    }
+    json authority = json::array();
+    for (size_t i = 0; i < otp::kAuthoritySlots; ++i) {
+      const keys::SlotState s = keys::ClassifySlot(d.authority[i]);
+      if (s == keys::SlotState::kBlank) continue;
+      authority.push_back({{"slot", i},
+                           {"state", keys::SlotStateName(s)},
+                           {"key_hash", cli::Hex(ConstByteSpan(d.authority[i].key_hash, 32))}});
+    }
+    const std::string name = otp::ComponentName(component);
+    domains[name] = {{"threshold", d.config.threshold},
+                     {"revoke_older_on_confirm", (d.config.flags & otp::kDomainFlagRevokeOlderOnConfirm) != 0},
+                     {"signing_slots", slots},
+                     {"authority_slots", authority},
+                     {"revocation_sequence", seq_ok ? json(sequence) : json("corrupt")}};
+    components[name] = {{"security_counter", counter_ok ? json(counter_value) : json("corrupt")},
+                        {"primary", SlotJson(device, header.layout.primary[c])},
+                        {"secondary", SlotJson(device, header.layout.secondary[c])}};
+  }
+  j["domains"] = domains;
+  j["components"] = components;
+  host::VirtualDevice::BootRun last;
+  std::memcpy(&last.report, device.raw_ram().data() + host::kMailboxSize, sizeof(last.report));
+  last.report_valid = last.report.magic == boot::kBootReportMagic;
+  last.app_reached = last.report_valid && last.report.outcome == boot::BootOutcome::kBooted;
+  j["last_boot"] = last.report_valid ? ReportJson(last) : json(nullptr);
+  return j;
+}
+
+int StatusCommand(const std::vector<std::string>& args) {
+  const cli::ParsedArgs a = cli::ParseArgs(args, {{0, "json", false, false}});
+  if (a.help()) {
+    std::fputs("usage: bastion device status DIR [--json]\n"
+               "Shows lifecycle, instance ID, each key domain's slots (state, key hash),\n"
+               "revocation sequence, security counters, each component's slots and the last\n"
+               "boot report.\n",
+               stdout);
+    return cli::kExitOk;
+  }
+  if (a.positional().size() != 1) throw UsageError("device status takes one DIR");
+  auto device = OpenDevice(a.positional()[0]);
+  const json j = StatusJson(*device);
+  if (a.Has("json")) {
+    std::printf("%s\n", j.dump(2).c_str());
+    return cli::kExitOk;
+  }
+  if (!j["provisioned"].get<bool>()) {
+    std::printf("not provisioned\n");
+    return cli::kExitOk;
+  }
+  std::printf("lifecycle:   %s\ninstance ID: %s\n", j["lifecycle"].get<std::string>().c_str(),
+              j["instance_id"].get<std::string>().c_str());
+  for (const char* name : {"urot", "sm", "app"}) {
+    const json& d = j["domains"][name];
+    const json& c = j["components"][name];
+    std::printf("%s: threshold %d, revocation sequence %s, security counter %s\n", name,
+                d["threshold"].get<int>(), d["revocation_sequence"].dump().c_str(),
+                c["security_counter"].dump().c_str());
+    for (const json& s : d["signing_slots"]) {
+      std::printf("  key slot %d: %-11s %s\n", s["slot"].get<int>(),
+                  s["state"].get<std::string>().c_str(),
+                  s.contains("key_hash") ? s["key_hash"].get<std::string>().c_str() : "");
+    }
+    for (const json& s : d["authority_slots"]) {
+      std::printf("  authority %d: %-11s %s\n", s["slot"].get<int>(),
+                  s["state"].get<std::string>().c_str(), s["key_hash"].get<std::string>().c_str());
+    }
+    for (const char* which : {"primary", "secondary"}) {
+      const json& slot = c[which];
+      if (slot["image"].is_null()) {
+        std::printf("  %-9s %s\n", which, slot["state"].get<std::string>().c_str());
+      } else {
+        std::printf("  %-9s image %s (security counter %u)\n", which,
+                    slot["image"]["version"].get<std::string>().c_str(),
+                    slot["image"]["security_counter"].get<uint32_t>());
+      }
+    }
+  }
+  if (j["last_boot"].is_null()) {
+    std::printf("last boot: none since power-on\n");
+  } else {
+    const json& b = j["last_boot"];
+    std::printf("last boot: %s\n",
+                b["booted"].get<bool>() ? "application started"
+                                        : ("stopped: " + b["reason"].get<std::string>()).c_str());
+  }
+  return cli::kExitOk;
+}
+
+int PowerCycle(const std::vector<std::string>& args) {
+  const cli::ParsedArgs a = cli::ParseArgs(args, {});
+  if (a.help()) {
+    std::fputs("usage: bastion device power-cycle DIR\nCuts power: RAM regions are cleared.\n",
+               stdout);
+    return cli::kExitOk;
+  }
+  if (a.positional().size() != 1) throw UsageError("device power-cycle takes one DIR");
+  auto device = OpenDevice(a.positional()[0]);
+  device->PowerCycle();
+  device->Save();
+  std::printf("power cycled\n");
+  return cli::kExitOk;
+}
+
+}  // namespace
+
+int RunDeviceCommand(const std::vector<std::string>& args) {
+  if (args.empty()) {
+    std::fputs(kDeviceUsage, stderr);
+    return cli::kExitUsage;
+  }
+  const std::string sub = args.front();
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (sub == "-h" || sub == "--help") {
+    std::fputs(kDeviceUsage, stdout);
+    return cli::kExitOk;
+  }
+  if (sub == "create") return Create(rest);
+  if (sub == "flash") return Flash(rest);
+  if (sub == "boot") return Boot(rest);
+  if (sub == "status") return StatusCommand(rest);
+  if (sub == "power-cycle") return PowerCycle(rest);
+  throw UsageError("unknown device subcommand '" + sub + "' (see bastion device --help)");
+}
