@@ -12,6 +12,9 @@
 #define MBEDTLS_PLATFORM_C
 #define MBEDTLS_PLATFORM_MEMORY
 #define MBEDTLS_MEMORY_BUFFER_ALLOC_C
+/* Before the arena is installed, allocation fails: never the C heap. */
+#define MBEDTLS_PLATFORM_STD_CALLOC bastion_mbedtls_calloc_uninit
+#define MBEDTLS_PLATFORM_STD_FREE bastion_mbedtls_free_uninit
 #define MBEDTLS_NO_PLATFORM_ENTROPY
 #define MBEDTLS_HAVE_ASM
 #define MBEDTLS_DEPRECATED_REMOVED
@@ -20,6 +23,7 @@
 #define MBEDTLS_MD_C
 #define MBEDTLS_SHA256_C
 #define MBEDTLS_SHA512_C
+#define MBEDTLS_SHA512_SMALLER /* SHA-384 only serves P-384 images: favour size */
 #define MBEDTLS_HKDF_C
 
 /* Elliptic curves: ECDSA on P-256 and P-384 only. */
@@ -50,6 +54,16 @@
 #define MBEDTLS_CIPHER_MODE_CTR
 #define MBEDTLS_AES_ROM_TABLES
 #define MBEDTLS_CTR_DRBG_C
+
+#include <stddef.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+void *bastion_mbedtls_calloc_uninit(size_t count, size_t size);
+void bastion_mbedtls_free_uninit(void *pointer);
+#ifdef __cplusplus
+}
+#endif
 
 #include "mbedtls/check_config.h"
 

@@ -9,6 +9,7 @@
 
 #include "boot/boot_stages.h"
 #include "otp/otp_map.h"
+#include "platform/access_policy.h"
 
 namespace bastion::host {
 namespace {
@@ -213,29 +214,11 @@ bool VirtualDevice::FlashAccessAllowed(uint32_t address, size_t size, bool write
   otp::OtpHeader header;
   std::memcpy(&header, otp_.data() + otp::kHeaderOffset, sizeof(header));
   if (header.complete != otp::kHeaderCompleteMarker) return false;
-  const otp::FlashLayout& l = header.layout;
-  const auto level = static_cast<unsigned>(hdpl_);
-  auto inside = [&](const otp::FlashRegion& r) {
-    return r.size != 0 && address >= r.offset && size <= r.size &&
-           address - r.offset <= r.size - size;
-  };
-  if (inside(l.key_store)) return !write && level <= 2;
-  for (size_t c = 0; c < otp::kComponentCount; ++c) {
-    const unsigned owner = c == static_cast<size_t>(otp::Component::kUrot) ? 1 : 2;
-    if (inside(l.primary[c]) || inside(l.secondary[c])) return level <= owner;
-  }
-  if (inside(l.scratch) || inside(l.storage)) return level <= 2;
-  return false;
+  return platform::FlashAccessAllowed(header.layout, hdpl_, address, size, write);
 }
 
 bool VirtualDevice::OtpAccessAllowed(uint32_t offset, size_t size, bool write) const {
-  const auto level = static_cast<unsigned>(hdpl_);
-  const uint64_t end = uint64_t{offset} + size;
-  if (end > otp_.size()) return false;
-  if (end <= otp::kHdpl0AreaOffset) return write ? level == 0 : true;
-  if (offset >= otp::kHdpl0AreaOffset && end <= otp::kHdpl1AreaOffset) return level == 0;
-  if (offset >= otp::kHdpl1AreaOffset && end <= otp::kHdpl1AreaEnd) return level <= 1;
-  return false;  // accesses may not straddle areas
+  return platform::OtpAccessAllowed(hdpl_, offset, size, write);
 }
 
 // ---- platform::Flash ----
@@ -312,7 +295,6 @@ Status VirtualDevice::Raise(Hdpl level) {
 Status VirtualDevice::Region(platform::RamRegion region, ByteSpan* out) {
   size_t offset = 0;
   size_t size = 0;
-  unsigned owner = 3;
   switch (region) {
     case platform::RamRegion::kMailbox:
       offset = kRamOffsetMailbox;
@@ -325,17 +307,17 @@ Status VirtualDevice::Region(platform::RamRegion region, ByteSpan* out) {
     case platform::RamRegion::kHandoff:
       offset = kRamOffsetHandoff;
       size = kHandoffSize;
-      owner = 1;
       break;
     case platform::RamRegion::kSmHandoff:
       offset = kRamOffsetSmHandoff;
       size = kSmHandoffSize;
-      owner = 2;
       break;
     default:
       return StatusCode::kInvalidArgument;
   }
-  if (static_cast<unsigned>(hdpl_) > owner) return StatusCode::kPermissionDenied;
+  if (static_cast<unsigned>(hdpl_) > static_cast<unsigned>(platform::RamRegionOwner(region))) {
+    return StatusCode::kPermissionDenied;
+  }
   *out = ByteSpan(ram_.data() + offset, size);
   return StatusCode::kOk;
 }

@@ -20,12 +20,22 @@
 #define BASTION_CRYPTO_ARENA_SIZE 16384
 #endif
 
+extern "C" void* bastion_mbedtls_calloc_uninit(size_t, size_t) { return nullptr; }
+extern "C" void bastion_mbedtls_free_uninit(void*) {}
+
 namespace bastion::crypto {
 namespace {
 
 constexpr uint8_t kArenaPaint = 0xA5;
 alignas(8) uint8_t g_arena[BASTION_CRYPTO_ARENA_SIZE];
 bool g_initialised = false;
+
+// The inline context storage is aligned to 8; view it as the Mbed TLS type.
+template <typename T>
+T* As(uint8_t* storage) {
+  static_assert(alignof(T) <= 8);
+  return static_cast<T*>(static_cast<void*>(storage));
+}
 
 static_assert(sizeof(mbedtls_sha256_context) <= 240);
 static_assert(sizeof(mbedtls_sha512_context) <= 240);
@@ -163,11 +173,11 @@ const char* CurveName(Curve c) { return c == Curve::kP256 ? "ecdsa-p256" : "ecds
 
 Hasher::Hasher(HashAlg alg) : alg_(alg) {
   if (alg_ == HashAlg::kSha256) {
-    auto* ctx = reinterpret_cast<mbedtls_sha256_context*>(context_);
+    auto* ctx = As<mbedtls_sha256_context>(context_);
     mbedtls_sha256_init(ctx);
     (void)mbedtls_sha256_starts_ret(ctx, 0);
   } else {
-    auto* ctx = reinterpret_cast<mbedtls_sha512_context*>(context_);
+    auto* ctx = As<mbedtls_sha512_context>(context_);
     mbedtls_sha512_init(ctx);
     (void)mbedtls_sha512_starts_ret(ctx, 1);
   }
@@ -178,10 +188,10 @@ Hasher::~Hasher() { SecureWipe(context_, sizeof(context_)); }
 void Hasher::Update(ConstByteSpan data) {
   if (data.empty()) return;
   if (alg_ == HashAlg::kSha256) {
-    (void)mbedtls_sha256_update_ret(reinterpret_cast<mbedtls_sha256_context*>(context_), data.data(),
+    (void)mbedtls_sha256_update_ret(As<mbedtls_sha256_context>(context_), data.data(),
                                     data.size());
   } else {
-    (void)mbedtls_sha512_update_ret(reinterpret_cast<mbedtls_sha512_context*>(context_), data.data(),
+    (void)mbedtls_sha512_update_ret(As<mbedtls_sha512_context>(context_), data.data(),
                                     data.size());
   }
 }
@@ -189,11 +199,11 @@ void Hasher::Update(ConstByteSpan data) {
 void Hasher::Finish(Digest* out) {
   out->bytes.fill(0);
   if (alg_ == HashAlg::kSha256) {
-    (void)mbedtls_sha256_finish_ret(reinterpret_cast<mbedtls_sha256_context*>(context_),
+    (void)mbedtls_sha256_finish_ret(As<mbedtls_sha256_context>(context_),
                                     out->bytes.data());
     out->size = 32;
   } else {
-    (void)mbedtls_sha512_finish_ret(reinterpret_cast<mbedtls_sha512_context*>(context_),
+    (void)mbedtls_sha512_finish_ret(As<mbedtls_sha512_context>(context_),
                                     out->bytes.data());
     out->size = 48;
   }
@@ -408,15 +418,15 @@ Status AesCtr(ConstByteSpan key, std::span<const uint8_t, 16> initial_counter, C
   return status;
 }
 
-Drbg::Drbg() { mbedtls_ctr_drbg_init(reinterpret_cast<mbedtls_ctr_drbg_context*>(context_)); }
+Drbg::Drbg() { mbedtls_ctr_drbg_init(As<mbedtls_ctr_drbg_context>(context_)); }
 
-Drbg::~Drbg() { mbedtls_ctr_drbg_free(reinterpret_cast<mbedtls_ctr_drbg_context*>(context_)); }
+Drbg::~Drbg() { mbedtls_ctr_drbg_free(As<mbedtls_ctr_drbg_context>(context_)); }
 
 Status Drbg::Seed(ConstByteSpan entropy, ConstByteSpan personalization) {
   constexpr size_t kEntropyLen = 32;
   constexpr size_t kNonceLen = 16;
   if (entropy.size() < kEntropyLen + kNonceLen) return StatusCode::kInvalidArgument;
-  auto* ctx = reinterpret_cast<mbedtls_ctr_drbg_context*>(context_);
+  auto* ctx = As<mbedtls_ctr_drbg_context>(context_);
   EntropySource source{entropy.data(), entropy.size()};
   mbedtls_ctr_drbg_set_entropy_len(ctx, kEntropyLen);
   if (mbedtls_ctr_drbg_set_nonce_len(ctx, kNonceLen) != 0) return StatusCode::kInternal;
@@ -433,7 +443,7 @@ Status Drbg::Seed(ConstByteSpan entropy, ConstByteSpan personalization) {
 
 Status Drbg::Generate(ByteSpan out) {
   if (!seeded_) return StatusCode::kFailedPrecondition;
-  auto* ctx = reinterpret_cast<mbedtls_ctr_drbg_context*>(context_);
+  auto* ctx = As<mbedtls_ctr_drbg_context>(context_);
   size_t done = 0;
   while (done < out.size()) {
     const size_t chunk = out.size() - done < MBEDTLS_CTR_DRBG_MAX_REQUEST
@@ -450,7 +460,7 @@ Status Drbg::GenerateKeyPair(Curve curve, EcKeyPair* out) {
   Init();
   EcdsaContext ctx;
   if (mbedtls_ecp_gen_key(GroupId(curve), ctx.get(), mbedtls_ctr_drbg_random,
-                          reinterpret_cast<mbedtls_ctr_drbg_context*>(context_)) != 0) {
+                          As<mbedtls_ctr_drbg_context>(context_)) != 0) {
     return StatusCode::kInternal;
   }
   if (!ExportKeyPair(*ctx.get(), true, nullptr, out)) return StatusCode::kInternal;
