@@ -1,0 +1,21 @@
+// The `bastion` subcommands. Each takes the words after its name and returns
+// the process exit code (see cli_util.h); errors may also be thrown as
+// cli::CliError, which main turns into "bastion: <message>".
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace bastion::cli {
+
+int RunKeygen(const std::vector<std::string>& args);
+int RunGetpub(const std::vector<std::string>& args);
+int RunGetpubhash(const std::vector<std::string>& args);
+int RunSign(const std::vector<std::string>& args);
+int RunVerify(const std::vector<std::string>& args);
+int RunDumpinfo(const std::vector<std::string>& args);
+
+}  // namespace bastion::cli
+
+// `bastion device ...` (tools/bastion/cmd_device.cpp).
+int RunDeviceCommand(const std::vector<std::string>& args);
