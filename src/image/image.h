@@ -105,7 +105,8 @@ struct ParsedImage {
   bool has_security_counter = false;
   uint32_t security_counter = 0;
   TlvRef boot_record;
-  TlvRef dependency;
+  TlvRef dependency;              // the first DEPENDENCY TLV (MCUboot allows several)
+  uint8_t dependency_count = 0;   // how many DEPENDENCY TLVs the protected area holds
   TlvRef revocation;              // kTlvBastionRevocation, protected
 };
 
@@ -159,7 +160,8 @@ class SingleKeyResolver final : public KeyResolver {
 struct SignOptions {
   ImageVersion version;
   uint16_t header_size = 32;       // -H
-  bool pad_header = false;         // --pad-header: prepend header_size zero bytes
+  bool pad_header = false;         // --pad-header: prepend header_size bytes (erased 0xff, as
+                                   // imgtool; the first 32 become the header)
   uint32_t slot_size = 0;          // -S (0: no limit, no padding possible)
   uint32_t align = 1;              // --align: flash write size 1,2,4,8,16,32
   uint32_t max_align = 0;          // 0: max(align, 8)
@@ -187,7 +189,15 @@ enum class BuildError : uint16_t {
 const char* BuildErrorName(BuildError error);
 
 // Size MCUboot's swap trailer takes at the end of a slot (imgtool's rule).
+// max_align 0 means max(align, 8).
 uint32_t TrailerSize(uint32_t align, uint32_t max_align, uint32_t max_sectors);
+
+// imgtool's `-s auto`: the security counter derived from the version,
+// (major << 24) + (minor << 16) + revision (the build number is ignored).
+constexpr uint32_t AutoSecurityCounter(const ImageVersion& v) {
+  return (static_cast<uint32_t>(v.major) << 24) + (static_cast<uint32_t>(v.minor) << 16) +
+         static_cast<uint32_t>(v.revision);
+}
 
 // Signs `payload` into `out` (the whole output file: padded to slot_size when
 // pad/confirm). *written is the output length.
