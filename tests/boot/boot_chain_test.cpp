@@ -1,0 +1,306 @@
+// The verified boot chain on the virtual device: what boots, what is
+// refused and why, what the boot report says, and that secrets hide.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstring>
+
+#include "boot/boot_report.h"
+#include "boot/handoff.h"
+#include "crypto/crypto.h"
+#include "image/image.h"
+#include "otp/otp_map.h"
+#include "provisioning/provisioning.h"
+#include "virtual_device/virtual_device.h"
+
+namespace bastion {
+namespace {
+
+using boot::BootReason;
+using host::VirtualDevice;
+using image::ImageError;
+using otp::Component;
+
+crypto::EcKeyPair MakeKey(crypto::Curve curve, uint8_t seed) {
+  std::array<uint8_t, 48> entropy{};
+  entropy.fill(seed);
+  crypto::Drbg drbg;
+  EXPECT_TRUE(drbg.Seed(entropy, {}).ok());
+  crypto::EcKeyPair key;
+  EXPECT_TRUE(drbg.GenerateKeyPair(curve, &key).ok());
+  return key;
+}
+
+std::vector<uint8_t> Spki(const crypto::EcKeyPair& key) {
+  std::vector<uint8_t> der(crypto::kMaxSpkiDerSize);
+  size_t n = 0;
+  EXPECT_TRUE(crypto::WritePublicKeySpki(key.public_key, der, &n).ok());
+  der.resize(n);
+  return der;
+}
+
+struct SignSpec {
+  uint8_t major = 1;
+  uint32_t security_counter = 0;
+  bool has_counter = true;
+  bool full_key = false;
+};
+
+std::vector<uint8_t> Sign(const crypto::EcKeyPair& key, const SignSpec& spec = {},
+                          size_t payload_size = 3000) {
+  std::vector<uint8_t> payload(payload_size);
+  for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<uint8_t>(i * 7 + spec.major);
+  image::SignOptions options;
+  options.version.major = spec.major;
+  options.header_size = 0x200;
+  options.pad_header = true;
+  options.has_security_counter = spec.has_counter;
+  options.security_counter = spec.security_counter;
+  options.full_public_key = spec.full_key;
+  std::vector<uint8_t> out(payload_size + 0x200 + 1024);
+  size_t written = 0;
+  EXPECT_EQ(image::BuildSignedImage(payload, options, key, out, &written), image::BuildError::kOk);
+  out.resize(written);
+  return out;
+}
+
+class BootChainTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    keys_[0] = MakeKey(crypto::Curve::kP256, 1);  // urot slot 0
+    keys_[1] = MakeKey(crypto::Curve::kP256, 2);  // urot slot 1
+    keys_[2] = MakeKey(crypto::Curve::kP384, 3);  // sm slot 0 (P-384 domain)
+    keys_[3] = MakeKey(crypto::Curve::kP256, 4);  // app slot 0
+    keys_[4] = MakeKey(crypto::Curve::kP256, 5);  // app slot 1
+    stranger_ = MakeKey(crypto::Curve::kP256, 9);
+    profile_.geometry = host::DefaultGeometry();
+    profile_.layout = host::DefaultLayout(profile_.geometry);
+    profile_.domains[0].keys = {Spki(keys_[0]), Spki(keys_[1])};
+    profile_.domains[0].threshold = 1;
+    profile_.domains[1].keys = {Spki(keys_[2])};
+    profile_.domains[1].threshold = 1;
+    profile_.domains[2].keys = {Spki(keys_[3]), Spki(keys_[4])};
+  }
+
+  std::unique_ptr<VirtualDevice> Provisioned() {
+    auto device = VirtualDevice::InMemory(profile_.geometry);
+    host::Provision(*device, profile_);
+    return device;
+  }
+
+  // A device with valid urot (key 1, full key), sm and app (key 0) images.
+  std::unique_ptr<VirtualDevice> Bootable() {
+    auto device = Provisioned();
+    host::FlashPrimarySlot(*device, Component::kUrot, Sign(keys_[1], {1, 1, true, true}));
+    host::FlashPrimarySlot(*device, Component::kSm, Sign(keys_[2], {2, 3}));
+    host::FlashPrimarySlot(*device, Component::kApp, Sign(keys_[3], {3, 0}));
+    return device;
+  }
+
+  void ExpectRefused(VirtualDevice& device, Component component, ImageError error) {
+    const auto flash = device.raw_flash();
+    const auto otp = device.raw_otp();
+    const VirtualDevice::BootRun run = device.Boot();
+    EXPECT_FALSE(run.app_reached);
+    ASSERT_TRUE(run.report_valid);
+    EXPECT_EQ(run.report.outcome, boot::BootOutcome::kFailed);
+    EXPECT_EQ(static_cast<BootReason>(run.report.failure_reason), BootReason::kImageRefused);
+    EXPECT_EQ(static_cast<Component>(run.report.failure_component), component);
+    EXPECT_EQ(static_cast<ImageError>(run.report.failure_detail), error)
+        << image::ImageErrorName(static_cast<ImageError>(run.report.failure_detail));
+    // A refused boot changes nothing in flash or OTP, and leaves no secret.
+    EXPECT_EQ(device.raw_flash(), flash);
+    EXPECT_EQ(device.raw_otp(), otp);
+    EXPECT_EQ(device.hdpl(), platform::Hdpl::kApplication);
+    ExpectHandoffsWiped(device);
+  }
+
+  static void ExpectHandoffsWiped(VirtualDevice& device) {
+    device.WarmReset();  // HDPL0 can see every region
+    for (auto region : {platform::RamRegion::kHandoff}) {
+      ByteSpan bytes;
+      ASSERT_TRUE(device.Region(region, &bytes).ok());
+      for (uint8_t b : bytes) ASSERT_EQ(b, 0);
+    }
+  }
+
+  void Corrupt(VirtualDevice& device, Component component, uint32_t offset) {
+    const otp::FlashRegion slot = profile_.layout.primary[static_cast<size_t>(component)];
+    std::vector<uint8_t> bytes(device.raw_flash().begin() + slot.offset,
+                               device.raw_flash().begin() + slot.offset + slot.size);
+    bytes[offset] ^= 0x01;
+    device.FactoryWriteFlash(slot.offset, bytes);
+  }
+
+  std::array<crypto::EcKeyPair, 5> keys_;
+  crypto::EcKeyPair stranger_;
+  host::Profile profile_;
+};
+
+TEST_F(BootChainTest, BootsAndReportsEveryStage) {
+  auto device = Bootable();
+  const VirtualDevice::BootRun run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  ASSERT_TRUE(run.report_valid);
+  EXPECT_EQ(run.report.outcome, boot::BootOutcome::kBooted);
+  EXPECT_EQ(run.report.lifecycle, static_cast<uint32_t>(otp::Lifecycle::kSecured));
+  ASSERT_EQ(run.report.image_count, 3);
+  const boot::BootReportImage& urot = run.report.images[0];
+  EXPECT_EQ(urot.component, 0);
+  EXPECT_EQ(urot.key_slot, 1);
+  EXPECT_EQ(urot.version.major, 1);
+  EXPECT_EQ(urot.security_counter, 1u);
+  EXPECT_EQ(urot.verified, 1);
+  const boot::BootReportImage& sm = run.report.images[1];
+  EXPECT_EQ(sm.key_slot, 0);
+  EXPECT_EQ(sm.hash_alg, static_cast<uint8_t>(crypto::HashAlg::kSha384));
+  EXPECT_EQ(sm.security_counter, 3u);
+  // The measurement is the image hash over header, payload and protected TLVs.
+  const std::vector<uint8_t> app_image = Sign(keys_[3], {3, 0});
+  const image::SpanImageSource source(app_image);
+  image::ParsedImage parsed;
+  ASSERT_EQ(image::ParseImage(source, &parsed), ImageError::kOk);
+  const crypto::Digest expected =
+      crypto::Hash(crypto::HashAlg::kSha256, ConstByteSpan(app_image.data(), parsed.signed_size));
+  EXPECT_EQ(0, std::memcmp(run.report.images[2].measurement, expected.bytes.data(), 32));
+  // After hand-over: HDPL2, the HUK and the iROT OTP area are unreadable, and
+  // uROT's handoff (the HDPL1 seed) is gone.
+  EXPECT_EQ(device->hdpl(), platform::Hdpl::kSecureManager);
+  std::array<uint8_t, 32> huk{};
+  EXPECT_EQ(device->ReadHuk(huk), Status(StatusCode::kPermissionDenied));
+  std::array<uint8_t, 8> otp_bytes{};
+  EXPECT_EQ(device->platform().otp.Read(otp::kHdpl0AreaOffset, otp_bytes),
+            Status(StatusCode::kPermissionDenied));
+  EXPECT_EQ(device->platform().otp.Read(otp::kHdpl1AreaOffset, otp_bytes),
+            Status(StatusCode::kPermissionDenied));
+  boot::SmHandoff sm_handoff;
+  EXPECT_TRUE(boot::ReadSmHandoff(*device, &sm_handoff).ok());
+  ExpectHandoffsWiped(*device);
+}
+
+TEST_F(BootChainTest, SecretsAreStableAndDeviceUnique) {
+  auto a = Bootable();
+  ASSERT_TRUE(a->Boot().app_reached);
+  boot::SmHandoff first;
+  ASSERT_TRUE(boot::ReadSmHandoff(*a, &first).ok());
+  ASSERT_TRUE(a->Boot().app_reached);
+  boot::SmHandoff second;
+  ASSERT_TRUE(boot::ReadSmHandoff(*a, &second).ok());
+  EXPECT_EQ(0, std::memcmp(first.storage_key, second.storage_key, 32));
+  EXPECT_NE(0, std::memcmp(first.storage_key, first.attestation_seed, 32));
+  auto b = Bootable();  // another HUK
+  ASSERT_TRUE(b->Boot().app_reached);
+  boot::SmHandoff other;
+  ASSERT_TRUE(boot::ReadSmHandoff(*b, &other).ok());
+  EXPECT_NE(0, std::memcmp(first.storage_key, other.storage_key, 32));
+}
+
+TEST_F(BootChainTest, TamperedUrotIsRefusedByIrot) {
+  auto device = Bootable();
+  Corrupt(*device, Component::kUrot, 0x200 + 100);
+  ExpectRefused(*device, Component::kUrot, ImageError::kHashMismatch);
+}
+
+TEST_F(BootChainTest, TamperedProtectedTlvIsRefused) {
+  auto device = Bootable();
+  // The SEC_CNT value sits right after the payload and the protected info.
+  Corrupt(*device, Component::kApp, 0x200 + 3000 + 4 + 4);
+  ExpectRefused(*device, Component::kApp, ImageError::kHashMismatch);
+}
+
+TEST_F(BootChainTest, TamperedSmIsRefusedByUrot) {
+  auto device = Bootable();
+  Corrupt(*device, Component::kSm, 0x200 + 5);
+  ExpectRefused(*device, Component::kSm, ImageError::kHashMismatch);
+}
+
+TEST_F(BootChainTest, UnprovisionedKeyIsRefused) {
+  auto device = Bootable();
+  host::FlashPrimarySlot(*device, Component::kApp, Sign(stranger_));
+  ExpectRefused(*device, Component::kApp, ImageError::kKeyNotProvisioned);
+  host::FlashPrimarySlot(*device, Component::kApp, Sign(stranger_, {1, 0, true, true}));
+  ExpectRefused(*device, Component::kApp, ImageError::kKeyNotProvisioned);
+}
+
+TEST_F(BootChainTest, KeyOfAnotherDomainIsRefused) {
+  auto device = Bootable();
+  // Signed by a uROT key: valid elsewhere, not in the app domain.
+  host::FlashPrimarySlot(*device, Component::kApp, Sign(keys_[0]));
+  ExpectRefused(*device, Component::kApp, ImageError::kKeyNotProvisioned);
+}
+
+TEST_F(BootChainTest, RevokedKeyIsRefused) {
+  auto device = Bootable();
+  // Revoke app slot 0 as the revocation engine will: the marker word.
+  std::vector<uint8_t> marker(4);
+  StoreLe32(marker.data(), otp::kSlotRevokedMarker);
+  const uint32_t offset = otp::DomainOffset(Component::kApp) + offsetof(otp::OtpDomain, signing) +
+                          offsetof(otp::OtpKeySlot, revoked);
+  device->FactoryProgramOtp(offset, marker);
+  ExpectRefused(*device, Component::kApp, ImageError::kKeyRevoked);
+  host::FlashPrimarySlot(*device, Component::kApp, Sign(keys_[4]));
+  EXPECT_TRUE(device->Boot().app_reached);
+}
+
+TEST_F(BootChainTest, SecurityCounterBelowTheDevicesIsRefused) {
+  auto device = Bootable();
+  std::vector<uint8_t> entry(4);
+  StoreLe32(entry.data(), 5 + 1);  // stored counter 5
+  device->FactoryProgramOtp(otp::CounterOffset(Component::kSm), entry);
+  ExpectRefused(*device, Component::kSm, ImageError::kSecurityCounterRollback);
+  host::FlashPrimarySlot(*device, Component::kSm, Sign(keys_[2], {2, 5}));
+  EXPECT_TRUE(device->Boot().app_reached);
+}
+
+TEST_F(BootChainTest, EmptySlotIsRefused) {
+  auto device = Provisioned();
+  ExpectRefused(*device, Component::kUrot, ImageError::kSlotEmpty);
+}
+
+TEST_F(BootChainTest, KeyHashImageNeedsAKeyStoreEntryMatchingOtp) {
+  auto device = Bootable();
+  // app signed with KEYHASH by key slot 0: the key comes from the key store.
+  ASSERT_TRUE(device->Boot().app_reached);
+  // Corrupt the key store entry: its hash no longer matches OTP.
+  const uint32_t entry = profile_.layout.key_store.offset +
+                         otp::KeyStoreEntryOffset(Component::kApp, 0) + 4 + 40;
+  std::vector<uint8_t> store(device->raw_flash().begin() + profile_.layout.key_store.offset,
+                             device->raw_flash().begin() + profile_.layout.key_store.offset +
+                                 profile_.layout.key_store.size);
+  store[entry - profile_.layout.key_store.offset] ^= 0x80;
+  device->FactoryWriteFlash(profile_.layout.key_store.offset, store);
+  ExpectRefused(*device, Component::kApp, ImageError::kKeyNotProvisioned);
+}
+
+TEST_F(BootChainTest, LifecycleDecidesWhetherToBoot) {
+  profile_.lifecycle = otp::Lifecycle::kDecommissioned;
+  auto device = Bootable();
+  const VirtualDevice::BootRun run = device->Boot();
+  EXPECT_FALSE(run.app_reached);
+  EXPECT_EQ(static_cast<BootReason>(run.report.failure_reason), BootReason::kLifecycleNotBootable);
+  EXPECT_EQ(run.report.image_count, 0);
+}
+
+TEST_F(BootChainTest, UnprovisionedDeviceDoesNotBoot) {
+  auto device = VirtualDevice::InMemory(profile_.geometry);
+  const VirtualDevice::BootRun run = device->Boot();
+  EXPECT_FALSE(run.app_reached);
+  EXPECT_EQ(static_cast<BootReason>(run.report.failure_reason), BootReason::kOtpNotProvisioned);
+}
+
+TEST_F(BootChainTest, PowerLossDuringBootNeverHandsOver) {
+  // Boot does not write flash or OTP today; a device that has lost power
+  // refuses every access, and the chain stops instead of handing over.
+  auto device = Bootable();
+  device->SetPowerLossAfter(1);
+  std::array<uint8_t, 16> data{};
+  EXPECT_FALSE(device->Program(profile_.layout.scratch.offset, data).ok());
+  VirtualDevice::BootRun run;
+  // Boot() resets, restoring power: the interrupted write left nothing.
+  run = device->Boot();
+  EXPECT_TRUE(run.app_reached);
+  EXPECT_EQ(device->raw_flash()[profile_.layout.scratch.offset], 0xff);
+}
+
+}  // namespace
+}  // namespace bastion
