@@ -135,13 +135,18 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
                   VersionString(image.version).c_str(), image.key_slot, image.security_counter,
                   image.stored_counter, Measurement(image).c_str());
     } else {
-      std::printf("%s: %s REFUSED: %s\n", StageOf(image.component),
+      // Errors from hash-mismatch on come after a successful parse: the
+      // version in the entry is the image's.
+      const bool parsed = image.image_error >= static_cast<uint16_t>(image::ImageError::kHashMismatch) &&
+                          image.image_error <= static_cast<uint16_t>(image::ImageError::kMissingSecurityCounter);
+      std::printf("%s: %s%s REFUSED: %s\n", StageOf(image.component),
                   ComponentName(image.component).c_str(),
+                  parsed ? (" " + VersionString(image.version)).c_str() : "",
                   image::ImageErrorName(static_cast<image::ImageError>(image.image_error)));
     }
   }
   if (run.app_reached) {
-    std::printf("Secure Manager: boot report published; HDPL raised to 2\n");
+    std::printf("Secure Manager (HDPL2): boot report published\n");
     std::printf("booted: application started\n");
   } else {
     std::printf("boot stopped at HDPL%u: %s\n", r.failure_hdpl, FailureText(r).c_str());
