@@ -71,6 +71,8 @@ expect_ok "keygen --force overwrites" "$BASTION" keygen -t ecdsa-p256 -k forced.
 expect_ok "keygen --force overwrites (2)" "$BASTION" keygen -t ecdsa-p256 -k forced.pem --force
 expect_ok "keygen -e exports public key" "$BASTION" keygen -t ecdsa-p256 -k other.pem -e other_pub.pem
 check "exported public key" grep -q 'BEGIN PUBLIC KEY' other_pub.pem
+expect_fail "keygen refuses an existing export file" 1 "$BASTION" keygen -t ecdsa-p256 -k new.pem -e other_pub.pem
+check "refused export writes no key" test ! -e new.pem
 expect_fail "keygen bad type" 2 "$BASTION" keygen -t rsa-2048 -k bad.pem
 check "no key file after bad type" test ! -e bad.pem
 expect_fail "keygen missing -k" 2 "$BASTION" keygen -t ecdsa-p256

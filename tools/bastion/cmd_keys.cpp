@@ -1,6 +1,8 @@
 // bastion keygen / getpub / getpubhash.
 #include <array>
 #include <cstdio>
+#include <filesystem>
+#include <optional>
 #include <string>
 
 #include "cli_util.h"
@@ -109,6 +111,15 @@ int RunKeygen(const std::vector<std::string>& args) {
     throw UsageError("unsupported key type '" + type + "' (ecdsa-p256 or ecdsa-p384)");
   }
   const bool force = parsed.Has("force");
+  const std::optional<std::string> export_path = parsed.Get("export");
+  if (!force) {
+    // Refuse before writing anything, so a refused export leaves no new key.
+    for (const std::string& p : {path, export_path.value_or("")}) {
+      if (!p.empty() && std::filesystem::exists(std::filesystem::symlink_status(p))) {
+        throw CliError(p + " already exists (use --force to overwrite)");
+      }
+    }
+  }
 
   std::array<uint8_t, 64> entropy{};
   ReadEntropy(entropy);
@@ -133,7 +144,7 @@ int RunKeygen(const std::vector<std::string>& args) {
   }
   SecureWipe(pem.data(), pem.size());
 
-  if (auto export_path = parsed.Get("export")) {
+  if (export_path) {
     std::array<uint8_t, 512> pub{};
     size_t pub_size = 0;
     if (!crypto::WritePublicKeyPem(key.public_key, pub, &pub_size).ok()) {
