@@ -1,7 +1,8 @@
 # Bastion: the two commands of the quick start, and a few more.
 #   make demo   set up, build, and run the end-to-end demo on the virtual device
-#   make test   set up, build (ASan+UBSan) and run every test, plus a short fuzz run
-.PHONY: all setup build demo test test-asan fuzz fuzz-long firmware size bench clean
+#   make test   set up, build (ASan+UBSan) and run every test, a short fuzz run,
+#               and the Cortex-M33 firmware on QEMU
+.PHONY: all setup build demo test test-asan fuzz fuzz-long firmware size qemu bench clean
 
 FUZZ_SECONDS ?= 20
 
@@ -17,7 +18,7 @@ build: setup
 demo: build
 	scripts/demo build/host/bastion
 
-test: test-asan fuzz
+test: test-asan fuzz qemu
 
 test-asan: setup
 	cmake --preset host-asan >/dev/null
@@ -38,6 +39,9 @@ firmware: setup
 
 size: firmware
 	scripts/size-report
+
+qemu: test-asan firmware
+	BASTION=build/host-asan/bastion scripts/qemu-test
 
 bench: build
 	build/host/bench/verify_bench

@@ -27,6 +27,7 @@ namespace bastion::crypto {
 namespace {
 
 constexpr uint8_t kArenaPaint = 0xA5;
+constexpr size_t kArenaHeaderReserve = 128;  // > the allocator's block header
 alignas(8) uint8_t g_arena[BASTION_CRYPTO_ARENA_SIZE];
 bool g_initialised = false;
 
@@ -154,12 +155,19 @@ int ServeEntropy(void* ctx, unsigned char* out, size_t len) {
 
 void Init() {
   if (g_initialised) return;
-  std::memset(g_arena, kArenaPaint, sizeof(g_arena));
   mbedtls_memory_buffer_alloc_init(g_arena, sizeof(g_arena));
+  // Init zeroes the arena and writes the first block header at its start;
+  // paint everything past that header to measure the high-water mark.
+  std::memset(g_arena + kArenaHeaderReserve, kArenaPaint, sizeof(g_arena) - kArenaHeaderReserve);
   g_initialised = true;
 }
 
 size_t ArenaCapacity() { return sizeof(g_arena); }
+
+void ArenaResetPeak() {
+  Init();
+  std::memset(g_arena + kArenaHeaderReserve, kArenaPaint, sizeof(g_arena) - kArenaHeaderReserve);
+}
 
 size_t ArenaPeakBytes() {
   // memory_buffer_alloc allocates first-fit from the start and never

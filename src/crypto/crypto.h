@@ -28,6 +28,9 @@ void Init();
 // Peak bytes ever in use in the arena (for sizing).
 size_t ArenaPeakBytes();
 size_t ArenaCapacity();
+// Restarts the peak measurement. Only while no Mbed TLS object is alive
+// (every facade call has returned): all arena memory is then free.
+void ArenaResetPeak();
 
 enum class HashAlg : uint8_t { kSha256 = 1, kSha384 = 2 };
 constexpr size_t kMaxDigestSize = 48;

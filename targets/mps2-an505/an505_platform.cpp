@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "boot/boot_report.h"
 #include "memory_map.h"
 #include "otp/otp_map.h"
 #include "platform/access_policy.h"
@@ -152,12 +153,40 @@ class NoRng final : public platform::Rng {
   Status Fill(ByteSpan) override { return StatusCode::kUnavailable; }
 };
 
+void WriteNumber(uint32_t value) {
+  char text[11];
+  size_t i = sizeof(text) - 1;
+  text[i] = 0;
+  do {
+    text[--i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0 && i > 0);
+  SemihostWrite(&text[i]);
+}
+
 class QemuSystem final : public platform::System {
  public:
+  // Prints the failure recorded in the boot report as numbers (names would
+  // cost iROT over a kilobyte; `docs/boot-chain.md` and src/boot/boot_report.h
+  // and src/image/image.h list them), then ends the run.
   [[noreturn]] void Halt() override {
-    SemihostWrite("bastion: boot stopped (see the boot report)\n");
+    boot::BootReport report;
+    if (boot::ReadBootReport(RamForHalt(), &report).ok()) {
+      SemihostWrite("boot stopped: reason ");
+      WriteNumber(report.failure_reason);
+      SemihostWrite(", component ");
+      WriteNumber(report.failure_component);
+      SemihostWrite(", image error ");
+      WriteNumber(report.failure_detail);
+      SemihostWrite("\n");
+    } else {
+      SemihostWrite("boot stopped (no boot report)\n");
+    }
     SemihostExit(false);
   }
+
+ private:
+  static platform::SharedRam& RamForHalt();
 };
 
 MappedFlash g_flash;
@@ -168,6 +197,8 @@ Huk g_huk;
 NoRng g_rng;
 QemuSystem g_system;
 platform::Platform g_platform{g_flash, g_otp, g_hdpl, g_ram, g_huk, g_rng, g_system};
+
+platform::SharedRam& QemuSystem::RamForHalt() { return g_ram; }
 
 }  // namespace
 
