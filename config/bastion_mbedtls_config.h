@@ -12,6 +12,7 @@
 #define MBEDTLS_PLATFORM_C
 #define MBEDTLS_PLATFORM_MEMORY
 #define MBEDTLS_MEMORY_BUFFER_ALLOC_C
+#define MBEDTLS_MEMORY_ALIGN_MULTIPLE 8 /* 64-bit hosts need 8-byte aligned blocks */
 /* Before the arena is installed, allocation fails: never the C heap. */
 #define MBEDTLS_PLATFORM_STD_CALLOC bastion_mbedtls_calloc_uninit
 #define MBEDTLS_PLATFORM_STD_FREE bastion_mbedtls_free_uninit
