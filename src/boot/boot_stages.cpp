@@ -55,8 +55,12 @@ void RaiseOrFail(platform::Platform& p, Hdpl level) {
 
 [[noreturn]] void FailBoot(platform::Platform& p, BootReason reason, Component component,
                            image::ImageError detail) {
+  // The report of this boot, or a fresh one if this boot had not started one
+  // yet (RAM still holds the previous boot's report after a warm reset).
   BootReport report;
-  if (!ReadBootReport(p.ram, &report).ok()) InitBootReport(&report, otp::Lifecycle::kUnknown);
+  if (!ReadBootReport(p.ram, &report).ok() || report.outcome != BootOutcome::kInProgress) {
+    InitBootReport(&report, otp::Lifecycle::kUnknown);
+  }
   report.outcome = BootOutcome::kFailed;
   report.failure_reason = static_cast<uint16_t>(reason);
   report.failure_detail = static_cast<uint16_t>(detail);

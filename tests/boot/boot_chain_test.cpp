@@ -281,6 +281,21 @@ TEST_F(BootChainTest, LifecycleDecidesWhetherToBoot) {
   EXPECT_EQ(run.report.image_count, 0);
 }
 
+TEST_F(BootChainTest, EarlyFailureDoesNotReusePreviousReport) {
+  auto device = Bootable();
+  ASSERT_TRUE(device->Boot().app_reached);
+  // Break the OTP header's layout check: the next boot stops before iROT
+  // starts a report, and must not present the previous boot's images.
+  std::vector<uint8_t> flash_size_marker(4);
+  StoreLe32(flash_size_marker.data(), 0xffffffff);
+  device->FactoryProgramOtp(offsetof(otp::OtpHeader, layout) + offsetof(otp::FlashLayout, storage),
+                            flash_size_marker);
+  const VirtualDevice::BootRun run = device->Boot();
+  EXPECT_FALSE(run.app_reached);
+  EXPECT_EQ(static_cast<BootReason>(run.report.failure_reason), BootReason::kLayoutInvalid);
+  EXPECT_EQ(run.report.image_count, 0);
+}
+
 TEST_F(BootChainTest, UnprovisionedDeviceDoesNotBoot) {
   auto device = VirtualDevice::InMemory(profile_.geometry);
   const VirtualDevice::BootRun run = device->Boot();
