@@ -10,7 +10,9 @@ if [[ -z "$BASTION" || ! -x "$BASTION" ]]; then
   exit 2
 fi
 BASTION=$(cd "$(dirname "$BASTION")" && pwd)/$(basename "$BASTION")
-PY="python3 $(cd "$(dirname "$0")" && pwd)/mcuboot_format.py"
+# Debian's python3 carries python3-cryptography (scripts/setup installs it).
+PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
+PY="$PYTHON $(cd "$(dirname "$0")" && pwd)/mcuboot_format.py"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 cd "$T"
@@ -83,6 +85,35 @@ for curve in p256 p384; do
   run "bastion verify python --pad-header $curve" 0 "$BASTION" verify -k key_$curve.pem pph_$curve.bin
   run "same layout --pad-header $curve" 0 $PY same-layout bph_$curve.bin pph_$curve.bin
 done
+
+# Independently made images (imgtool's rules, hash and full key format) boot
+# on the virtual device; slot-padded ones with a trailer too.
+cat >profile.json <<'JSON'
+{ "domains": { "urot": { "keys": ["key_p256.pem"], "threshold": 1 },
+               "sm":   { "keys": ["key_p384.pem"], "threshold": 1 },
+               "app":  { "keys": ["key_p256.pem"], "threshold": 1 } } }
+JSON
+run "device create" 0 "$BASTION" device create dev --profile profile.json
+for fmt in hash full; do
+  run "python sign urot $fmt" 0 $PY sign -k key_p256.pem --public-key-format $fmt -v 1.0.0 -H 0x200 --pad-header -s 1 payload.bin pu_$fmt.bin
+  run "python sign sm $fmt" 0 $PY sign -k key_p384.pem --public-key-format $fmt -v 1.1.0 -H 0x200 --pad-header -s 1 -S 0x20000 --align 16 --pad payload.bin ps_$fmt.bin
+  run "python sign app $fmt" 0 $PY sign -k key_p256.pem --public-key-format $fmt -v 1.2.0 -H 0x200 --pad-header -s 1 -S 0x60000 --align 16 --confirm payload.bin pa_$fmt.bin
+  for c in urot:pu sm:ps app:pa; do
+    run "device flash ${c%%:*} $fmt" 0 "$BASTION" device flash dev --component ${c%%:*} ${c##*:}_$fmt.bin
+  done
+  run "python-signed ($fmt) images boot" 0 "$BASTION" device boot dev --json
+  cp "$T/out" boot_$fmt.json
+  run "boot report lists them ($fmt)" 0 python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["booted"] is True, r
+assert [i["version"] for i in r["images"]] == ["1.0.0+0", "1.1.0+0", "1.2.0+0"], r
+' boot_$fmt.json
+done
+cp pa_hash.bin pa_bad.bin
+printf '\x5a' | dd of=pa_bad.bin bs=1 seek=$((0x200 + 77)) conv=notrunc status=none
+run "device flash tampered python image" 0 "$BASTION" device flash dev --component app pa_bad.bin
+run "tampered python-signed image refused at boot" 1 "$BASTION" device boot dev
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
