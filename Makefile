@@ -45,6 +45,7 @@ qemu: test-asan firmware
 
 bench: build
 	build/host/bench/verify_bench
+	scripts/bench-instructions
 
 clean:
 	rm -rf build
