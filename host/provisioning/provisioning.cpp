@@ -21,12 +21,18 @@ uint32_t ParseNumber(const json& value, const std::string& what) {
     return static_cast<uint32_t>(v);
   }
   if (value.is_string()) {
+    // Decimal or "0x..." only: std::stoull's base 0 would also take octal
+    // ("010" = 8), signs and leading blanks.
     const std::string s = value.get<std::string>();
-    try {
-      size_t used = 0;
-      const unsigned long long v = std::stoull(s, &used, 0);
-      if (used == s.size() && v <= UINT32_MAX) return static_cast<uint32_t>(v);
-    } catch (const std::exception&) {
+    const bool hex = s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    const std::string digits = hex ? s.substr(2) : s;
+    const char* allowed = hex ? "0123456789abcdefABCDEF" : "0123456789";
+    if (!digits.empty() && digits.find_first_not_of(allowed) == std::string::npos) {
+      try {
+        const unsigned long long v = std::stoull(digits, nullptr, hex ? 16 : 10);
+        if (v <= UINT32_MAX) return static_cast<uint32_t>(v);
+      } catch (const std::exception&) {
+      }
     }
   }
   throw ProfileError(what + " must be a non-negative number (decimal or \"0x...\")");

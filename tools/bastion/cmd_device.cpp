@@ -164,6 +164,10 @@ int Create(const std::vector<std::string>& args) {
   }
   if (a.positional().size() != 1) throw UsageError("device create takes one DIR");
   const std::string dir = a.positional()[0];
+  // "DIR/" names DIR: without this the temporary folder would be
+  // "DIR/.creating", inside the target, and the rename into place would fail.
+  std::filesystem::path target = std::filesystem::path(dir).lexically_normal();
+  if (!target.has_filename() && target.has_parent_path()) target = target.parent_path();
   host::Profile profile;
   try {
     profile = host::LoadProfile(a.Require("profile"));
@@ -176,7 +180,7 @@ int Create(const std::vector<std::string>& args) {
   }
   // Build the device in a temporary folder and rename it into place, so a
   // failure leaves nothing behind.
-  const std::filesystem::path tmp = std::filesystem::path(dir).string() + ".creating";
+  const std::filesystem::path tmp = target.string() + ".creating";
   std::filesystem::remove_all(tmp, ec);
   try {
     auto device = host::VirtualDevice::Create(tmp, profile.geometry);
@@ -186,8 +190,8 @@ int Create(const std::vector<std::string>& args) {
     std::filesystem::remove_all(tmp, ec);
     throw CliError(e.what());
   }
-  std::filesystem::remove(dir, ec);
-  std::filesystem::rename(tmp, dir, ec);
+  std::filesystem::remove(target, ec);
+  std::filesystem::rename(tmp, target, ec);
   if (ec) {
     std::filesystem::remove_all(tmp, ec);
     throw CliError("cannot create " + dir);

@@ -1,0 +1,518 @@
+#!/usr/bin/env bash
+# End-to-end tests of `bastion device` (create, flash, boot, status,
+# power-cycle) on the virtual device, through the CLI only.
+# usage: device_test.sh /path/to/bastion
+set -euo pipefail
+
+BASTION=${1:-${BASTION:-}}
+if [[ -z "$BASTION" || ! -x "$BASTION" ]]; then
+  echo "usage: $0 /path/to/bastion" >&2
+  exit 2
+fi
+BASTION=$(cd "$(dirname "$BASTION")" && pwd)/$(basename "$BASTION")
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+cd "$T"
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+
+# expect_ok NAME CMD...: the command must exit 0.
+expect_ok() {
+  local name=$1; shift
+  if "$@" >"$T/out" 2>"$T/err"; then ok; else fail "$name (exit $?): $(head -c 300 "$T/err")"; fi
+}
+# expect_fail NAME CODE CMD...: the command must exit CODE with one line on stderr.
+expect_fail() {
+  local name=$1 code=$2; shift 2
+  local rc=0
+  "$@" >"$T/out" 2>"$T/err" || rc=$?
+  if [[ $rc -ne $code ]]; then
+    fail "$name: exit $rc, expected $code: $(head -c 300 "$T/err")"
+  elif [[ $(wc -l <"$T/err") -ne 1 ]] || ! grep -q '^bastion' "$T/err"; then
+    fail "$name: stderr is not one 'bastion...' line: $(cat "$T/err")"
+  else
+    ok
+  fi
+}
+# expect_rc NAME CODE CMD...: the command must exit CODE (output kept in out/err).
+expect_rc() {
+  local name=$1 code=$2; shift 2
+  local rc=0
+  "$@" >"$T/out" 2>"$T/err" || rc=$?
+  if [[ $rc -eq $code ]]; then ok; else fail "$name: exit $rc, expected $code: $(head -c 300 "$T/err")"; fi
+}
+check() {  # check NAME CONDITION...
+  local name=$1; shift
+  if "$@"; then ok; else fail "$name"; fi
+}
+# jassert NAME PYTHON [ARGS...]: PYTHON runs with d = the JSON in $T/out,
+# sys.argv[2:] = ARGS; an exception or a failed assert is a failure.
+jassert() {
+  local name=$1 code=$2; shift 2
+  if python3 -c "import json, sys, hashlib, re
+d = json.load(open(sys.argv[1]))
+$code" "$T/out" "$@" 2>"$T/pyerr"; then ok; else fail "$name: $(tail -n 1 "$T/pyerr")"; fi
+}
+sums() { sha256sum "$1/flash.bin" "$1/otp.bin" | cut -d' ' -f1 | tr '\n' ' '; }
+pubhash() { "$BASTION" getpubhash -k "$1"; }
+
+# ---- keys: P-256 everywhere except the sm domain (P-384) ----
+mkdir k
+for k in urot-0 urot-1 app-0 app-1 app-2 app-auth stranger; do
+  "$BASTION" keygen -t ecdsa-p256 -k k/$k.pem
+done
+"$BASTION" keygen -t ecdsa-p384 -k k/sm-0.pem
+"$BASTION" keygen -t ecdsa-p384 -k k/sm-1.pem
+# Public-key PEM files provision as well as private ones.
+"$BASTION" getpub -k k/urot-1.pem -o k/urot-1.pub.pem
+"$BASTION" getpub -k k/app-2.pem -o k/app-2.pub.pem
+"$BASTION" getpub -k k/app-auth.pem -o k/app-auth.pub.pem
+echo "this is not a key" >k/garbage.pem
+
+# mkprofile OUT [PYTHON]: the profile of docs/provisioning.md (keys in k/),
+# edited by PYTHON acting on the dict p; writes k/OUT.
+mkprofile() {
+  python3 - "k/$1" "${2:-}" <<'PY'
+import json, sys
+p = {
+  "lifecycle": "secured",
+  "flash": {"size": "0x200000", "sector_size": 8192, "program_unit": 16},
+  "layout": {"key_store": {"offset": "0x0", "size": "0x2000"},
+             "urot": {"primary": "0x2000", "secondary": "0x12000", "size": "0x10000"},
+             "sm": {"primary": "0x22000", "secondary": "0x42000", "size": "0x20000"},
+             "app": {"primary": "0x62000", "secondary": "0xc2000", "size": "0x60000"},
+             "scratch": {"offset": "0x122000", "size": "0x4000"},
+             "storage": {"offset": "0x126000", "size": "0x8000"}},
+  "domains": {
+    "urot": {"keys": ["urot-0.pem", "urot-1.pub.pem"], "threshold": 1},
+    "sm": {"keys": ["sm-0.pem"], "threshold": 1},
+    "app": {"keys": ["app-0.pem", "app-1.pem", "app-2.pub.pem"], "threshold": 2,
+            "authority": ["app-auth.pub.pem"], "revoke_older_on_confirm": False}}}
+exec(sys.argv[2])
+with open(sys.argv[1], "w") as f:
+    json.dump(p, f, indent=1)
+PY
+}
+
+# ---- images: different payloads so the measurements differ ----
+for c in urot sm app; do head -c $((3000 + RANDOM % 1000)) /dev/urandom >$c.bin; done
+sign() {  # sign KEY IN OUT [ARGS...]
+  local key=$1 in=$2 out=$3; shift 3
+  rm -f "$out"
+  "$BASTION" sign -k "$key" -v 1.2.3+4 -H 0x200 --pad-header -s 7 "$@" "$in" "$out" >/dev/null
+}
+sign k/urot-0.pem urot.bin urot.img
+sign k/urot-1.pem urot.bin urot-slot1.img
+sign k/sm-0.pem sm.bin sm.img --public-key-format full
+sign k/app-1.pem app.bin app.img
+sign k/app-0.pem app.bin app-full.img --public-key-format full
+
+# ==== device create with the documented profile ====
+mkprofile doc.json
+expect_ok "create (documented profile)" "$BASTION" device create dev --profile k/doc.json
+check "create message" grep -qx 'device created in dev (lifecycle secured)' "$T/out"
+for f in flash.bin otp.bin huk.bin ram.bin device.json; do check "create writes $f" test -f dev/$f; done
+check "no dev.creating left" test ! -e dev.creating
+check "flash.bin is 2 MiB" test "$(stat -c %s dev/flash.bin)" -eq $((0x200000))
+check "otp.bin is 2 KiB" test "$(stat -c %s dev/otp.bin)" -eq 2048
+
+expect_ok "status --json" "$BASTION" device status dev --json
+jassert "status: lifecycle, instance ID, geometry" '
+assert d["provisioned"] is True and d["lifecycle"] == "secured", d["lifecycle"]
+assert re.fullmatch("[0-9a-f]{64}", d["instance_id"]) and d["instance_id"] != "0" * 64, d["instance_id"]
+assert d["flash"] == {"size": 0x200000, "sector_size": 8192, "program_unit": 16}, d["flash"]
+assert d["last_boot"] is None'
+jassert "status: key domains" '
+hashes = dict(zip(["urot0", "urot1", "sm0", "app0", "app1", "app2", "auth"], sys.argv[2:]))
+def slots(name, expected):
+    s = d["domains"][name]["signing_slots"]
+    assert [x["slot"] for x in s] == [0, 1, 2, 3], s
+    for i, h in enumerate(expected):
+        if h is None:
+            assert s[i]["state"] == "blank" and "key_hash" not in s[i], s[i]
+        else:
+            assert s[i]["state"] == "provisioned" and s[i]["key_hash"] == h, (name, i, s[i], h)
+slots("urot", [hashes["urot0"], hashes["urot1"], None, None])
+slots("sm", [hashes["sm0"], None, None, None])
+slots("app", [hashes["app0"], hashes["app1"], hashes["app2"], None])
+dm = d["domains"]
+assert [dm[n]["threshold"] for n in ("urot", "sm", "app")] == [1, 1, 2], dm
+assert dm["urot"]["authority_slots"] == [] and dm["sm"]["authority_slots"] == [], dm
+assert dm["app"]["authority_slots"] == [{"slot": 0, "state": "provisioned", "key_hash": hashes["auth"]}], dm["app"]
+assert all(dm[n]["revocation_sequence"] == 0 for n in dm), dm
+assert all(dm[n]["revoke_older_on_confirm"] is False for n in dm), dm
+' "$(pubhash k/urot-0.pem)" "$(pubhash k/urot-1.pem)" "$(pubhash k/sm-0.pem)" "$(pubhash k/app-0.pem)" \
+  "$(pubhash k/app-1.pem)" "$(pubhash k/app-2.pem)" "$(pubhash k/app-auth.pem)"
+jassert "status: counters and slots follow the layout" '
+c = d["components"]
+assert all(c[n]["security_counter"] == 0 for n in ("urot", "sm", "app")), c
+want = {"urot": (0x2000, 0x12000, 0x10000), "sm": (0x22000, 0x42000, 0x20000), "app": (0x62000, 0xc2000, 0x60000)}
+for n, (p, s, size) in want.items():
+    assert c[n]["primary"]["offset"] == p and c[n]["secondary"]["offset"] == s, c[n]
+    for w in ("primary", "secondary"):
+        assert c[n][w]["size"] == size and c[n][w]["image"] is None and c[n][w]["state"] == "empty", c[n]'
+id1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["instance_id"])' "$T/out")
+expect_ok "status text" "$BASTION" device status dev
+check "status text lifecycle" grep -q '^lifecycle: *secured$' "$T/out"
+check "status text instance ID" grep -q "^instance ID: $id1$" "$T/out"
+check "status text app threshold" grep -q '^app: threshold 2, revocation sequence 0, security counter 0$' "$T/out"
+check "status text authority" grep -q "authority 0: provisioned *$(pubhash k/app-auth.pem)" "$T/out"
+check "status text no boot yet" grep -q '^last boot: none since power-on$' "$T/out"
+mkdir empty_dir
+expect_ok "create into an existing empty directory" "$BASTION" device create empty_dir --profile k/doc.json
+"$BASTION" device status empty_dir --json >"$T/out"
+jassert "two devices get different instance IDs" 'assert d["instance_id"] != sys.argv[2]' "$id1"
+
+# Key paths are relative to the profile's folder, not the working directory.
+mkdir elsewhere
+expect_ok "create from another working directory" bash -c "cd elsewhere && '$BASTION' device create ../dev_rel --profile ../k/doc.json"
+
+# "DIR/" (as shell completion writes it) names DIR, new or existing and empty.
+expect_ok "create DIR/ (trailing slash)" "$BASTION" device create slash_dev/ --profile k/doc.json
+check "DIR/ holds the device" test -f slash_dev/flash.bin -a -f slash_dev/otp.bin
+check "DIR/ leaves no .creating" test ! -e slash_dev/.creating -a ! -e slash_dev.creating
+mkdir slash_empty
+expect_ok "create into an existing empty DIR/" "$BASTION" device create slash_empty/ --profile k/doc.json
+check "existing empty DIR/ holds the device" test -f slash_empty/device.json -a ! -e slash_empty/.creating
+# Numbers in strings are decimal or 0x-hex: a leading zero is not octal.
+mkprofile decimal.json 'p["layout"]["scratch"]["offset"] = "01187840"; p["layout"]["storage"]["offset"] = "0X126000"'
+expect_ok "decimal string with a leading zero" "$BASTION" device create dec_dev --profile k/decimal.json
+
+# ==== profile errors: exit 1, one line naming the problem, nothing created ====
+bad_profile() {  # NAME PATTERN PYTHON
+  local name=$1 pattern=$2
+  mkprofile bad.json "$3"
+  expect_fail "profile $name" 1 "$BASTION" device create bad_dev --profile k/bad.json
+  check "profile $name: message names it ($pattern)" grep -qiE -- "$pattern" "$T/err"
+  check "profile $name: no device directory" test ! -e bad_dev
+  check "profile $name: no bad_dev.creating" test ! -e bad_dev.creating
+}
+printf '{ "domains": { "urot": ' >k/bad.json
+expect_fail "profile invalid JSON" 1 "$BASTION" device create bad_dev --profile k/bad.json
+check "invalid JSON message" grep -q 'not valid JSON' "$T/err"
+check "invalid JSON: nothing created" test ! -e bad_dev -a ! -e bad_dev.creating
+expect_fail "profile missing" 1 "$BASTION" device create bad_dev --profile k/nonexistent.json
+check "missing profile: nothing created" test ! -e bad_dev -a ! -e bad_dev.creating
+bad_profile "unknown top-level field" 'unknown field "lifecylce"' 'p["lifecylce"] = "secured"'
+bad_profile "unknown domain field" 'unknown field "treshold" in domains.app' 'p["domains"]["app"]["treshold"] = 1'
+bad_profile "unknown flash field" 'unknown field "sector" in "flash"' 'p["flash"]["sector"] = 4096'
+bad_profile "missing domain" 'no domains.sm' 'del p["domains"]["sm"]'
+bad_profile "no domains" 'no "domains"' 'del p["domains"]'
+bad_profile "missing keys" 'domains.urot has no "keys"' 'del p["domains"]["urot"]["keys"]'
+bad_profile "0 keys" 'domains.sm.keys must hold 1 to 4' 'p["domains"]["sm"]["keys"] = []'
+bad_profile "5 keys" 'domains.app.keys must hold 1 to 4' \
+  'p["domains"]["app"]["keys"] = ["app-0.pem", "app-1.pem", "app-2.pem", "urot-0.pem", "stranger.pem"]'
+bad_profile "keys not a list" 'domains.app.keys must be a list' 'p["domains"]["app"]["keys"] = "app-0.pem"'
+bad_profile "3 authority keys" 'domains.app.authority must hold 0 to 2' \
+  'p["domains"]["app"]["authority"] = ["app-auth.pem", "stranger.pem", "urot-0.pem"]'
+bad_profile "threshold 0" 'domains.app.threshold must be 1..4' 'p["domains"]["app"]["threshold"] = 0'
+bad_profile "threshold 5" 'domains.urot.threshold must be 1..4' 'p["domains"]["urot"]["threshold"] = 5'
+bad_profile "threshold -1" 'domains.urot.threshold must be 1..4' 'p["domains"]["urot"]["threshold"] = -1'
+bad_profile "threshold a string" 'domains.urot.threshold must be 1..4' 'p["domains"]["urot"]["threshold"] = "1"'
+bad_profile "same key twice" 'domains.app lists the same key twice' \
+  'p["domains"]["app"]["keys"] = ["app-0.pem", "app-1.pem", "app-0.pem"]'
+bad_profile "same key, private and public file" 'domains.urot lists the same key twice' \
+  'p["domains"]["urot"]["keys"] = ["urot-1.pem", "urot-1.pub.pem"]'
+bad_profile "signing key also authority" 'both a signing and an authority key' \
+  'p["domains"]["app"]["authority"] = ["app-1.pem"]'
+bad_profile "garbage key file" 'domains.sm.keys\[0\].*garbage.pem.*not a PEM/DER ECDSA' 'p["domains"]["sm"]["keys"] = ["garbage.pem"]'
+bad_profile "missing key file" 'domains.app.authority\[0\].*cannot read key file.*absent.pem' \
+  'p["domains"]["app"]["authority"] = ["absent.pem"]'
+if openssl genpkey -algorithm ed25519 -out k/ed25519.pem 2>/dev/null; then
+  bad_profile "Ed25519 key" 'domains.urot.keys\[1\].*ed25519.pem' 'p["domains"]["urot"]["keys"][1] = "ed25519.pem"'
+fi
+if openssl ecparam -name secp521r1 -genkey -noout -out k/p521.pem 2>/dev/null; then
+  bad_profile "P-521 key" 'domains.urot.keys\[0\].*p521.pem' 'p["domains"]["urot"]["keys"][0] = "p521.pem"'
+fi
+bad_profile "bad lifecycle" 'unknown lifecycle "shipped"' 'p["lifecycle"] = "shipped"'
+bad_profile "lifecycle not a string" '"lifecycle" must be a string' 'p["lifecycle"] = 3'
+bad_profile "sector size 3000" '"flash".*power' 'p["flash"]["sector_size"] = 3000'
+bad_profile "program unit 512" '"flash".*power' 'p["flash"]["program_unit"] = 512'
+bad_profile "flash size not a number" 'flash.size must be a non-negative number' 'p["flash"]["size"] = "2M"'
+bad_profile "negative number string" 'layout.urot.size must be a non-negative number' 'p["layout"]["urot"]["size"] = "-65536"'
+bad_profile "number string with blanks" 'layout.urot.primary must be a non-negative number' 'p["layout"]["urot"]["primary"] = " 0x2000"'
+bad_profile "number too large" 'flash.size is too large' 'p["flash"]["size"] = 4294967296'
+bad_profile "hex without digits" 'layout.key_store.offset must be a non-negative number' 'p["layout"]["key_store"]["offset"] = "0x"'
+bad_profile "overlapping layout" 'layout is invalid' 'p["layout"]["sm"]["primary"] = "0x10000"'
+bad_profile "unaligned layout" 'layout is invalid' 'p["layout"]["scratch"]["offset"] = "0x122100"'
+bad_profile "layout past the flash" 'layout is invalid' 'p["layout"]["storage"]["offset"] = "0x1fc000"'
+bad_profile "key store too small" 'layout is invalid.*2320' \
+  'p["flash"]["sector_size"] = 2048; p["layout"]["key_store"]["size"] = "0x800"'
+# The profile gives one size for both slots of a component, so unequal
+# primary/secondary sizes cannot be written: a separate size field is refused.
+bad_profile "primary/secondary size mismatch" 'unknown field "secondary_size" in layout.sm' \
+  'p["layout"]["sm"]["secondary_size"] = "0x10000"'
+bad_profile "slot without size" 'layout.app needs "primary", "secondary" and "size"' 'del p["layout"]["app"]["size"]'
+
+# create into a non-empty directory is refused and leaves it untouched
+mkdir busy && echo keep >busy/file.txt
+expect_fail "create into a non-empty directory" 1 "$BASTION" device create busy --profile k/doc.json
+check "non-empty directory message" grep -q 'not empty' "$T/err"
+check "non-empty directory untouched" test "$(ls -A busy)" = "file.txt" -a "$(cat busy/file.txt)" = keep
+check "no busy.creating" test ! -e busy.creating
+before=$(sums dev)
+expect_fail "create over an existing device" 1 "$BASTION" device create dev --profile k/doc.json
+check "existing device untouched" test "$(sums dev)" = "$before"
+expect_fail "create without --profile" 2 "$BASTION" device create new_dev
+check "no device without --profile" test ! -e new_dev
+
+# ==== device flash ====
+cp -r dev fl
+for c in urot sm app; do
+  expect_ok "flash $c" "$BASTION" device flash fl --component $c $c.img
+  check "flash $c message" grep -qx "$c primary slot programmed ($(stat -c %s $c.img) bytes)" "$T/out"
+done
+expect_ok "status after flash" "$BASTION" device status fl --json
+jassert "flashed images show in status" '
+c = d["components"]
+for n in ("urot", "sm", "app"):
+    assert c[n]["primary"]["image"]["version"] == "1.2.3+4" and c[n]["primary"]["image"]["security_counter"] == 7, c[n]
+    assert c[n]["secondary"]["image"] is None, c[n]'
+python3 - fl/flash.bin <<'PY' && ok || fail "flashed bytes are in flash.bin, rest of the slot erased"
+import sys
+flash = open(sys.argv[1], "rb").read()
+for name, off, size in (("urot", 0x2000, 0x10000), ("sm", 0x22000, 0x20000), ("app", 0x62000, 0x60000)):
+    img = open(name + ".img", "rb").read()
+    assert flash[off:off + len(img)] == img, name
+    assert flash[off + len(img):off + size] == b"\xff" * (size - len(img)), name
+PY
+head -c 5000 /dev/urandom >noise.bin
+: >empty.bin
+head -c 70000 /dev/urandom >big.bin
+sign k/urot-0.pem big.bin big.img
+head -c 2000 app.img >app-truncated.img
+bad_flash() {  # NAME CODE PATTERN ARGS...
+  local name=$1 code=$2 pattern=$3; shift 3
+  local before; before=$(sha256sum fl/flash.bin)
+  expect_fail "flash $name" "$code" "$BASTION" device flash "$@"
+  check "flash $name: message ($pattern)" grep -qE -- "$pattern" "$T/err"
+  check "flash $name: flash.bin unchanged" test "$(sha256sum fl/flash.bin)" = "$before"
+}
+bad_flash "not an image" 1 'noise.bin: not a valid image: bad-magic' fl --component app noise.bin
+bad_flash "empty file" 1 'empty' fl --component sm empty.bin
+bad_flash "image larger than the slot" 1 'big.img: .*does not fit the urot primary slot \(65536 bytes\)' \
+  fl --component urot big.img
+bad_flash "truncated image" 1 'not a valid image' fl --component app app-truncated.img
+bad_flash "unknown component" 2 'unknown component "bootloader"' fl --component bootloader app.img
+bad_flash "missing image file" 1 'absent.img' fl --component app absent.img
+bad_flash "no --component" 2 '.' fl app.img
+expect_fail "flash into a missing device dir" 1 "$BASTION" device flash no_such_dev --component app app.img
+check "missing device message" grep -q 'no device in no_such_dev' "$T/err"
+check "missing device dir not created" test ! -e no_such_dev
+
+# ==== device boot: the good chain ====
+cp -r fl good
+expect_ok "boot (text)" "$BASTION" device boot good
+check "boot text: urot verified" grep -q '^iROT: urot 1.2.3+4 verified with key slot 0 (security counter 7, device counter 0)$' "$T/out"
+check "boot text: sm verified" grep -q '^uROT: sm 1.2.3+4 verified with key slot 0' "$T/out"
+check "boot text: app verified with slot 1" grep -q '^uROT: app 1.2.3+4 verified with key slot 1' "$T/out"
+check "boot text: booted" grep -qx 'booted: application started' "$T/out"
+expect_ok "boot --json" "$BASTION" device boot good --json
+"$BASTION" dumpinfo --json urot.img >urot.info
+"$BASTION" dumpinfo --json sm.img >sm.info
+"$BASTION" dumpinfo --json app.img >app.info
+jassert "boot --json report and measurements" '
+assert d["booted"] is True and d["lifecycle"] == "secured" and "reason" not in d, d
+imgs = d["images"]
+assert [i["component"] for i in imgs] == ["urot", "sm", "app"], imgs
+def measurement(img, info, alg):
+    h = json.load(open(info))["header"]
+    n = h["hdr_size"] + h["img_size"] + h["protect_tlv_size"]
+    return hashlib.new(alg, open(img, "rb").read()[:n]).hexdigest()
+for i, (name, slot, alg) in zip(imgs, (("urot", 0, "sha256"), ("sm", 0, "sha384"), ("app", 1, "sha256"))):
+    assert i["verified"] is True and i["version"] == "1.2.3+4" and i["key_slot"] == slot, i
+    assert i["security_counter"] == 7 and i["device_security_counter"] == 0 and i["hash"] == alg, i
+    assert i["measurement"] == measurement(name + ".img", name + ".info", alg), (name, i)
+assert len(imgs[1]["measurement"]) == 96, imgs[1]'
+expect_ok "status after boot" "$BASTION" device status good --json
+jassert "status shows the last boot" 'assert d["last_boot"]["booted"] is True and len(d["last_boot"]["images"]) == 3, d["last_boot"]'
+expect_ok "status text after boot" "$BASTION" device status good
+check "status text: last boot started" grep -qx 'last boot: application started' "$T/out"
+expect_ok "boot again" "$BASTION" device boot good --json
+jassert "second boot still boots" 'assert d["booted"] is True'
+
+# power-cycle clears the last boot report
+expect_ok "power-cycle" "$BASTION" device power-cycle good
+check "power-cycle message" grep -qx 'power cycled' "$T/out"
+expect_ok "status after power-cycle" "$BASTION" device status good --json
+jassert "power-cycle clears the boot report" 'assert d["last_boot"] is None, d["last_boot"]'
+expect_ok "status text after power-cycle" "$BASTION" device status good
+check "status text: none since power-on" grep -qx 'last boot: none since power-on' "$T/out"
+expect_fail "power-cycle a missing device" 1 "$BASTION" device power-cycle no_such_dev
+expect_fail "status of a missing device" 1 "$BASTION" device status no_such_dev --json
+
+# Key slot 1, full-key (PUBKEY) and KEYHASH images.
+cp -r fl alt
+"$BASTION" device flash alt --component urot urot-slot1.img >/dev/null
+"$BASTION" device flash alt --component app app-full.img >/dev/null
+expect_ok "boot slot-1 uROT, full-key app" "$BASTION" device boot alt --json
+jassert "slot-1 uROT reports key_slot 1, full-key app boots" '
+assert d["booted"] is True, d
+assert d["images"][0]["component"] == "urot" and d["images"][0]["key_slot"] == 1, d["images"][0]
+assert d["images"][2]["component"] == "app" and d["images"][2]["key_slot"] == 0, d["images"][2]'
+sign k/sm-0.pem sm.bin sm-hash.img --public-key-format hash
+"$BASTION" device flash alt --component sm sm-hash.img >/dev/null
+expect_ok "boot KEYHASH P-384 sm" "$BASTION" device boot alt --json
+jassert "KEYHASH sm boots" 'assert d["booted"] is True and d["images"][1]["hash"] == "sha384", d'
+
+# ==== device boot: refusals ====
+# refused_boot NAME DEV COMPONENT IMAGE_ERROR|- FAILURE_REASON
+refused_boot() {
+  local name=$1 dev=$2 comp=$3 ierr=$4 freason=$5
+  local before; before=$(sums "$dev")
+  expect_rc "boot $name (exit 1)" 1 "$BASTION" device boot "$dev" --json
+  jassert "boot $name: json" '
+comp, ierr, freason = sys.argv[2:5]
+assert d["booted"] is False, d
+f = d["failure"]
+assert f["reason"] == freason and f["component"] == comp, f
+if ierr == "-":
+    assert freason in d["reason"], d["reason"]
+else:
+    assert f["image_error"] == ierr and d["reason"] == "image-refused: %s: %s" % (comp, ierr), d
+    bad = [i for i in d["images"] if i["component"] == comp]
+    assert len(bad) == 1 and bad[0]["verified"] is False and bad[0]["error"] == ierr, d["images"]
+    assert bad[0]["key_slot"] is None and bad[0]["measurement"] is None, bad[0]
+    assert all(i["verified"] for i in d["images"] if i["component"] != comp), d["images"]
+' "$comp" "$ierr" "$freason"
+  check "boot $name: flash.bin and otp.bin unchanged" test "$(sums "$dev")" = "$before"
+  expect_rc "boot $name (text, exit 1)" 1 "$BASTION" device boot "$dev"
+  check "boot $name: text names the reason" grep -q "^boot stopped at HDPL[0-9]: .*${ierr#-}" "$T/out"
+  check "boot $name: still unchanged" test "$(sums "$dev")" = "$before"
+}
+# boot_with NAME COMPONENT IMAGE IMAGE_ERROR: a good device with one slot replaced.
+boot_with() {
+  local name=$1 comp=$2 img=$3 ierr=$4
+  rm -rf bt && cp -r good bt
+  "$BASTION" device flash bt --component "$comp" "$img" >/dev/null
+  refused_boot "$name" bt "$comp" "$ierr" image-refused
+}
+payload_off() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["header"]["hdr_size"])' "$1"; }
+cp app.img app-tampered.img
+printf '\x5a' | dd of=app-tampered.img bs=1 seek=$(( $(payload_off app.info) + 100 )) conv=notrunc status=none
+check "tampered payload differs" bash -c '! cmp -s app.img app-tampered.img'
+boot_with "tampered payload byte" app app-tampered.img hash-mismatch
+# Raise SEC_CNT from 7 to 8 in the protected TLV area (the signature covers it).
+sec_off=$(python3 -c '
+import json, sys
+t = [x for x in json.load(open(sys.argv[1]))["tlvs"] if x["name"] == "SEC_CNT"]
+assert len(t) == 1 and t[0]["area"] == "protected" and t[0]["value"] == "07000000", t
+print(t[0]["offset"])' sm.info)
+cp sm.img sm-seccnt.img
+printf '\x08' | dd of=sm-seccnt.img bs=1 seek="$sec_off" conv=notrunc status=none
+"$BASTION" dumpinfo --json sm-seccnt.img >"$T/out"
+jassert "tampered SEC_CNT reads 8" 'assert d["security_counter"] == 8, d["security_counter"]'
+boot_with "tampered SEC_CNT" sm sm-seccnt.img hash-mismatch
+sign k/stranger.pem app.bin app-stranger.img
+boot_with "unprovisioned key" app app-stranger.img key-not-provisioned
+sign k/stranger.pem app.bin app-stranger-full.img --public-key-format full
+boot_with "unprovisioned key (full)" app app-stranger-full.img key-not-provisioned
+sign k/urot-0.pem app.bin app-by-urot.img
+boot_with "key of another domain (urot key on app)" app app-by-urot.img key-not-provisioned
+sign k/app-0.pem urot.bin urot-by-app.img --public-key-format full
+boot_with "key of another domain (app key on urot)" urot urot-by-app.img key-not-provisioned
+sign k/app-auth.pem app.bin app-by-authority.img
+boot_with "authority key signing an image" app app-by-authority.img key-not-provisioned
+sign k/app-1.pem sm.bin sm-p256.img
+boot_with "P-256 sm on the P-384 domain" sm sm-p256.img key-not-provisioned
+sign k/sm-1.pem sm.bin sm-other-p384.img
+boot_with "unprovisioned P-384 key on sm" sm sm-other-p384.img key-not-provisioned
+
+# Truncated image: `device flash` refuses it (above), so put it in the slot
+# as an interrupted programmer would: the truncated bytes, the rest erased.
+rm -rf bt && cp -r good bt
+"$BASTION" device status bt --json >"$T/out"
+app_off=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["components"]["app"]["primary"]["offset"])' "$T/out")
+python3 - bt/flash.bin "$app_off" $((0x60000)) app-truncated.img <<'PY'
+import sys
+path, off, size, img = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), open(sys.argv[4], "rb").read()
+flash = bytearray(open(path, "rb").read())
+flash[off:off + size] = img + b"\xff" * (size - len(img))
+open(path, "wb").write(flash)
+PY
+before=$(sums bt)
+expect_rc "boot truncated image (exit 1)" 1 "$BASTION" device boot bt --json
+jassert "boot truncated image: parse error" '
+parse_errors = {"bad-magic", "header-too-small", "header-past-slot", "size-overflow", "payload-past-slot",
+    "protected-area-past-slot", "bad-protected-info-magic", "protected-size-mismatch", "bad-tlv-info-magic",
+    "tlv-area-past-slot", "tlv-area-too-small", "tlv-truncated", "bad-tlv-length"}
+assert d["booted"] is False and d["failure"]["component"] == "app", d
+assert d["failure"]["image_error"] in parse_errors, d["failure"]
+assert d["reason"] == "image-refused: app: " + d["failure"]["image_error"], d["reason"]'
+check "boot truncated image: flash and OTP unchanged" test "$(sums bt)" = "$before"
+
+# A decommissioned device does not boot, whatever its images.
+mkprofile decom.json 'p["lifecycle"] = "decommissioned"'
+expect_ok "create decommissioned" "$BASTION" device create decom --profile k/decom.json
+check "decommissioned create message" grep -q 'lifecycle decommissioned' "$T/out"
+for c in urot sm app; do "$BASTION" device flash decom --component $c $c.img >/dev/null; done
+refused_boot "decommissioned" decom urot - lifecycle-not-bootable
+"$BASTION" device boot decom --json >"$T/out" || true
+jassert "decommissioned: lifecycle in report" 'assert d["lifecycle"] == "decommissioned" and d["images"] == [], d'
+"$BASTION" device status decom --json >"$T/out"
+jassert "decommissioned status" 'assert d["lifecycle"] == "decommissioned" and d["last_boot"]["booted"] is False, d'
+mkprofile nonpsa.json 'p["lifecycle"] = "non-psa-rot-debug"'
+"$BASTION" device create nonpsa --profile k/nonpsa.json >/dev/null
+for c in urot sm app; do "$BASTION" device flash nonpsa --component $c $c.img >/dev/null; done
+expect_ok "non-psa-rot-debug device boots" "$BASTION" device boot nonpsa --json
+
+# An empty uROT slot.
+cp -r dev nourot
+"$BASTION" device flash nourot --component sm sm.img >/dev/null
+"$BASTION" device flash nourot --component app app.img >/dev/null
+refused_boot "empty urot slot" nourot urot slot-empty image-refused
+"$BASTION" device boot nourot --json >"$T/out" || true
+jassert "empty urot: nothing after uROT verified" 'assert [i["component"] for i in d["images"]] == ["urot"], d["images"]'
+
+# ==== other geometries ====
+mkprofile g4k.json '
+p["flash"] = {"size": "0x100000", "sector_size": 4096, "program_unit": 8}
+p["layout"] = {"key_store": {"offset": 0, "size": 4096},
+               "urot": {"primary": "0x1000", "secondary": "0x11000", "size": "0x10000"},
+               "sm": {"primary": "0x21000", "secondary": "0x41000", "size": "0x20000"},
+               "app": {"primary": "0x61000", "secondary": "0x91000", "size": "0x30000"},
+               "scratch": {"offset": "0xc1000", "size": "0x4000"},
+               "storage": {"offset": "0xc5000", "size": "0x8000"}}'
+mkprofile g128k.json 'p["flash"] = {"size": "0x200000", "sector_size": 131072, "program_unit": 32}; del p["layout"]'
+for g in g4k g128k; do
+  expect_ok "create $g" "$BASTION" device create $g --profile k/$g.json
+  for c in urot sm app; do expect_ok "flash $g $c" "$BASTION" device flash $g --component $c $c.img; done
+  expect_ok "boot $g" "$BASTION" device boot $g --json
+  jassert "boot $g booted" 'assert d["booted"] is True and len(d["images"]) == 3, d'
+  expect_ok "status $g" "$BASTION" device status $g --json
+done
+jassert "128 KiB geometry and default layout" '
+assert d["flash"] == {"size": 0x200000, "sector_size": 0x20000, "program_unit": 32}, d["flash"]
+c = d["components"]
+want = {"urot": (0x20000, 0x40000, 0x20000), "sm": (0x60000, 0x80000, 0x20000), "app": (0xa0000, 0x100000, 0x60000)}
+for n, (p, s, size) in want.items():
+    assert (c[n]["primary"]["offset"], c[n]["secondary"]["offset"], c[n]["primary"]["size"]) == (p, s, size), (n, c[n])'
+"$BASTION" device status g4k --json >"$T/out"
+jassert "4 KiB geometry and explicit layout" '
+assert d["flash"] == {"size": 0x100000, "sector_size": 4096, "program_unit": 8}, d["flash"]
+assert d["components"]["app"]["primary"]["offset"] == 0x61000 and d["components"]["app"]["primary"]["size"] == 0x30000, d'
+check "4 KiB device flash.bin is 1 MiB" test "$(stat -c %s g4k/flash.bin)" -eq $((0x100000))
+# A tampered image is refused on the other geometries too.
+cp -r g128k g128k_bad
+"$BASTION" device flash g128k_bad --component app app-tampered.img >/dev/null
+refused_boot "tampered payload (128 KiB sectors)" g128k_bad app hash-mismatch image-refused
+
+# ==== help and usage ====
+expect_ok "device --help" "$BASTION" device --help
+check "device --help lists the subcommands" grep -q 'power-cycle' "$T/out"
+for s in create flash boot status power-cycle; do
+  expect_ok "device $s --help" "$BASTION" device $s --help
+  check "device $s --help is usage" grep -q "^usage: bastion device $s" "$T/out"
+done
+expect_fail "unknown device subcommand" 2 "$BASTION" device frobnicate dev
+check "unknown subcommand named" grep -q "frobnicate" "$T/err"
+expect_rc "device without subcommand" 2 "$BASTION" device
+expect_fail "boot without DIR" 2 "$BASTION" device boot
+expect_fail "boot unknown option" 2 "$BASTION" device boot good --verbose
+expect_fail "boot a missing device" 1 "$BASTION" device boot no_such_dev
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
