@@ -1,5 +1,6 @@
 #include "crypto/crypto.h"
 
+#include <climits>
 #include <cstring>
 
 #include "mbedtls/aes.h"
@@ -92,6 +93,12 @@ constexpr uint8_t kSpkiPrefixP384[] = {0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2a,
 constexpr uint8_t kOidEcPublicKey[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
 constexpr uint8_t kOidP256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
 constexpr uint8_t kOidP384[] = {0x2b, 0x81, 0x04, 0x00, 0x22};
+
+// The canonical (and only accepted) DER prefix for `curve`.
+ConstByteSpan SpkiPrefix(Curve curve) {
+  if (curve == Curve::kP256) return {kSpkiPrefixP256, sizeof(kSpkiPrefixP256)};
+  return {kSpkiPrefixP384, sizeof(kSpkiPrefixP384)};
+}
 
 bool OidEquals(const uint8_t* p, size_t len, const uint8_t* oid, size_t oid_len) {
   return len == oid_len && std::memcmp(p, oid, len) == 0;
@@ -268,6 +275,13 @@ Status ParsePublicKeySpki(ConstByteSpan der, EcPublicKey* out) {
   }
   std::memcpy(key.point.data(), p, bits_len);
   key.point_size = bits_len;
+  // DER has one encoding per value: refuse BER leftovers such as long-form
+  // lengths, so the bytes hashed for a key are the bytes Bastion writes.
+  const ConstByteSpan prefix = SpkiPrefix(key.curve);
+  if (der.size() != prefix.size() + key.point_size ||
+      std::memcmp(der.data(), prefix.data(), prefix.size()) != 0) {
+    return StatusCode::kInvalidArgument;
+  }
   Init();
   EcdsaContext ctx;
   if (!LoadPublic(key, ctx.get())) return StatusCode::kInvalidArgument;
@@ -276,14 +290,12 @@ Status ParsePublicKeySpki(ConstByteSpan der, EcPublicKey* out) {
 }
 
 Status WritePublicKeySpki(const EcPublicKey& key, ByteSpan out, size_t* written) {
-  const bool p256 = key.curve == Curve::kP256;
-  const uint8_t* prefix = p256 ? kSpkiPrefixP256 : kSpkiPrefixP384;
-  const size_t prefix_size = p256 ? sizeof(kSpkiPrefixP256) : sizeof(kSpkiPrefixP384);
+  const ConstByteSpan prefix = SpkiPrefix(key.curve);
   if (key.point_size != 1 + 2 * CoordinateSize(key.curve)) return StatusCode::kInvalidArgument;
-  const size_t total = prefix_size + key.point_size;
+  const size_t total = prefix.size() + key.point_size;
   if (out.size() < total) return StatusCode::kResourceExhausted;
-  std::memcpy(out.data(), prefix, prefix_size);
-  std::memcpy(out.data() + prefix_size, key.point.data(), key.point_size);
+  std::memcpy(out.data(), prefix.data(), prefix.size());
+  std::memcpy(out.data() + prefix.size(), key.point.data(), key.point_size);
   *written = total;
   return StatusCode::kOk;
 }
@@ -350,7 +362,10 @@ Status ParseKeyFile(ConstByteSpan contents, EcPublicKey* public_out, EcKeyPair* 
     }
     if (mbedtls_pk_get_type(pk.get()) == MBEDTLS_PK_ECKEY) {
       const mbedtls_ecp_keypair* kp = mbedtls_pk_ec(*pk.get());
-      if (ExportKeyPair(*kp, is_private, public_out, private_out)) {
+      // Mbed TLS takes a SEC1 key's embedded public point as given: check
+      // that it is d * G.
+      const bool consistent = !is_private || mbedtls_ecp_check_pub_priv(kp, kp) == 0;
+      if (consistent && ExportKeyPair(*kp, is_private, public_out, private_out)) {
         status = (!is_private && private_out != nullptr) ? StatusCode::kNotFound : StatusCode::kOk;
       }
     }
@@ -375,6 +390,7 @@ Status WritePublicKeyPem(const EcPublicKey& key, ByteSpan out, size_t* written) 
   size_t der_len = 0;
   BASTION_TRY(WritePublicKeySpki(key, der, &der_len));
   size_t olen = 0;
+  Init();  // the base64 buffer comes from the arena
   if (mbedtls_pem_write_buffer("-----BEGIN PUBLIC KEY-----\n", "-----END PUBLIC KEY-----\n", der,
                                der_len, out.data(), out.size(), &olen) != 0) {
     return StatusCode::kResourceExhausted;
@@ -384,6 +400,7 @@ Status WritePublicKeyPem(const EcPublicKey& key, ByteSpan out, size_t* written) 
 }
 
 Status HmacSha256(ConstByteSpan key, ConstByteSpan data, std::span<uint8_t, 32> out) {
+  Init();  // mbedtls_md_hmac allocates its context from the arena
   const mbedtls_md_info_t* md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
   if (mbedtls_md_hmac(md, key.data(), key.size(), data.data(), data.size(), out.data()) != 0) {
     return StatusCode::kInternal;
@@ -393,6 +410,7 @@ Status HmacSha256(ConstByteSpan key, ConstByteSpan data, std::span<uint8_t, 32> 
 
 Status HkdfSha256(ConstByteSpan salt, ConstByteSpan ikm, ConstByteSpan info, ByteSpan out) {
   if (out.empty() || out.size() > 255 * 32) return StatusCode::kInvalidArgument;
+  Init();  // HMAC contexts come from the arena
   const mbedtls_md_info_t* md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
   if (mbedtls_hkdf(md, salt.data(), salt.size(), ikm.data(), ikm.size(), info.data(), info.size(),
                    out.data(), out.size()) != 0) {
@@ -439,8 +457,10 @@ Status Drbg::Seed(ConstByteSpan entropy, ConstByteSpan personalization) {
   mbedtls_ctr_drbg_set_entropy_len(ctx, kEntropyLen);
   if (mbedtls_ctr_drbg_set_nonce_len(ctx, kNonceLen) != 0) return StatusCode::kInternal;
   // Reseeding needs fresh entropy, which this facade only takes at Seed():
-  // disable automatic reseeding; callers re-seed a new Drbg instead.
-  mbedtls_ctr_drbg_set_reseed_interval(ctx, MBEDTLS_CTR_DRBG_RESEED_INTERVAL);
+  // disable automatic reseeding; callers re-seed a new Drbg instead. (The
+  // default interval, 10000 requests, would make Generate fail after that.
+  // INT_MAX requests is out of reach and within SP 800-90A's 2^48.)
+  mbedtls_ctr_drbg_set_reseed_interval(ctx, INT_MAX);
   const int ret = mbedtls_ctr_drbg_seed(ctx, ServeEntropy, &source, personalization.data(),
                                         personalization.size());
   ctx->p_entropy = nullptr;  // the caller's entropy is not kept

@@ -90,7 +90,9 @@ constexpr size_t kMaxEcdsaDerSigSize = 104;   // P-384 DER signature
 constexpr size_t kMaxPrivateKeyPemSize = 400;
 
 // Parses a DER SubjectPublicKeyInfo holding a P-256 or P-384 key, checking
-// that the point is on the curve. Strict: trailing bytes are refused.
+// that the point is on the curve. Strict: only the DER encoding
+// WritePublicKeySpki writes is accepted (no trailing bytes, no long-form
+// lengths), so the bytes hashed for a key are unique.
 // Returns kOk or kInvalidArgument.
 Status ParsePublicKeySpki(ConstByteSpan der, EcPublicKey* out);
 
@@ -108,7 +110,8 @@ Status EcdsaSign(const EcKeyPair& key, ConstByteSpan digest, ByteSpan out, size_
 // Parses a key file's contents: PEM or DER, private (SEC1 or PKCS#8) or public
 // (SubjectPublicKeyInfo). `private_out` may be null; when the file holds only a
 // public key and `private_out` is not null, returns kNotFound (public key still
-// written). Returns kInvalidArgument for anything that is not a P-256/P-384 key.
+// written). Returns kInvalidArgument for anything that is not a P-256/P-384 key,
+// including a private key whose embedded public key is not its own.
 Status ParseKeyFile(ConstByteSpan contents, EcPublicKey* public_out, EcKeyPair* private_out);
 
 // Writes `key` as a PEM private key. `written` excludes the trailing NUL.
