@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "boot/boot_stages.h"
+#include "common/bytes.h"
 #include "otp/otp_map.h"
 #include "platform/access_policy.h"
 
@@ -187,17 +188,25 @@ bool VirtualDevice::CountOperation() {
 }
 
 VirtualDevice::BootRun VirtualDevice::Boot() {
+  return RunFromReset([this](platform::Platform& p) {
+    boot::BootReport published{};
+    boot::RunBootChain(p, &sm_secrets_, &published);
+  });
+}
+
+VirtualDevice::BootRun VirtualDevice::RunFromReset(const std::function<void(platform::Platform&)>& stages) {
   BootRun run;
   WarmReset();
+  SecureWipe(&sm_secrets_, sizeof(sm_secrets_));
   std::jmp_buf env;
   halt_target_ = &env;
-  boot::BootReport published{};
   if (setjmp(env) == 0) {
     platform::Platform p = platform();
-    boot::RunBootChain(p, &published);
+    stages(p);
     run.app_reached = true;
   }
   halt_target_ = nullptr;
+  boot::RemoveFaultHandler();
   std::memcpy(&run.report, ram_.data() + kRamOffsetBootReport, sizeof(run.report));
   run.report_valid = run.report.magic == boot::kBootReportMagic;
   return run;

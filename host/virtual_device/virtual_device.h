@@ -14,6 +14,7 @@
 #include <csetjmp>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "boot/boot_report.h"
+#include "boot/handoff.h"
 #include "platform/platform.h"
 
 namespace bastion::host {
@@ -79,6 +81,9 @@ class VirtualDevice final : public platform::Flash,
     boot::BootReport report{};
   };
   BootRun Boot();
+  // Runs `stages` from reset the way Boot() runs the chain (tests run single
+  // stages or inject faults this way). app_reached = `stages` returned.
+  BootRun RunFromReset(const std::function<void(platform::Platform&)>& stages);
 
   // Factory access used by provisioning and `device flash`: no HDPL or owner
   // checks, still one-way for OTP. Throws DeviceError on misuse.
@@ -90,6 +95,9 @@ class VirtualDevice final : public platform::Flash,
   const std::vector<uint8_t>& raw_otp() const { return otp_; }
   const std::vector<uint8_t>& raw_ram() const { return ram_; }
   platform::Hdpl hdpl() const { return hdpl_; }
+  // The secrets the Secure Manager took from its handoff at the last boot
+  // (its private memory; zero after a refused boot).
+  const boot::SmHandoff& sm_secrets() const { return sm_secrets_; }
 
   // platform::Flash
   platform::FlashGeometry geometry() const override { return geometry_; }
@@ -144,6 +152,7 @@ class VirtualDevice final : public platform::Flash,
   uint64_t power_loss_at_ = 0;  // absolute operation number; 0: never
   bool powered_ = true;
   std::jmp_buf* halt_target_ = nullptr;
+  boot::SmHandoff sm_secrets_{};
   OtpPort otp_port_{*this};
 };
 

@@ -20,6 +20,7 @@ const char* BootReasonName(BootReason reason) {
     case BootReason::kHandoffInvalid: return "handoff-invalid";
     case BootReason::kReportUnavailable: return "report-unavailable";
     case BootReason::kFaultDetected: return "fault-detected";
+    case BootReason::kEntryPointInvalid: return "entry-point-invalid";
   }
   return "unknown";
 }

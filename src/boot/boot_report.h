@@ -31,6 +31,7 @@ enum class BootReason : uint16_t {
   kHandoffInvalid = 9,        // the previous stage's handoff is missing or corrupt
   kReportUnavailable = 10,    // the boot report region cannot be written
   kFaultDetected = 11,        // a hardened double check disagreed
+  kEntryPointInvalid = 12,    // the verified image does not start where the port jumps
 };
 const char* BootReasonName(BootReason reason);
 

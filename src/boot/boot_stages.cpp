@@ -31,10 +31,12 @@ void RecordImage(platform::Platform& p, const BootReportImage& entry) {
 
 // Verifies `component` and stops the boot unless it passed; the decision is
 // checked twice (once here, once at hand-over by the caller).
-HardenedBool VerifyOrFail(platform::Platform& p, const otp::OtpHeader& header, Component component) {
+HardenedBool VerifyOrFail(platform::Platform& p, const otp::OtpHeader& header, Component component,
+                          uint32_t* header_size = nullptr, uint32_t* image_size = nullptr) {
   BootReportImage entry{};
   HardenedBool decision = HardenedBool::kFalse;
-  const image::ImageError error = VerifyComponent(p, header, component, &entry, &decision);
+  const image::ImageError error =
+      VerifyComponent(p, header, component, &entry, &decision, header_size, image_size);
   RecordImage(p, entry);
   if (error != image::ImageError::kOk) {
     FailBoot(p, BootReason::kImageRefused, component, error);
@@ -45,18 +47,40 @@ HardenedBool VerifyOrFail(platform::Platform& p, const otp::OtpHeader& header, C
   return decision;
 }
 
-void RaiseOrFail(platform::Platform& p, Hdpl level) {
+void RaiseOrFail(platform::Platform& p, Hdpl level, Component stage) {
   if (!p.hdpl.Raise(level).ok() || p.hdpl.Current() != level) {
-    FailBoot(p, BootReason::kHdplRaiseFailed, Component::kUrot, image::ImageError::kOk);
+    FailBoot(p, BootReason::kHdplRaiseFailed, stage, image::ImageError::kOk);
   }
+}
+
+// Where a hardened check that traps sends the boot: the one failure exit.
+platform::Platform* g_fault_platform = nullptr;
+Component g_fault_stage = Component::kUrot;
+
+[[noreturn]] void OnHardenedFault(const char* /*what*/) {
+  platform::Platform* p = g_fault_platform;
+  g_fault_platform = nullptr;
+  if (p == nullptr) __builtin_trap();
+  FailBoot(*p, BootReason::kFaultDetected, g_fault_stage, image::ImageError::kOk);
+}
+
+void EnterStage(platform::Platform& p, Component stage) {
+  g_fault_platform = &p;
+  g_fault_stage = stage;
+  SetHardenedTrapHandler(OnHardenedFault);
 }
 
 }  // namespace
 
+void RemoveFaultHandler() {
+  SetHardenedTrapHandler(nullptr);
+  g_fault_platform = nullptr;
+}
+
 [[noreturn]] void FailBoot(platform::Platform& p, BootReason reason, Component component,
                            image::ImageError detail) {
-  // The report of this boot, or a fresh one if this boot had not started one
-  // yet (RAM still holds the previous boot's report after a warm reset).
+  // iROT starts this boot's report before anything can fail; a report that
+  // is not in progress is not this boot's.
   BootReport report;
   if (!ReadBootReport(p.ram, &report).ok() || report.outcome != BootOutcome::kInProgress) {
     InitBootReport(&report, otp::Lifecycle::kUnknown);
@@ -70,6 +94,7 @@ void RaiseOrFail(platform::Platform& p, Hdpl level) {
   WipeHandoff(p.ram, platform::RamRegion::kHandoff);
   WipeHandoff(p.ram, platform::RamRegion::kSmHandoff);
   (void)p.hdpl.Raise(Hdpl::kApplication);
+  RemoveFaultHandler();
   p.system.Halt();
   for (;;) {
     // Halt() never returns; should a faulty port return, stay here.
@@ -95,7 +120,8 @@ Status ReadOtpHeader(platform::Platform& p, otp::OtpHeader* header) {
 
 image::ImageError VerifyComponent(platform::Platform& p, const otp::OtpHeader& header,
                                   Component component, BootReportImage* entry,
-                                  HardenedBool* decision) {
+                                  HardenedBool* decision, uint32_t* header_size,
+                                  uint32_t* image_size) {
   *decision = HardenedBool::kFalse;
   *entry = BootReportImage{};
   entry->component = static_cast<uint8_t>(component);
@@ -118,7 +144,15 @@ image::ImageError VerifyComponent(platform::Platform& p, const otp::OtpHeader& h
     image::VerifiedImage verified;
     error = image::VerifyImage(source, parsed, resolver, domain.security_counter,
                                /*require_security_counter=*/false, &verified, decision);
+    // Second, independent look at the signing slot, from the raw OTP words.
+    if (error == image::ImageError::kOk &&
+        (verified.key_slot >= otp::kSigningSlots ||
+         !HardenedIsTrue(keys::SlotUsable(domain.raw.signing[verified.key_slot])))) {
+      error = image::ImageError::kKeyRevoked;
+    }
     if (error == image::ImageError::kOk) {
+      if (header_size != nullptr) *header_size = parsed.header.hdr_size;
+      if (image_size != nullptr) *image_size = parsed.header.img_size;
       entry->key_slot = verified.key_slot;
       std::memcpy(entry->measurement, verified.measurement.bytes.data(), verified.measurement.size);
       entry->verified = 1;
@@ -129,7 +163,15 @@ image::ImageError VerifyComponent(platform::Platform& p, const otp::OtpHeader& h
   return error;
 }
 
-void RunIrot(platform::Platform& p) {
+VerifiedEntry RunIrot(platform::Platform& p) {
+  EnterStage(p, Component::kUrot);
+  // A fresh report first: RAM may hold anything after a warm reset (even a
+  // report the application forged), and every failure below reports here.
+  BootReport report;
+  InitBootReport(&report, otp::Lifecycle::kUnknown);
+  if (!WriteBootReport(p.ram, &report).ok()) {
+    FailBoot(p, BootReason::kReportUnavailable, Component::kUrot, image::ImageError::kOk);
+  }
   otp::OtpHeader header;
   const Status header_status = ReadOtpHeader(p, &header);
   if (!header_status.ok()) {
@@ -139,8 +181,7 @@ void RunIrot(platform::Platform& p) {
              Component::kUrot, image::ImageError::kOk);
   }
   const otp::Lifecycle lifecycle = otp::LifecycleFromMarks(header.lifecycle_marks);
-  BootReport report;
-  InitBootReport(&report, lifecycle);
+  report.lifecycle = static_cast<uint32_t>(lifecycle);
   if (!WriteBootReport(p.ram, &report).ok()) {
     FailBoot(p, BootReason::kReportUnavailable, Component::kUrot, image::ImageError::kOk);
   }
@@ -148,18 +189,22 @@ void RunIrot(platform::Platform& p) {
     FailBoot(p, BootReason::kLifecycleNotBootable, Component::kUrot, image::ImageError::kOk);
   }
 
-  const HardenedBool urot_ok = VerifyOrFail(p, header, Component::kUrot);
+  VerifiedEntry entry;
+  entry.slot = header.layout.primary[static_cast<size_t>(Component::kUrot)];
+  entry.verified = VerifyOrFail(p, header, Component::kUrot, &entry.header_size, &entry.image_size);
 
   // Derive the HDPL1 seed from the HUK, hand it down, wipe every copy.
   UrotHandoff handoff{};
   handoff.lifecycle = static_cast<uint32_t>(lifecycle);
   uint8_t huk[32];
   if (!p.huk.ReadHuk(huk).ok()) {
+    SecureWipe(huk, sizeof(huk));
     FailBoot(p, BootReason::kHukUnavailable, Component::kUrot, image::ImageError::kOk);
   }
   const Status derived = crypto::HkdfSha256(kSeedSalt, huk, Info(kInfoHdpl1Seed), handoff.hdpl1_seed);
   SecureWipe(huk, sizeof(huk));
   if (!derived.ok()) {
+    SecureWipe(&handoff, sizeof(handoff));
     FailBoot(p, BootReason::kKeyDerivationFailed, Component::kUrot, image::ImageError::kOk);
   }
   const Status written = WriteUrotHandoff(p.ram, &handoff);
@@ -169,37 +214,44 @@ void RunIrot(platform::Platform& p) {
   }
 
   // Second, independent check of the decision right before hand-over.
-  if (!HardenedIsTrue(Launder(urot_ok))) {
+  if (!HardenedIsTrue(Launder(entry.verified))) {
     FailBoot(p, BootReason::kFaultDetected, Component::kUrot, image::ImageError::kOk);
   }
-  RaiseOrFail(p, Hdpl::kUrot);
+  RaiseOrFail(p, Hdpl::kUrot, Component::kUrot);
+  return entry;
 }
 
 void RunUrot(platform::Platform& p) {
-  UrotHandoff handoff;
-  if (!ReadUrotHandoff(p.ram, &handoff).ok()) {
-    FailBoot(p, BootReason::kHandoffInvalid, Component::kSm, image::ImageError::kOk);
-  }
+  EnterStage(p, Component::kSm);
   otp::OtpHeader header;
   if (!ReadOtpHeader(p, &header).ok()) {
-    SecureWipe(&handoff, sizeof(handoff));
     FailBoot(p, BootReason::kOtpNotProvisioned, Component::kSm, image::ImageError::kOk);
   }
-
+  // Verify before touching the HDPL1 seed: a refusal must leave no copy of
+  // it on this stage's stack (FailBoot does not return).
   const HardenedBool sm_ok = VerifyOrFail(p, header, Component::kSm);
+  EnterStage(p, Component::kApp);
   const HardenedBool app_ok = VerifyOrFail(p, header, Component::kApp);
+  EnterStage(p, Component::kSm);
 
   SmHandoff sm{};
-  sm.lifecycle = handoff.lifecycle;
-  const bool derived =
-      crypto::HkdfSha256({}, handoff.hdpl1_seed, Info(kInfoStorageKey), sm.storage_key).ok() &&
-      crypto::HkdfSha256({}, handoff.hdpl1_seed, Info(kInfoAttestationSeed), sm.attestation_seed)
-          .ok();
-  SecureWipe(&handoff, sizeof(handoff));
+  bool derived = false;
+  {
+    UrotHandoff handoff;
+    if (ReadUrotHandoff(p.ram, &handoff).ok()) {
+      sm.lifecycle = handoff.lifecycle;
+      derived =
+          crypto::HkdfSha256({}, handoff.hdpl1_seed, Info(kInfoStorageKey), sm.storage_key).ok() &&
+          crypto::HkdfSha256({}, handoff.hdpl1_seed, Info(kInfoAttestationSeed),
+                             sm.attestation_seed)
+              .ok();
+    }
+    SecureWipe(&handoff, sizeof(handoff));
+  }
   WipeHandoff(p.ram, platform::RamRegion::kHandoff);
   if (!derived) {
     SecureWipe(&sm, sizeof(sm));
-    FailBoot(p, BootReason::kKeyDerivationFailed, Component::kSm, image::ImageError::kOk);
+    FailBoot(p, BootReason::kHandoffInvalid, Component::kSm, image::ImageError::kOk);
   }
   const Status written = WriteSmHandoff(p.ram, &sm);
   SecureWipe(&sm, sizeof(sm));
@@ -208,31 +260,36 @@ void RunUrot(platform::Platform& p) {
   if (!HardenedIsTrue(Launder(sm_ok)) || !HardenedIsTrue(Launder(app_ok))) {
     FailBoot(p, BootReason::kFaultDetected, Component::kSm, image::ImageError::kOk);
   }
-  RaiseOrFail(p, Hdpl::kSecureManager);
+  RaiseOrFail(p, Hdpl::kSecureManager, Component::kSm);
 }
 
-void RunRuntime(platform::Platform& p, BootReport* published) {
-  SmHandoff sm;
-  if (!ReadSmHandoff(p.ram, &sm).ok()) {
+void RunRuntime(platform::Platform& p, SmHandoff* secrets, BootReport* published) {
+  EnterStage(p, Component::kApp);
+  // The Secure Manager takes its secrets into its own memory and wipes the
+  // handoff region: nothing the application can later reach keeps them.
+  const Status read = ReadSmHandoff(p.ram, secrets);
+  WipeHandoff(p.ram, platform::RamRegion::kSmHandoff);
+  if (!read.ok()) {
     FailBoot(p, BootReason::kHandoffInvalid, Component::kApp, image::ImageError::kOk);
   }
-  // The Secure Manager keeps its seeds; the stand-in has no use for them.
-  SecureWipe(&sm, sizeof(sm));
   BootReport report;
   if (!ReadBootReport(p.ram, &report).ok()) {
+    SecureWipe(secrets, sizeof(*secrets));
     FailBoot(p, BootReason::kReportUnavailable, Component::kApp, image::ImageError::kOk);
   }
   report.outcome = BootOutcome::kBooted;
   if (!WriteBootReport(p.ram, &report).ok()) {
+    SecureWipe(secrets, sizeof(*secrets));
     FailBoot(p, BootReason::kReportUnavailable, Component::kApp, image::ImageError::kOk);
   }
   *published = report;
+  RemoveFaultHandler();
 }
 
-void RunBootChain(platform::Platform& p, BootReport* published) {
-  RunIrot(p);
+void RunBootChain(platform::Platform& p, SmHandoff* secrets, BootReport* published) {
+  (void)RunIrot(p);  // the stages are linked together here: no jump
   RunUrot(p);
-  RunRuntime(p, published);
+  RunRuntime(p, secrets, published);
 }
 
 }  // namespace bastion::boot

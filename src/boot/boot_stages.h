@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "boot/boot_report.h"
+#include "boot/handoff.h"
 #include "image/image.h"
 #include "otp/otp_map.h"
 #include "platform/platform.h"
@@ -42,27 +43,46 @@ class FlashRegionSource final : public image::ImageSource {
 
 // Parses and verifies the image in `component`'s primary slot against its
 // key domain and security counter. Fills `entry` for the boot report either
-// way. `*decision` is kTrue only when the image may be handed control.
+// way. `*decision` is kTrue only when the image may be handed control; then
+// `*header_size` / `*image_size` (optional) give where its payload is.
+// Returns the image's refusal reason, or kOk. A key domain that cannot be
+// read (OTP error, unconfigured, corrupt log) is not an image problem: it
+// stops the boot through FailBoot (kDomainUnavailable) without returning.
 image::ImageError VerifyComponent(platform::Platform& p, const otp::OtpHeader& header,
                                   otp::Component component, BootReportImage* entry,
-                                  HardenedBool* decision);
+                                  HardenedBool* decision, uint32_t* header_size = nullptr,
+                                  uint32_t* image_size = nullptr);
 
-// iROT (HDPL0): verifies uROT against the `urot` domain, starts the boot
-// report, derives the HDPL1 seed from the HUK, hands it to uROT and raises
-// the level to HDPL1.
-void RunIrot(platform::Platform& p);
+// What iROT verified: the port jumps into exactly this image and checks its
+// entry point against these bounds first (see targets/).
+struct VerifiedEntry {
+  otp::FlashRegion slot{};    // the uROT primary slot
+  uint32_t header_size = 0;   // payload starts at slot.offset + header_size
+  uint32_t image_size = 0;    // payload length
+  HardenedBool verified = HardenedBool::kFalse;
+};
+
+// iROT (HDPL0): starts the boot report, verifies uROT against the `urot`
+// domain, derives the HDPL1 seed from the HUK, hands it to uROT and raises
+// the level to HDPL1. Returns only on success.
+VerifiedEntry RunIrot(platform::Platform& p);
 
 // uROT (HDPL1): verifies the Secure Manager and the application against the
 // `sm` and `app` domains, completes the boot report, derives the Secure
 // Manager's secrets, wipes its own, and raises the level to HDPL2.
 void RunUrot(platform::Platform& p);
 
-// Secure Manager stand-in (HDPL2): checks its handoff, marks the boot report
+// Secure Manager stand-in (HDPL2): takes its secrets from the handoff into
+// `secrets` (its own memory) and wipes the region, marks the boot report
 // booted and publishes it (copied to `published`) before the application
 // starts.
-void RunRuntime(platform::Platform& p, BootReport* published);
+void RunRuntime(platform::Platform& p, SmHandoff* secrets, BootReport* published);
 
 // Runs iROT, uROT and the runtime in turn (the host's whole boot).
-void RunBootChain(platform::Platform& p, BootReport* published);
+void RunBootChain(platform::Platform& p, SmHandoff* secrets, BootReport* published);
+
+// While a stage runs, a hardened check that traps goes to FailBoot
+// (kFaultDetected). Harnesses call this after a boot that halted.
+void RemoveFaultHandler();
 
 }  // namespace bastion::boot

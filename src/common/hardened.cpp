@@ -22,7 +22,19 @@ HardenedBool HardenedEqual(const uint8_t* a, const uint8_t* b, uint32_t length) 
 
 namespace bastion {
 
-// The default trap stops the core. Host tests observe it as a death (SIGILL).
-[[noreturn]] __attribute__((weak)) void HardenedTrap(const char* /*what*/) { __builtin_trap(); }
+namespace {
+HardenedTrapHandler g_trap_handler = nullptr;
+}  // namespace
+
+void SetHardenedTrapHandler(HardenedTrapHandler handler) { g_trap_handler = handler; }
+
+// Without a handler (or if one returns) the core stops; host tests observe
+// it as a death (SIGILL).
+[[noreturn]] void HardenedTrap(const char* what) {
+  const HardenedTrapHandler handler = g_trap_handler;
+  g_trap_handler = nullptr;  // a trap inside the handler stops the core
+  if (handler != nullptr) handler(what);
+  __builtin_trap();
+}
 
 }  // namespace bastion

@@ -29,8 +29,14 @@ inline T Launder(T value) {
 constexpr HardenedBool ToHardened(bool b) { return b ? HardenedBool::kTrue : HardenedBool::kFalse; }
 
 // Called when a hardened check sees an impossible value or the two reads of
-// a decision disagree: a fault-injection attempt or a bug. Never returns.
+// a decision disagree: a fault-injection attempt or a bug. Never returns:
+// it calls the installed trap handler (the boot chain installs one that goes
+// through its single failure exit), and stops the core if that returns.
 [[noreturn]] void HardenedTrap(const char* what);
+
+// A trap handler must not return. nullptr restores the default (stop).
+using HardenedTrapHandler = void (*)(const char* what);
+void SetHardenedTrapHandler(HardenedTrapHandler handler);
 
 // True only when `value` is kTrue on two laundered reads; traps on values
 // that are neither kTrue nor kFalse.

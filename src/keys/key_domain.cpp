@@ -19,7 +19,7 @@ const char* SlotStateName(SlotState state) {
 HardenedBool KeyRoleValid(KeyRole role, otp::Lifecycle lifecycle) {
   for (const KeyPolicyRow& row : kKeyPolicy) {
     if (row.lifecycle == lifecycle) {
-      return ToHardened(role == KeyRole::kSigning ? row.signing_valid : row.authority_valid);
+      return role == KeyRole::kSigning ? row.signing_valid : row.authority_valid;
     }
   }
   return HardenedBool::kFalse;
@@ -33,6 +33,15 @@ SlotState ClassifySlot(const otp::OtpKeySlot& slot) {
     if (b != 0) return SlotState::kCorrupt;  // hash written, marker missing
   }
   return SlotState::kBlank;
+}
+
+HardenedBool SlotUsable(const otp::OtpKeySlot& slot) {
+  // diff == 0 exactly when provisioned holds its marker and revoked is 0.
+  const uint32_t diff = Launder((slot.provisioned ^ otp::kSlotProvisionedMarker) | slot.revoked);
+  const uint32_t is_zero = ((diff | (0u - diff)) >> 31) ^ 1u;
+  const uint32_t mask = 0u - is_zero;
+  return static_cast<HardenedBool>((static_cast<uint32_t>(HardenedBool::kTrue) & mask) |
+                                   (static_cast<uint32_t>(HardenedBool::kFalse) & ~mask));
 }
 
 uint32_t KeyDomain::ActiveSigningKeys() const {
@@ -81,6 +90,7 @@ ImageError DomainKeyResolver::Accept(size_t slot_index, ConstByteSpan der,
                                      uint8_t* slot) {
   if (domain_.signing[slot_index] == SlotState::kRevoked) return ImageError::kKeyRevoked;
   if (domain_.signing[slot_index] != SlotState::kProvisioned) return ImageError::kKeyNotProvisioned;
+  if (!HardenedIsTrue(SlotUsable(domain_.raw.signing[slot_index]))) return ImageError::kKeyRevoked;
   if (!HardenedIsTrue(KeyRoleValid(KeyRole::kSigning, lifecycle_))) {
     return ImageError::kKeyNotProvisioned;
   }

@@ -25,21 +25,28 @@ enum class KeyRole : uint8_t { kSigning = 0, kAuthority = 1 };
 // Key policy as data: in which lifecycle states each role of key is valid.
 struct KeyPolicyRow {
   otp::Lifecycle lifecycle;
-  bool signing_valid;
-  bool authority_valid;
+  HardenedBool signing_valid;
+  HardenedBool authority_valid;
 };
+inline constexpr HardenedBool kYes = HardenedBool::kTrue;
+inline constexpr HardenedBool kNo = HardenedBool::kFalse;
 inline constexpr KeyPolicyRow kKeyPolicy[] = {
-    {otp::Lifecycle::kAssemblyAndTest, false, false},
-    {otp::Lifecycle::kPsaRotProvisioning, true, true},
-    {otp::Lifecycle::kSecured, true, true},
-    {otp::Lifecycle::kNonPsaRotDebug, true, true},
-    {otp::Lifecycle::kRecoverablePsaRotDebug, false, false},
-    {otp::Lifecycle::kDecommissioned, false, false},
+    {otp::Lifecycle::kAssemblyAndTest, kNo, kNo},
+    {otp::Lifecycle::kPsaRotProvisioning, kYes, kYes},
+    {otp::Lifecycle::kSecured, kYes, kYes},
+    {otp::Lifecycle::kNonPsaRotDebug, kYes, kYes},
+    {otp::Lifecycle::kRecoverablePsaRotDebug, kNo, kNo},
+    {otp::Lifecycle::kDecommissioned, kNo, kNo},
 };
 // Looks `lifecycle` up in kKeyPolicy; unknown states are never valid.
 HardenedBool KeyRoleValid(KeyRole role, otp::Lifecycle lifecycle);
 
 SlotState ClassifySlot(const otp::OtpKeySlot& slot);
+
+// kTrue only when the raw marker words say "provisioned, not revoked":
+// computed without branches from the OTP words themselves, as the second,
+// independent check of a key decision (ClassifySlot is the first).
+HardenedBool SlotUsable(const otp::OtpKeySlot& slot);
 
 // A snapshot of one domain read from OTP.
 struct KeyDomain {

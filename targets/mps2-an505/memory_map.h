@@ -3,8 +3,8 @@
 //
 // QEMU models the board's memories as RAM; this port places the boot
 // chain's "flash", OTP and HUK in SSRAM1 and preloads them from the files a
-// virtual device keeps (see targets/mps2-an505/README.md). On silicon with
-// real flash/OTP controllers only an05_platform.cpp changes.
+// virtual device keeps (scripts/qemu-boot, docs/decisions.md). On silicon
+// with real flash/OTP controllers only an505_platform.cpp changes.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +19,8 @@ constexpr uint32_t kFlashProgramUnit = 16;
 constexpr uintptr_t kOtpBase = 0x10300000;      // 2 KiB OTP: otp.bin
 constexpr uint32_t kOtpSize = 0x800;
 constexpr uintptr_t kHukBase = 0x10300800;      // 32 bytes: huk.bin
+constexpr uintptr_t kStageRamBase = 0x38000000;   // each stage's data, bss, stack
+constexpr uintptr_t kStageRamEnd = 0x38040000;
 constexpr uintptr_t kSharedRamBase = 0x38100000;  // mailbox, boot report, handoffs
 constexpr uintptr_t kHdplRegister = 0x38100ff0;   // models the HDPL register
 

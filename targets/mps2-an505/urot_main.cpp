@@ -10,7 +10,8 @@ int main() {
   platform::Platform& p = an505::GetPlatform();
   boot::RunUrot(p);
   boot::BootReport report;
-  boot::RunRuntime(p, &report);
+  static boot::SmHandoff secrets;  // the Secure Manager's own memory
+  boot::RunRuntime(p, &secrets, &report);
   an505::SemihostWrite("Secure Manager: boot report published; application reached\n");
   an505::SemihostExit(true);
 }

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "boot/boot_report.h"
+#include "boot/boot_stages.h"
 #include "boot/handoff.h"
 #include "crypto/crypto.h"
 #include "image/image.h"
@@ -173,26 +174,26 @@ TEST_F(BootChainTest, BootsAndReportsEveryStage) {
             Status(StatusCode::kPermissionDenied));
   EXPECT_EQ(device->platform().otp.Read(otp::kHdpl1AreaOffset, otp_bytes),
             Status(StatusCode::kPermissionDenied));
+  // The Secure Manager took its secrets and wiped its handoff region.
   boot::SmHandoff sm_handoff;
-  EXPECT_TRUE(boot::ReadSmHandoff(*device, &sm_handoff).ok());
+  EXPECT_EQ(boot::ReadSmHandoff(*device, &sm_handoff), Status(StatusCode::kDataLoss));
+  EXPECT_EQ(device->sm_secrets().magic, boot::kSmHandoffMagic);
   ExpectHandoffsWiped(*device);
 }
 
 TEST_F(BootChainTest, SecretsAreStableAndDeviceUnique) {
   auto a = Bootable();
   ASSERT_TRUE(a->Boot().app_reached);
-  boot::SmHandoff first;
-  ASSERT_TRUE(boot::ReadSmHandoff(*a, &first).ok());
+  const boot::SmHandoff first = a->sm_secrets();
   ASSERT_TRUE(a->Boot().app_reached);
-  boot::SmHandoff second;
-  ASSERT_TRUE(boot::ReadSmHandoff(*a, &second).ok());
+  const boot::SmHandoff second = a->sm_secrets();
   EXPECT_EQ(0, std::memcmp(first.storage_key, second.storage_key, 32));
   EXPECT_NE(0, std::memcmp(first.storage_key, first.attestation_seed, 32));
+  const std::array<uint8_t, 32> zero{};
+  EXPECT_NE(0, std::memcmp(first.storage_key, zero.data(), 32));
   auto b = Bootable();  // another HUK
   ASSERT_TRUE(b->Boot().app_reached);
-  boot::SmHandoff other;
-  ASSERT_TRUE(boot::ReadSmHandoff(*b, &other).ok());
-  EXPECT_NE(0, std::memcmp(first.storage_key, other.storage_key, 32));
+  EXPECT_NE(0, std::memcmp(first.storage_key, b->sm_secrets().storage_key, 32));
 }
 
 TEST_F(BootChainTest, TamperedUrotIsRefusedByIrot) {
@@ -294,6 +295,68 @@ TEST_F(BootChainTest, EarlyFailureDoesNotReusePreviousReport) {
   EXPECT_FALSE(run.app_reached);
   EXPECT_EQ(static_cast<BootReason>(run.report.failure_reason), BootReason::kLayoutInvalid);
   EXPECT_EQ(run.report.image_count, 0);
+}
+
+TEST_F(BootChainTest, CorruptKeyDomainStopsTheBoot) {
+  auto device = Bootable();
+  // A counter log that goes down (5 then 2) is corrupt OTP, not an image problem.
+  std::vector<uint8_t> entries(8);
+  StoreLe32(entries.data(), 5 + 1);
+  StoreLe32(entries.data() + 4, 2 + 1);
+  device->FactoryProgramOtp(otp::CounterOffset(Component::kApp), entries);
+  const VirtualDevice::BootRun run = device->Boot();
+  EXPECT_FALSE(run.app_reached);
+  EXPECT_EQ(static_cast<BootReason>(run.report.failure_reason), BootReason::kDomainUnavailable);
+  EXPECT_EQ(static_cast<Component>(run.report.failure_component), Component::kApp);
+}
+
+TEST_F(BootChainTest, UrotWithoutHandoffStops) {
+  auto device = Bootable();
+  const VirtualDevice::BootRun run = device->RunFromReset([](platform::Platform& p) {
+    boot::BootReport report;
+    boot::InitBootReport(&report, otp::Lifecycle::kSecured);
+    ASSERT_TRUE(boot::WriteBootReport(p.ram, &report).ok());
+    ASSERT_TRUE(p.hdpl.Raise(platform::Hdpl::kUrot).ok());
+    boot::RunUrot(p);  // no iROT before it: no HDPL1 seed
+  });
+  EXPECT_FALSE(run.app_reached);
+  EXPECT_EQ(static_cast<BootReason>(run.report.failure_reason), BootReason::kHandoffInvalid);
+  // Both images were verified first; the missing seed stopped the hand-over.
+  EXPECT_EQ(run.report.image_count, 2);
+}
+
+TEST_F(BootChainTest, HardenedFaultGoesThroughTheFailureExit) {
+  auto device = Bootable();
+  const VirtualDevice::BootRun run = device->RunFromReset([](platform::Platform& p) {
+    (void)boot::RunIrot(p);
+    // A decision value that is neither kTrue nor kFalse: a glitch.
+    (void)HardenedIsTrue(static_cast<HardenedBool>(Launder(0x7390u)));
+  });
+  EXPECT_FALSE(run.app_reached);
+  EXPECT_EQ(static_cast<BootReason>(run.report.failure_reason), BootReason::kFaultDetected);
+  EXPECT_EQ(device->hdpl(), platform::Hdpl::kApplication);
+  ExpectHandoffsWiped(*device);
+}
+
+TEST_F(BootChainTest, ForgedReportInRamIsNotReused) {
+  auto device = Bootable();
+  // The application can write the report region; plant an "in progress"
+  // report with a fake verified image, then make the next boot fail early.
+  {
+    ByteSpan region;
+    ASSERT_TRUE(device->Region(platform::RamRegion::kBootReport, &region).ok());
+    boot::BootReport forged;
+    boot::InitBootReport(&forged, otp::Lifecycle::kSecured);
+    boot::BootReportImage fake{};
+    fake.verified = 1;
+    ASSERT_TRUE(boot::AppendImage(&forged, fake).ok());
+    ASSERT_TRUE(boot::WriteBootReport(*device, &forged).ok());
+  }
+  host::FlashPrimarySlot(*device, Component::kUrot, Sign(stranger_));
+  const VirtualDevice::BootRun run = device->Boot();
+  EXPECT_FALSE(run.app_reached);
+  ASSERT_EQ(run.report.image_count, 1);
+  EXPECT_EQ(run.report.images[0].verified, 0);
 }
 
 TEST_F(BootChainTest, UnprovisionedDeviceDoesNotBoot) {
