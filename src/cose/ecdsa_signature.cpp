@@ -1,0 +1,85 @@
+#include "cose/ecdsa_signature.h"
+
+#include <cstring>
+
+namespace bastion::cose {
+namespace {
+
+constexpr uint8_t kDerSequence = 0x30;
+constexpr uint8_t kDerInteger = 0x02;
+
+// The DER INTEGER content for an unsigned big-endian value: leading zeros
+// stripped (one kept for zero), a 0x00 prepended when the high bit is set.
+struct IntegerView {
+  ConstByteSpan digits;  // without leading zeros (at least one byte)
+  bool pad = false;      // needs a 0x00 in front
+  size_t content_size() const { return digits.size() + (pad ? 1 : 0); }
+};
+
+IntegerView MinimalInteger(ConstByteSpan value) {
+  size_t first = 0;
+  while (first + 1 < value.size() && value[first] == 0) ++first;
+  IntegerView view;
+  view.digits = value.subspan(first);
+  view.pad = (view.digits[0] & 0x80) != 0;
+  return view;
+}
+
+// Reads one canonical DER INTEGER at *p, writes it right-aligned into `out`.
+bool ReadInteger(ConstByteSpan der, size_t* p, ByteSpan out) {
+  if (der.size() - *p < 2 || der[*p] != kDerInteger) return false;
+  const size_t length = der[*p + 1];
+  *p += 2;
+  if (length == 0 || length >= 0x80 || der.size() - *p < length) return false;
+  const ConstByteSpan content = der.subspan(*p, length);
+  if ((content[0] & 0x80) != 0) return false;                    // negative
+  if (length > 1 && content[0] == 0 && (content[1] & 0x80) == 0) return false;  // not minimal
+  ConstByteSpan digits = content;
+  if (length > 1 && content[0] == 0) digits = content.subspan(1);
+  if (digits.size() > out.size()) return false;
+  std::memset(out.data(), 0, out.size() - digits.size());
+  std::memcpy(out.data() + out.size() - digits.size(), digits.data(), digits.size());
+  *p += length;
+  return true;
+}
+
+}  // namespace
+
+Status EcdsaRawToDer(ConstByteSpan raw, ByteSpan out, size_t* written) {
+  if (raw.size() != 64 && raw.size() != 96) return StatusCode::kInvalidArgument;
+  const size_t half = raw.size() / 2;
+  const IntegerView r = MinimalInteger(raw.first(half));
+  const IntegerView s = MinimalInteger(raw.subspan(half));
+  const size_t body = 2 + r.content_size() + 2 + s.content_size();  // < 128
+  const size_t total = 2 + body;
+  if (out.size() < total) return StatusCode::kResourceExhausted;
+  size_t p = 0;
+  out[p++] = kDerSequence;
+  out[p++] = static_cast<uint8_t>(body);
+  for (const IntegerView* v : {&r, &s}) {
+    out[p++] = kDerInteger;
+    out[p++] = static_cast<uint8_t>(v->content_size());
+    if (v->pad) out[p++] = 0;
+    std::memcpy(out.data() + p, v->digits.data(), v->digits.size());
+    p += v->digits.size();
+  }
+  *written = total;
+  return StatusCode::kOk;
+}
+
+Status EcdsaDerToRaw(ConstByteSpan der, size_t coordinate_size, ByteSpan out) {
+  if (coordinate_size != 32 && coordinate_size != 48) return StatusCode::kInvalidArgument;
+  if (out.size() < 2 * coordinate_size) return StatusCode::kResourceExhausted;
+  if (der.size() < 2 || der[0] != kDerSequence || der[1] >= 0x80 ||
+      static_cast<size_t>(der[1]) + 2 != der.size()) {
+    return StatusCode::kInvalidArgument;
+  }
+  size_t p = 2;
+  if (!ReadInteger(der, &p, out.first(coordinate_size)) ||
+      !ReadInteger(der, &p, out.subspan(coordinate_size, coordinate_size)) || p != der.size()) {
+    return StatusCode::kInvalidArgument;
+  }
+  return StatusCode::kOk;
+}
+
+}  // namespace bastion::cose
