@@ -129,6 +129,10 @@ otp::FlashLayout DefaultLayout(const platform::FlashGeometry& g) {
 }
 
 Profile LoadProfile(const fs::path& path) {
+  std::error_code ec;
+  if (fs::exists(path, ec) && !fs::is_regular_file(path, ec)) {
+    throw ProfileError(path.string() + " is not a regular file");
+  }
   std::ifstream in(path);
   if (!in) throw ProfileError("cannot read profile " + path.string());
   json root;
@@ -224,6 +228,12 @@ Profile LoadProfile(const fs::path& path) {
       }
       dp.revoke_older_on_confirm = d["revoke_older_on_confirm"].get<bool>();
     }
+    if (dp.threshold > dp.keys.size() && dp.authority.empty()) {
+      throw ProfileError(where + ": threshold " + std::to_string(dp.threshold) + " needs at least " +
+                         std::to_string(dp.threshold) + " signing keys, or an authority key (" +
+                         std::to_string(dp.keys.size()) +
+                         " given): no revocation could ever be authorised");
+    }
     std::set<std::vector<uint8_t>> seen;
     for (const auto& k : dp.keys) {
       if (!seen.insert(k).second) throw ProfileError(where + " lists the same key twice");
@@ -239,7 +249,9 @@ Profile LoadProfile(const fs::path& path) {
 
 bool ReadHeader(const VirtualDevice& device, otp::OtpHeader* header) {
   std::memcpy(header, device.raw_otp().data() + otp::kHeaderOffset, sizeof(*header));
-  return header->magic == otp::kOtpMagic && header->complete == otp::kHeaderCompleteMarker;
+  const platform::FlashGeometry g = device.geometry();
+  return header->magic == otp::kOtpMagic && header->complete == otp::kHeaderCompleteMarker &&
+         otp::LayoutValid(header->layout, g.size, g.sector_size);
 }
 
 void Provision(VirtualDevice& device, const Profile& profile) {

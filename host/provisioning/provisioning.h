@@ -58,7 +58,8 @@ otp::Component ParseComponent(const std::string& name);
 // Parses a lifecycle name ("secured", ...); throws std::invalid_argument.
 otp::Lifecycle ParseLifecycle(const std::string& name);
 
-// Reads the OTP header without access checks (host tools). False if blank.
+// Reads the OTP header without access checks (host tools). False if blank,
+// incomplete, or its flash layout does not fit the device's flash.
 bool ReadHeader(const VirtualDevice& device, otp::OtpHeader* header);
 
 }  // namespace bastion::host

@@ -50,9 +50,14 @@ void WriteWholeAtomic(const fs::path& path, const void* data, size_t size) {
     }
     done += static_cast<size_t>(n);
   }
-  ::fsync(fd);
+  const bool synced = ::fsync(fd) == 0;
   ::close(fd);
-  fs::rename(tmp, path);
+  std::error_code ec;
+  if (synced) fs::rename(tmp, path, ec);
+  if (!synced || ec) {
+    fs::remove(tmp, ec);
+    throw DeviceError("cannot write " + path.string());
+  }
 }
 
 bool GeometryValid(const platform::FlashGeometry& g) {
@@ -116,7 +121,10 @@ std::unique_ptr<VirtualDevice> VirtualDevice::Open(const fs::path& dir) {
     g.size = state.at("flash_size").get<uint32_t>();
     g.sector_size = state.at("sector_size").get<uint32_t>();
     g.program_unit = state.at("program_unit").get<uint32_t>();
-    g.erased_value = state.at("erased_value").get<uint8_t>();
+    const auto erased = state.at("erased_value").get<int64_t>();
+    if (erased < 0 || erased > 0xff) throw DeviceError(state_path.string() + ": bad erased_value");
+    g.erased_value = static_cast<uint8_t>(erased);
+    if (!GeometryValid(g)) throw DeviceError(state_path.string() + ": invalid flash geometry");
     device->InitStorage(g);
     device->operations_ = state.at("operations").get<uint64_t>();
     device->power_loss_at_ = state.value("power_loss_at", uint64_t{0});

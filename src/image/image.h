@@ -112,7 +112,7 @@ struct ParsedImage {
 
 // Parses the header and both TLV areas. Does not hash or verify signatures.
 // Returns the first problem found, or kOk.
-ImageError ParseImage(const ImageSource& source, ParsedImage* out);
+[[nodiscard]] ImageError ParseImage(const ImageSource& source, ParsedImage* out);
 
 // Turns a parsed image's key TLV into a public key and the key-slot index
 // that vouches for it. Implemented by the boot chain over OTP key domains,
@@ -122,7 +122,7 @@ class KeyResolver {
   virtual ~KeyResolver() = default;
   // Returns kOk with *key and *slot set, or kKeyNotProvisioned, kKeyRevoked,
   // kBadPublicKey, kHashKeyMismatch.
-  virtual ImageError Resolve(const ImageSource& source, const ParsedImage& image,
+  [[nodiscard]] virtual ImageError Resolve(const ImageSource& source, const ParsedImage& image,
                              crypto::EcPublicKey* key, uint8_t* slot) = 0;
 };
 
@@ -139,7 +139,7 @@ struct VerifiedImage {
 // when require_security_counter is set it is an error).
 // The decision is returned hardened: `*decision` is kTrue only on success,
 // and the ImageError says why not. Both must agree.
-ImageError VerifyImage(const ImageSource& source, const ParsedImage& image, KeyResolver& keys,
+[[nodiscard]] ImageError VerifyImage(const ImageSource& source, const ParsedImage& image, KeyResolver& keys,
                        uint32_t min_security_counter, bool require_security_counter,
                        VerifiedImage* out, HardenedBool* decision);
 
@@ -201,7 +201,7 @@ constexpr uint32_t AutoSecurityCounter(const ImageVersion& v) {
 
 // Signs `payload` into `out` (the whole output file: padded to slot_size when
 // pad/confirm). *written is the output length.
-BuildError BuildSignedImage(ConstByteSpan payload, const SignOptions& options,
+[[nodiscard]] BuildError BuildSignedImage(ConstByteSpan payload, const SignOptions& options,
                             const crypto::EcKeyPair& key, ByteSpan out, size_t* written);
 
 }  // namespace bastion::image

@@ -250,7 +250,32 @@ bad_profile "slot without size" 'layout.app needs "primary", "secondary" and "si
 # create into a non-empty directory is refused and leaves it untouched
 mkdir busy && echo keep >busy/file.txt
 expect_fail "create into a non-empty directory" 1 "$BASTION" device create busy --profile k/doc.json
-check "non-empty directory message" grep -q 'not empty' "$T/err"
+check "non-empty directory message" grep -q 'not an empty directory' "$T/err"
+# a threshold no set of signing keys can reach, and no authority key
+printf '{ "domains": { "urot": { "keys": ["urot-0.pem"] }, "sm": { "keys": ["sm-0.pem"], "threshold": 1 }, "app": { "keys": ["app-0.pem"], "threshold": 1 } } }' >k/thr.json
+expect_fail "threshold above the key count without authority" 1 "$BASTION" device create thr --profile k/thr.json
+check "threshold message" grep -q 'threshold 2 needs' "$T/err"
+check "no device after threshold error" test ! -e thr
+printf '{ "domains": { "urot": { "keys": ["urot-0.pem"], "authority": ["app-1.pem"] }, "sm": { "keys": ["sm-0.pem"], "threshold": 1 }, "app": { "keys": ["app-0.pem"], "threshold": 1 } } }' >k/thr2.json
+expect_ok "threshold above the key count with an authority key" "$BASTION" device create thr2 --profile k/thr2.json
+# a corrupt layout in OTP is reported, not read past the flash
+cp -r thr2 badlayout
+python3 - badlayout/otp.bin <<'PY'
+import sys, struct
+with open(sys.argv[1], "r+b") as f:
+    f.seek(64 + 8)            # layout.primary[urot].offset
+    f.write(struct.pack("<I", 0x1ff000 | 0x1ff000))
+PY
+expect_ok "status with a corrupt layout" "$BASTION" device status badlayout --json
+check "status says layout-invalid" grep -q '"layout-invalid"' "$T/out"
+expect_fail "boot with a corrupt layout" 1 "$BASTION" device boot badlayout
+mkdir adir
+expect_fail "a directory as image file" 1 "$BASTION" device flash thr2 --component app adir
+check "directory message" grep -q 'not a regular file' "$T/err"
+# an existing empty regular file is not a directory to create a device in
+: >plainfile
+expect_fail "create over a regular file" 1 "$BASTION" device create plainfile --profile k/doc.json
+check "regular file left as it was" test -f plainfile
 check "non-empty directory untouched" test "$(ls -A busy)" = "file.txt" -a "$(cat busy/file.txt)" = keep
 check "no busy.creating" test ! -e busy.creating
 before=$(sums dev)

@@ -127,6 +127,10 @@ uint64_t ParseNumber(const std::string& text, const std::string& what, uint64_t 
 }
 
 std::vector<uint8_t> ReadFile(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    throw CliError("cannot read " + path + ": not a regular file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw CliError("cannot read " + path + ": " + std::strerror(errno));
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -175,8 +175,9 @@ int Create(const std::vector<std::string>& args) {
     throw CliError(std::string("profile: ") + e.what());
   }
   std::error_code ec;
-  if (std::filesystem::exists(dir, ec) && !std::filesystem::is_empty(dir, ec)) {
-    throw CliError(dir + " already exists and is not empty");
+  if (std::filesystem::exists(dir, ec) &&
+      (!std::filesystem::is_directory(dir, ec) || !std::filesystem::is_empty(dir, ec))) {
+    throw CliError(dir + " already exists and is not an empty directory");
   }
   // Build the device in a temporary folder and rename it into place, so a
   // failure leaves nothing behind.
@@ -250,6 +251,10 @@ int Boot(const std::vector<std::string>& args) {
   } else {
     PrintBootText(run);
   }
+  if (!run.app_reached) {
+    std::fprintf(stderr, "bastion: the device did not boot: %s\n",
+                 run.report_valid ? FailureText(run.report).c_str() : "no boot report");
+  }
   return run.app_reached ? cli::kExitOk : cli::kExitFailure;
 }
 
@@ -275,7 +280,15 @@ json StatusJson(host::VirtualDevice& device) {
   otp::OtpHeader header;
   json j;
   if (!host::ReadHeader(device, &header)) {
+    // Blank, interrupted provisioning, or a layout that does not fit the
+    // flash: say which, and show nothing that would need the layout.
+    otp::OtpHeader raw;
+    std::memcpy(&raw, device.raw_otp().data() + otp::kHeaderOffset, sizeof(raw));
+    const bool started = raw.magic == otp::kOtpMagic;
     j["provisioned"] = false;
+    j["otp_header"] = !started ? "blank"
+                      : raw.complete != otp::kHeaderCompleteMarker ? "incomplete"
+                                                                   : "layout-invalid";
     return j;
   }
   j["provisioned"] = true;
@@ -353,7 +366,7 @@ int StatusCommand(const std::vector<std::string>& args) {
     return cli::kExitOk;
   }
   if (!j["provisioned"].get<bool>()) {
-    std::printf("not provisioned\n");
+    std::printf("not provisioned (OTP header: %s)\n", j["otp_header"].get<std::string>().c_str());
     return cli::kExitOk;
   }
   std::printf("lifecycle:   %s\ninstance ID: %s\n", j["lifecycle"].get<std::string>().c_str(),

@@ -386,7 +386,11 @@ int RunSign(const std::vector<std::string>& args) {
     }
   }
   options.pad_header = parsed.Has("pad-header");
-  if (auto s = parsed.Get("slot-size")) options.slot_size = static_cast<uint32_t>(ParseNumber(*s, "--slot-size"));
+  if (auto s = parsed.Get("slot-size")) {
+    // No flash Bastion drives is larger than 64 MiB; a bigger slot is a typo
+    // that would make --pad write gigabytes.
+    options.slot_size = static_cast<uint32_t>(ParseNumber(*s, "--slot-size", 64u * 1024 * 1024));
+  }
   if (auto a = parsed.Get("align")) options.align = ParseChoice(*a, "--align", {1, 2, 4, 8, 16, 32});
   if (auto m = parsed.Get("max-align")) options.max_align = ParseChoice(*m, "--max-align", {8, 16, 32});
   if (options.max_align != 0 && options.max_align < options.align) {
