@@ -27,7 +27,7 @@ test-asan: setup
 
 fuzz: setup
 	cmake --preset fuzz >/dev/null
-	cmake --build --preset fuzz --target image_parser_fuzzer
+	cmake --build --preset fuzz --target $$(scripts/fuzz --list)
 	scripts/fuzz $(FUZZ_SECONDS)
 
 fuzz-long: FUZZ_SECONDS = 600
