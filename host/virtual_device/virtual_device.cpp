@@ -257,7 +257,10 @@ Status VirtualDevice::Program(uint32_t address, ConstByteSpan data) {
   for (size_t i = 0; i < data.size(); i += unit) {
     if (unit_programmed_[(address + i) / unit]) return StatusCode::kFailedPrecondition;
   }
-  if (!CountOperation()) return StatusCode::kUnavailable;
+  if (!CountOperation()) {
+    if (power_loss_mode_ == PowerLossMode::kTorn) TearProgram(address, data);
+    return StatusCode::kUnavailable;
+  }
   std::memcpy(flash_.data() + address, data.data(), data.size());
   for (size_t i = 0; i < data.size(); i += unit) unit_programmed_[(address + i) / unit] = true;
   return StatusCode::kOk;
@@ -268,11 +271,48 @@ Status VirtualDevice::EraseSector(uint32_t address) {
   if (address >= flash_.size()) return StatusCode::kOutOfRange;
   if (address % geometry_.sector_size != 0) return StatusCode::kInvalidArgument;
   if (!FlashAccessAllowed(address, geometry_.sector_size, true)) return StatusCode::kPermissionDenied;
-  if (!CountOperation()) return StatusCode::kUnavailable;
+  if (!CountOperation()) {
+    if (power_loss_mode_ == PowerLossMode::kTorn) TearErase(address);
+    return StatusCode::kUnavailable;
+  }
   std::fill_n(flash_.begin() + address, geometry_.sector_size, geometry_.erased_value);
   const uint32_t unit = geometry_.program_unit;
   for (uint32_t i = 0; i < geometry_.sector_size; i += unit) unit_programmed_[(address + i) / unit] = false;
   return StatusCode::kOk;
+}
+
+// ---- Torn operations (PowerLossMode::kTorn) ----
+
+namespace {
+// A deterministic cut point in [0, size) from the operation number.
+size_t CutPoint(uint64_t operation, size_t size) {
+  uint64_t x = operation * 0x9e3779b97f4a7c15ull;
+  x ^= x >> 29;
+  return size == 0 ? 0 : static_cast<size_t>(x % size);
+}
+}  // namespace
+
+void VirtualDevice::TearProgram(uint32_t address, ConstByteSpan data) {
+  const uint32_t unit = geometry_.program_unit;
+  const size_t cut = CutPoint(operations_, data.size());
+  std::memcpy(flash_.data() + address, data.data(), cut);
+  // Every unit fully written, and the unit holding the cut, are programmed.
+  for (size_t i = 0; i <= cut && i < data.size(); i += unit) {
+    unit_programmed_[(address + i) / unit] = true;
+  }
+}
+
+void VirtualDevice::TearErase(uint32_t address) {
+  const uint32_t unit = geometry_.program_unit;
+  const size_t cut = CutPoint(operations_, geometry_.sector_size) / unit * unit;
+  std::fill_n(flash_.begin() + address, cut, geometry_.erased_value);
+  for (size_t i = 0; i < cut; i += unit) unit_programmed_[(address + i) / unit] = false;
+  if (cut < geometry_.sector_size) {
+    for (size_t i = 0; i < unit; ++i) {
+      flash_[address + cut + i] = static_cast<uint8_t>((operations_ + i) * 0x5b ^ 0xa7);
+    }
+    unit_programmed_[(address + cut) / unit] = true;
+  }
 }
 
 // ---- platform::Otp ----

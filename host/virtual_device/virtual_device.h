@@ -70,6 +70,16 @@ class VirtualDevice final : public platform::Flash,
 
   // Power loss at operation `n` (1-based, counting from now); 0 disables.
   void SetPowerLossAfter(uint64_t n);
+  // What the operation cut by a power loss leaves behind. kClean (default):
+  // nothing, as if it never started. kTorn: an interrupted program leaves a
+  // prefix of its bytes written and the unit holding the cut marked
+  // programmed (it needs an erase before it can be programmed again); an
+  // interrupted erase leaves a prefix of the sector erased, one program unit
+  // of garbage (marked programmed) and the rest unchanged. The cut point is
+  // a deterministic function of the operation number. Not saved to disk.
+  enum class PowerLossMode : uint8_t { kClean = 0, kTorn = 1 };
+  void SetPowerLossMode(PowerLossMode mode) { power_loss_mode_ = mode; }
+  PowerLossMode power_loss_mode() const { return power_loss_mode_; }
   uint64_t operations() const { return operations_; }
   bool powered() const { return powered_; }
 
@@ -135,6 +145,9 @@ class VirtualDevice final : public platform::Flash,
 
   void InitStorage(const platform::FlashGeometry& geometry);
   bool CountOperation();  // false when power is lost at this operation
+  // kTorn power-loss mode: the partial effect of the cut operation.
+  void TearProgram(uint32_t address, ConstByteSpan data);
+  void TearErase(uint32_t address);
   bool FlashAccessAllowed(uint32_t address, size_t size, bool write) const;
   bool OtpAccessAllowed(uint32_t offset, size_t size, bool write) const;
   Status OtpRead(uint32_t offset, ByteSpan out);
@@ -151,6 +164,7 @@ class VirtualDevice final : public platform::Flash,
   uint64_t operations_ = 0;
   uint64_t power_loss_at_ = 0;  // absolute operation number; 0: never
   bool powered_ = true;
+  PowerLossMode power_loss_mode_ = PowerLossMode::kClean;
   std::jmp_buf* halt_target_ = nullptr;
   boot::SmHandoff sm_secrets_{};
   OtpPort otp_port_{*this};
