@@ -13,6 +13,7 @@
 #include "otp/otp_map.h"
 #include "platform/platform.h"
 #include "update/slot_swap.h"
+#include "update/slot_trailer.h"
 #include "virtual_device/virtual_device.h"
 
 namespace bastion::update::testing {

@@ -215,3 +215,41 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace bastion::update::testing
+
+namespace bastion::update::testing {
+namespace {
+
+TEST(SlotTrailerTest, McubootLayoutEachFieldProgrammedOnce) {
+  for (const GeometryCase& c : Geometries()) {
+    auto d = MakeDevice(c);
+    const SlotSet slots = RigSlots(c);
+    Trailer t;
+    ASSERT_TRUE(ReadTrailer(*d, slots.secondary, &t).ok());
+    EXPECT_FALSE(t.magic_good);
+    EXPECT_TRUE(t.magic_erased);
+    ASSERT_TRUE(WriteTrailerMagic(*d, slots.secondary).ok());
+    ASSERT_TRUE(WriteTrailerField(*d, slots.secondary, TrailerField::kSwapInfo,
+                                  static_cast<uint8_t>(SwapType::kTest))
+                    .ok());
+    ASSERT_TRUE(WriteTrailerField(*d, slots.secondary, TrailerField::kImageOk, kFlagSet).ok());
+    EXPECT_EQ(WriteTrailerField(*d, slots.secondary, TrailerField::kImageOk, kFlagSet),
+              Status(StatusCode::kFailedPrecondition));
+    ASSERT_TRUE(ReadTrailer(*d, slots.secondary, &t).ok());
+    EXPECT_TRUE(t.magic_good);
+    EXPECT_EQ(t.swap_info, static_cast<uint8_t>(SwapType::kTest));
+    EXPECT_EQ(t.image_ok, kFlagSet);
+    EXPECT_EQ(t.copy_done, 0xff);
+    // The 16 magic bytes end the slot, as imgtool writes them.
+    const auto& raw = d->raw_flash();
+    const uint32_t end = slots.secondary.offset + slots.secondary.size;
+    if (c.geometry.program_unit <= 16) {
+      EXPECT_TRUE(std::equal(kBootMagic.begin(), kBootMagic.end(), raw.begin() + end - 16));
+    } else {
+      EXPECT_EQ(raw[end - 16], c.geometry.program_unit);
+      EXPECT_TRUE(std::equal(kBootMagicTail.begin(), kBootMagicTail.end(), raw.begin() + end - 14));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace bastion::update::testing
