@@ -1,0 +1,285 @@
+#include "revocation/revocation.h"
+
+#include <cstring>
+
+namespace bastion::revocation {
+
+using keys::KeyRole;
+using keys::SlotState;
+
+const char* RefusalReasonName(RefusalReason reason) {
+  switch (reason) {
+    case RefusalReason::kAccepted: return "accepted";
+    case RefusalReason::kMalformedCose: return "malformed-cose";
+    case RefusalReason::kMalformedPayload: return "malformed-payload";
+    case RefusalReason::kWrongDomain: return "wrong-domain";
+    case RefusalReason::kRevokedSigner: return "revoked-signer";
+    case RefusalReason::kUnknownSigner: return "unknown-signer";
+    case RefusalReason::kBadSignature: return "bad-signature";
+    case RefusalReason::kTooFewSignatures: return "too-few-signatures";
+    case RefusalReason::kOtherDevice: return "other-device";
+    case RefusalReason::kReplay: return "replay";
+    case RefusalReason::kSequenceLogFull: return "sequence-log-full";
+    case RefusalReason::kSlotOutOfRange: return "slot-out-of-range";
+    case RefusalReason::kSlotNotProvisioned: return "slot-not-provisioned";
+    case RefusalReason::kLastSigningKey: return "last-signing-key";
+    case RefusalReason::kNoBootableImage: return "no-bootable-image";
+    case RefusalReason::kDomainCorrupt: return "domain-corrupt";
+  }
+  return "unknown";
+}
+
+Status KeyStoreSlotKeys::SlotKey(KeyRole role, size_t index, crypto::EcPublicKey* key) {
+  const size_t limit = role == KeyRole::kSigning ? otp::kSigningSlots : otp::kAuthoritySlots;
+  if (index >= limit) return StatusCode::kInvalidArgument;
+  const otp::OtpKeySlot& slot =
+      role == KeyRole::kSigning ? domain_.raw.signing[index] : domain_.raw.authority[index];
+  const size_t entry = role == KeyRole::kSigning ? index : otp::kSigningSlots + index;
+  ByteBuffer<124> der;
+  BASTION_TRY(keys::ReadKeyStoreEntry(flash_, layout_, domain_.component, entry, &der));
+  const crypto::Digest hash = crypto::Hash(crypto::HashAlg::kSha256, der.view());
+  if (!HardenedIsTrue(HardenedEqual(hash.bytes.data(), slot.key_hash, sizeof(slot.key_hash)))) {
+    return StatusCode::kUnauthenticated;
+  }
+  if (!crypto::ParsePublicKeySpki(der.view(), key).ok()) return StatusCode::kDataLoss;
+  return StatusCode::kOk;
+}
+
+namespace {
+
+// Per-signer findings, folded into one reason with a fixed precedence.
+struct SignerFindings {
+  bool revoked = false;
+  bool unknown = false;
+  bool bad_signature = false;
+  uint8_t revoked_index = 0;
+  uint8_t unknown_index = 0;
+  uint8_t bad_index = 0;
+};
+
+bool KidMatches(ConstByteSpan kid, const otp::OtpKeySlot& slot) {
+  return kid.size() == sizeof(slot.key_hash) &&
+         HardenedIsTrue(HardenedEqual(kid.data(), slot.key_hash, sizeof(slot.key_hash)));
+}
+
+// Verifies signer `index` with the key of slot (role, slot); false for
+// every failure, including a key that cannot be fetched.
+bool SignerVerifies(const cose::ParsedCoseSign& message, size_t index, SlotKeySource& slot_keys,
+                    KeyRole role, size_t slot) {
+  crypto::EcPublicKey key;
+  if (!slot_keys.SlotKey(role, slot, &key).ok()) return false;
+  return HardenedIsTrue(cose::VerifySigner(message, index, key));
+}
+
+uint32_t PopCount(uint32_t bits) {
+  uint32_t n = 0;
+  for (; bits != 0; bits &= bits - 1) ++n;
+  return n;
+}
+
+// The second, independent reading of the decision: raw OTP words only.
+HardenedBool QuorumFromRawWords(const keys::KeyDomain& domain, uint8_t signing_verified,
+                                uint8_t authority_verified, uint32_t threshold) {
+  uint32_t signing = 0;
+  for (size_t i = 0; i < otp::kSigningSlots; ++i) {
+    if ((signing_verified >> i) & 1u) {
+      signing += HardenedIsTrue(keys::SlotUsable(domain.raw.signing[i])) ? 1u : 0u;
+    }
+  }
+  uint32_t authority = 0;
+  for (size_t i = 0; i < otp::kAuthoritySlots; ++i) {
+    if ((authority_verified >> i) & 1u) {
+      authority += HardenedIsTrue(keys::SlotUsable(domain.raw.authority[i])) ? 1u : 0u;
+    }
+  }
+  return ToHardened(Launder(signing) >= threshold || Launder(authority) >= 1u);
+}
+
+}  // namespace
+
+HardenedBool Authorize(const cose::ParsedCoseSign& message, const keys::KeyDomain& domain,
+                       otp::Lifecycle lifecycle, SlotKeySource& slot_keys, Authorization* out) {
+  Authorization result;
+  SignerFindings findings;
+  const bool signing_role_valid = HardenedIsTrue(keys::KeyRoleValid(KeyRole::kSigning, lifecycle));
+  const bool authority_role_valid =
+      HardenedIsTrue(keys::KeyRoleValid(KeyRole::kAuthority, lifecycle));
+  const size_t signers = message.signer_count < cose::kMaxSigners ? message.signer_count
+                                                                  : cose::kMaxSigners;
+  for (size_t s = 0; s < signers; ++s) {
+    const ConstByteSpan kid = message.signers[s].kid;
+    const auto index = static_cast<uint8_t>(s);
+    bool matched = false;
+    for (size_t role = 0; role < 2 && !matched; ++role) {
+      const bool signing = role == 0;
+      const size_t count = signing ? otp::kSigningSlots : otp::kAuthoritySlots;
+      for (size_t i = 0; i < count && !matched; ++i) {
+        const SlotState state = signing ? domain.signing[i] : domain.authority[i];
+        const otp::OtpKeySlot& slot = signing ? domain.raw.signing[i] : domain.raw.authority[i];
+        if (state == SlotState::kBlank || state == SlotState::kCorrupt) continue;
+        if (!KidMatches(kid, slot)) continue;
+        matched = true;
+        if (state == SlotState::kRevoked) {
+          if (!findings.revoked) findings.revoked_index = index;
+          findings.revoked = true;
+        } else if (!SignerVerifies(message, s, slot_keys,
+                                   signing ? KeyRole::kSigning : KeyRole::kAuthority, i)) {
+          if (!findings.bad_signature) findings.bad_index = index;
+          findings.bad_signature = true;
+        } else if (signing && signing_role_valid) {
+          result.signing_verified = static_cast<uint8_t>(result.signing_verified | (1u << i));
+        } else if (!signing && authority_role_valid) {
+          result.authority_verified = static_cast<uint8_t>(result.authority_verified | (1u << i));
+        }
+      }
+    }
+    if (!matched) {
+      if (!findings.unknown) findings.unknown_index = index;
+      findings.unknown = true;
+    }
+  }
+
+  uint32_t threshold = domain.raw.config.threshold;
+  if (threshold == 0) threshold = 1;
+  const bool quorum =
+      PopCount(result.signing_verified) >= threshold || PopCount(result.authority_verified) >= 1;
+  if (findings.revoked) {
+    result.reason = RefusalReason::kRevokedSigner;
+    result.offending_signer = findings.revoked_index;
+  } else if (findings.unknown) {
+    result.reason = RefusalReason::kUnknownSigner;
+    result.offending_signer = findings.unknown_index;
+  } else if (findings.bad_signature) {
+    result.reason = RefusalReason::kBadSignature;
+    result.offending_signer = findings.bad_index;
+  } else if (!quorum) {
+    result.reason = RefusalReason::kTooFewSignatures;
+  } else {
+    result.reason = RefusalReason::kAccepted;
+  }
+  const bool first = result.reason == RefusalReason::kAccepted;
+  const HardenedBool second = QuorumFromRawWords(domain, result.signing_verified,
+                                                 result.authority_verified, threshold);
+  result.authorized = (first && HardenedIsTrue(second)) ? HardenedBool::kTrue : HardenedBool::kFalse;
+  *out = result;
+  return result.authorized;
+}
+
+RefusalReason CheckCommand(ConstByteSpan message, const CheckContext& context, CheckOutcome* out) {
+  CheckOutcome& o = *out;
+  o = CheckOutcome{};
+  const keys::KeyDomain& domain = context.domain;
+
+  cose::ParsedCoseSign parsed;
+  o.cose_error = cose::ParseCoseSign(message, cose::TagPolicy::kRequireTag, &parsed, &o.cbor_error);
+  if (o.cose_error != cose::CoseError::kOk) return o.reason = RefusalReason::kMalformedCose;
+
+  o.payload_error = DecodeCommand(parsed.payload, &o.command);
+  if (o.payload_error == PayloadError::kSlotOutOfRange) {
+    return o.reason = RefusalReason::kSlotOutOfRange;
+  }
+  if (o.payload_error != PayloadError::kOk) return o.reason = RefusalReason::kMalformedPayload;
+  const RevocationCommand& command = o.command;
+
+  if (command.domain != domain.component) return o.reason = RefusalReason::kWrongDomain;
+
+  const HardenedBool authorized =
+      Authorize(parsed, domain, context.lifecycle, context.slot_keys, &o.authorization);
+  if (o.authorization.reason != RefusalReason::kAccepted) return o.reason = o.authorization.reason;
+  if (!HardenedIsTrue(authorized)) return o.reason = RefusalReason::kTooFewSignatures;
+
+  if (command.has_instance_id &&
+      !HardenedIsTrue(HardenedEqual(command.instance_id.data(), context.instance_id.data(),
+                                    kInstanceIdSize))) {
+    return o.reason = RefusalReason::kOtherDevice;
+  }
+
+  uint32_t stored = 0;
+  size_t used = 0;
+  if (!otp::ReadLog(domain.raw.revocation_sequence, &stored, &used)) {
+    return o.reason = RefusalReason::kDomainCorrupt;
+  }
+  if (command.sequence <= stored || command.sequence <= domain.revocation_sequence) {
+    return o.reason = RefusalReason::kReplay;
+  }
+  if (used >= otp::kLogEntries) return o.reason = RefusalReason::kSequenceLogFull;
+
+  for (size_t i = 0; i < command.slot_count; ++i) {
+    const SlotState state = domain.signing[command.slots[i]];
+    // Already revoked is allowed: re-running an interrupted commit completes it.
+    if (state != SlotState::kProvisioned && state != SlotState::kRevoked) {
+      return o.reason = RefusalReason::kSlotNotProvisioned;
+    }
+  }
+
+  uint32_t remaining = 0;
+  for (size_t i = 0; i < otp::kSigningSlots; ++i) {
+    const bool usable = domain.signing[i] == SlotState::kProvisioned &&
+                        HardenedIsTrue(keys::SlotUsable(domain.raw.signing[i]));
+    remaining += usable && !command.Revokes(i) ? 1u : 0u;
+  }
+  if (remaining == 0) return o.reason = RefusalReason::kLastSigningKey;
+
+  // Refused when some image boots today and none would after the command.
+  const uint8_t images[2] = {context.bootable.primary_slot_key,
+                             context.bootable.secondary_slot_key};
+  bool bootable_before = false;
+  bool bootable_after = false;
+  for (const uint8_t slot : images) {
+    if (slot >= otp::kSigningSlots) continue;
+    if (domain.signing[slot] != SlotState::kProvisioned) continue;
+    bootable_before = true;
+    bootable_after = bootable_after || !command.Revokes(slot);
+  }
+  if (bootable_before && !bootable_after) return o.reason = RefusalReason::kNoBootableImage;
+
+  if (!HardenedIsTrue(authorized)) return o.reason = RefusalReason::kTooFewSignatures;
+  return o.reason = RefusalReason::kAccepted;
+}
+
+Status ApplyRevocation(platform::Otp& otp, otp::Component component,
+                       const RevocationCommand& command) {
+  if (command.domain != component || ValidateCommand(command) != PayloadError::kOk) {
+    return StatusCode::kInvalidArgument;
+  }
+  const uint32_t base = otp::DomainOffset(component);
+  otp::OtpDomain raw{};
+  BASTION_TRY(otp.Read(base, ByteSpan(reinterpret_cast<uint8_t*>(&raw), sizeof(raw))));
+  if (raw.configured != otp::kDomainConfiguredMarker) return StatusCode::kFailedPrecondition;
+  uint32_t current = 0;
+  size_t used = 0;
+  if (!otp::ReadLog(raw.revocation_sequence, &current, &used)) return StatusCode::kDataLoss;
+  for (size_t i = 0; i < command.slot_count; ++i) {
+    if (keys::ClassifySlot(raw.signing[command.slots[i]]) == SlotState::kBlank) {
+      return StatusCode::kFailedPrecondition;
+    }
+  }
+
+  // Step 1: the revoked markers.
+  for (size_t i = 0; i < command.slot_count; ++i) {
+    const size_t slot = command.slots[i];
+    const uint32_t word = raw.signing[slot].revoked;
+    if (word == otp::kSlotRevokedMarker) continue;
+    uint8_t marker[4];
+    StoreLe32(marker, otp::kSlotRevokedMarker);
+    const uint32_t offset = base + static_cast<uint32_t>(offsetof(otp::OtpDomain, signing) +
+                                                         slot * sizeof(otp::OtpKeySlot) +
+                                                         offsetof(otp::OtpKeySlot, revoked));
+    const Status written = otp.Program(offset, marker);
+    // A torn word with bits outside the marker cannot take it, but it already
+    // reads as revoked (keys::ClassifySlot): nothing more to do for it.
+    if (written.code() == StatusCode::kFailedPrecondition && word != 0) continue;
+    BASTION_TRY(written);
+  }
+
+  // Step 2: the sequence, once every marker is in place.
+  if (used > 0 && current >= command.sequence) return StatusCode::kOk;  // already logged
+  if (used >= otp::kLogEntries) return StatusCode::kResourceExhausted;
+  uint8_t entry[4];
+  StoreLe32(entry, command.sequence + 1);
+  const uint32_t offset = base + static_cast<uint32_t>(offsetof(otp::OtpDomain, revocation_sequence) +
+                                                       used * sizeof(uint32_t));
+  return otp.Program(offset, entry);
+}
+
+}  // namespace bastion::revocation

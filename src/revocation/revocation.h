@@ -1,0 +1,168 @@
+// Revocation commands (DESIGN §2): who may revoke a key domain's slots, when
+// a command must be refused, and how it is committed to OTP.
+//
+// What this module owns: the decision. A command is a COSE_Sign (src/cose)
+// over a payload (revocation_command.h). It is authorised by `threshold`
+// distinct provisioned, unrevoked signing slots of the domain, or by one
+// provisioned, unrevoked authority slot; each signer is matched to a slot by
+// its kid (= SHA-256 of the key's SubjectPublicKeyInfo = the OTP key hash),
+// then verified with that slot's public key. It does not find commands
+// (mailbox, image TLV) nor report outcomes (boot report): the boot stages do.
+//
+// Typical use in a boot stage, for one domain:
+//   keys::KeyDomain domain;        BASTION_TRY(keys::LoadDomain(otp, c, &domain));
+//   KeyStoreSlotKeys slot_keys(flash, layout, domain);
+//   CheckOutcome outcome;
+//   if (CheckCommand(message, {domain, lifecycle, instance_id, bootable, slot_keys}, &outcome)
+//       == RefusalReason::kAccepted) {
+//     status = ApplyRevocation(otp, c, outcome.command);
+//   }
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "common/bytes.h"
+#include "common/hardened.h"
+#include "common/status.h"
+#include "cose/cose.h"
+#include "crypto/crypto.h"
+#include "keys/key_domain.h"
+#include "otp/otp_map.h"
+#include "platform/platform.h"
+#include "revocation/revocation_command.h"
+
+namespace bastion::revocation {
+
+// Why a command was refused, in the order CheckCommand tests them (the first
+// that applies is reported). Stable numbers: they go into the boot report.
+enum class RefusalReason : uint8_t {
+  kAccepted = 0,
+  kMalformedCose = 1,        // not a strict, tagged COSE_Sign (see cose_error)
+  kMalformedPayload = 2,     // payload refused by DecodeCommand (see payload_error)
+  kWrongDomain = 3,          // the command names another domain (see command.domain)
+  kRevokedSigner = 4,        // a signer's kid is the hash of a revoked slot of the domain
+  kUnknownSigner = 5,        // a signer's kid matches no provisioned slot of the domain
+  kBadSignature = 6,         // a known, unrevoked signer's signature does not verify
+  kTooFewSignatures = 7,     // fewer than threshold signing slots and no authority slot
+  kOtherDevice = 8,          // instance_id present and not this device's
+  kReplay = 9,               // sequence <= the domain's stored revocation sequence
+  kSequenceLogFull = 10,     // all 16 entries of the sequence log are used
+  kSlotOutOfRange = 11,      // a slot index >= otp::kSigningSlots
+  kSlotNotProvisioned = 12,  // a slot to revoke is blank (or corrupt: never valid)
+  kLastSigningKey = 13,      // no provisioned, unrevoked signing slot would remain
+  kNoBootableImage = 14,     // the domain's bootable image(s) would all lose their key
+  kDomainCorrupt = 15,       // the domain's sequence log is not monotonic
+};
+
+// Short stable name ("too-few-signatures", ...).
+const char* RefusalReasonName(RefusalReason reason);
+
+// The public key of a domain slot, for verifying a signer. The boot stages
+// use KeyStoreSlotKeys; tests may fake it.
+class SlotKeySource {
+ public:
+  virtual ~SlotKeySource() = default;
+  // Writes the public key of signing slot `index` (0..3) or authority slot
+  // `index` (0..1). Implementations must only return keys whose SPKI hashes
+  // to the slot's OTP key hash. Returns kOk, kNotFound (no key stored),
+  // kUnauthenticated (stored key does not match OTP), kDataLoss (stored
+  // entry or key malformed), kInvalidArgument (index out of range), or a
+  // flash error.
+  virtual Status SlotKey(keys::KeyRole role, size_t index, crypto::EcPublicKey* key) = 0;
+};
+
+// Keys from the flash key store (keys::ReadKeyStoreEntry), each checked
+// against the domain's OTP key hash (SHA-256 of the DER SPKI) before use.
+// Returns the codes SlotKeySource documents.
+class KeyStoreSlotKeys final : public SlotKeySource {
+ public:
+  KeyStoreSlotKeys(platform::Flash& flash, const otp::FlashLayout& layout,
+                   const keys::KeyDomain& domain)
+      : flash_(flash), layout_(layout), domain_(domain) {}
+  Status SlotKey(keys::KeyRole role, size_t index, crypto::EcPublicKey* key) override;
+
+ private:
+  platform::Flash& flash_;
+  const otp::FlashLayout& layout_;
+  const keys::KeyDomain& domain_;
+};
+
+// What Authorize found.
+struct Authorization {
+  HardenedBool authorized = HardenedBool::kFalse;
+  // kAccepted, kRevokedSigner, kUnknownSigner, kBadSignature or kTooFewSignatures.
+  RefusalReason reason = RefusalReason::kTooFewSignatures;
+  uint8_t signing_verified = 0;    // bit i: signing slot i verified
+  uint8_t authority_verified = 0;  // bit i: authority slot i verified
+  uint8_t offending_signer = 0;    // signer index when reason names a signer
+};
+
+// Decides whether the signers of `message` authorise a command for
+// `domain`. Every signer must be known: a kid equal to the hash of a revoked
+// slot (signing or authority) refuses with kRevokedSigner, one that matches
+// no provisioned slot with kUnknownSigner, a matched slot whose key cannot be
+// fetched or whose signature fails with kBadSignature (in that precedence,
+// over all signers). Otherwise authorised iff the verified signing slots
+// number >= threshold (distinct slots: the same key twice counts once) or an
+// authority slot verified; a role not valid in `lifecycle` (keys::kKeyPolicy)
+// counts for nothing. A threshold of 0 in OTP counts as 1; one above
+// otp::kSigningSlots can never be met by signing keys. The decision is taken
+// twice (slot states, then the raw OTP words with keys::SlotUsable) and
+// returned hardened; *out (not null) says why.
+[[nodiscard]] HardenedBool Authorize(const cose::ParsedCoseSign& message,
+                                     const keys::KeyDomain& domain, otp::Lifecycle lifecycle,
+                                     SlotKeySource& slot_keys, Authorization* out);
+
+// The signing-key slots of the domain's images that boot today.
+constexpr uint8_t kNoImage = 0xff;
+struct BootableImages {
+  uint8_t primary_slot_key = kNoImage;    // key slot that signed the primary image
+  uint8_t secondary_slot_key = kNoImage;  // kNoImage: no verified alternative
+};
+
+struct CheckContext {
+  const keys::KeyDomain& domain;  // the domain being processed (OTP snapshot)
+  otp::Lifecycle lifecycle;
+  std::span<const uint8_t, kInstanceIdSize> instance_id;  // this device's
+  BootableImages bootable;
+  SlotKeySource& slot_keys;
+};
+
+struct CheckOutcome {
+  RefusalReason reason = RefusalReason::kMalformedCose;
+  cose::CoseError cose_error = cose::CoseError::kOk;
+  cbor::CborError cbor_error = cbor::CborError::kOk;
+  PayloadError payload_error = PayloadError::kOk;
+  RevocationCommand command;  // valid from kWrongDomain on
+  Authorization authorization;
+};
+
+// Checks a revocation command against the domain and this device, in this
+// order: COSE_Sign (tag 98 required), payload, domain, signers (Authorize),
+// instance ID, replay, free log entry, slot range and state, last signing
+// key, bootable image. Returns the first refusal or kAccepted (also in
+// out->reason, with the decoded command). kAccepted is returned only after
+// the hardened authorisation was checked twice. Reads no flash or OTP other
+// than through `slot_keys`; changes nothing.
+[[nodiscard]] RefusalReason CheckCommand(ConstByteSpan message, const CheckContext& context,
+                                         CheckOutcome* out);
+
+// Commits an accepted command for `component` to OTP: the revoked marker of
+// each slot (ascending), THEN one entry (sequence + 1) appended to the
+// domain's revocation_sequence log. Markers first: a power loss after them
+// leaves the keys revoked and the epoch behind (safe; re-running completes
+// it), whereas a sequence written first would make the command a replay and
+// lose the revocation for good. Idempotent: markers already written and a
+// sequence already logged (current >= command.sequence) are skipped, so a
+// re-run after a power loss finishes the job. Only sets bits.
+// Returns kOk; kInvalidArgument (command for another component, or breaks
+// ValidateCommand); kFailedPrecondition (domain not configured, or a slot
+// blank); kDataLoss (sequence log not monotonic); kResourceExhausted (log
+// full); kPermissionDenied (HDPL past the domain's area); kUnavailable
+// (power lost); other OTP errors as platform::Otp returns them.
+Status ApplyRevocation(platform::Otp& otp, otp::Component component,
+                       const RevocationCommand& command);
+
+}  // namespace bastion::revocation
