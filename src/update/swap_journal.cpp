@@ -98,6 +98,7 @@ Status BeginJournal(platform::Flash& flash, const otp::FlashRegion& status_area,
 
   Journal newest;
   BASTION_TRY(ReadJournal(flash, status_area, &newest));
+  if (newest.valid && newest.header.sequence == UINT32_MAX) return StatusCode::kResourceExhausted;
   uint32_t address = status_area.offset;
   if (newest.valid && newest.sector_address == status_area.offset) address += g.sector_size;
 

@@ -125,7 +125,7 @@ struct Journal {
 // Starts a new journal: erases the journal sector that does not hold the
 // newest valid journal and programs `header` there (sequence and CRC are
 // filled in). Returns kOk; kResourceExhausted when 2N records plus the spare
-// units do not fit one sector; the codes of ReadJournal; flash errors from
+// units do not fit one sector or the sequence number is used up; the codes of ReadJournal; flash errors from
 // EraseSector / Program (kUnavailable: power lost, nothing written that a
 // later ReadJournal would take for the new journal).
 [[nodiscard]] Status BeginJournal(platform::Flash& flash, const otp::FlashRegion& status_area,
