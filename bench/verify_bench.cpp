@@ -66,7 +66,8 @@ int main(int argc, char** argv) {
   options.security_counter = 1;
   std::vector<uint8_t> signed_image(kPayload + 0x200 + 1024);
   size_t written = 0;
-  if (image::BuildSignedImage(payload, options, key, signed_image, &written) != image::BuildError::kOk) {
+  if (image::BuildSignedImage(payload, options, key, signed_image, &written) !=
+      image::BuildError::kOk) {
     std::fprintf(stderr, "bench: signing failed\n");
     return 1;
   }
@@ -85,7 +86,8 @@ int main(int argc, char** argv) {
     image::VerifiedImage v;
     HardenedBool decision = HardenedBool::kFalse;
     all_ok &= image::ParseImage(source, &p) == image::ImageError::kOk &&
-              image::VerifyImage(source, p, resolver, 0, false, &v, &decision) == image::ImageError::kOk &&
+              image::VerifyImage(source, p, resolver, 0, false, &v, &decision) ==
+                  image::ImageError::kOk &&
               decision == HardenedBool::kTrue;
   };
   auto floor_cost = [&] {
@@ -110,7 +112,8 @@ int main(int argc, char** argv) {
   std::sort(floor_times.begin(), floor_times.end());
   const double t_verify = verify_times[verify_times.size() / 2];
   const double t_floor = floor_times[floor_times.size() / 2];
-  const double t_sha = MedianSeconds(runs, [&] { (void)crypto::Hash(crypto::HashAlg::kSha256, signed_part); });
+  const double t_sha =
+      MedianSeconds(runs, [&] { (void)crypto::Hash(crypto::HashAlg::kSha256, signed_part); });
   if (!all_ok) {
     std::fprintf(stderr, "bench: a verification failed\n");
     return 1;
@@ -119,8 +122,8 @@ int main(int argc, char** argv) {
               parsed.signed_size, runs);
   std::printf("verify image (parse + hash + key + signature): %8.3f ms\n", t_verify * 1e3);
   std::printf("floor (SHA-256 of signed bytes + 1 ECDSA verify): %8.3f ms\n", t_floor * 1e3);
-  std::printf("  of which SHA-256:                              %8.3f ms (%.0f MiB/s)\n", t_sha * 1e3,
-              static_cast<double>(parsed.signed_size) / t_sha / (1024 * 1024));
+  std::printf("  of which SHA-256:                              %8.3f ms (%.0f MiB/s)\n",
+              t_sha * 1e3, static_cast<double>(parsed.signed_size) / t_sha / (1024 * 1024));
   std::printf("ratio verify/floor: %.3f (target <= 1.10)\n", t_verify / t_floor);
   std::printf("crypto arena peak, whole benchmark (key generation, signing): %zu of %zu bytes\n",
               crypto::ArenaPeakBytes(), crypto::ArenaCapacity());

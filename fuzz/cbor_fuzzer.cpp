@@ -71,8 +71,8 @@ bool Copy(ConstByteSpan input, Decoder& d, Encoder& e, bool strict_maps) {
     case MajorType::kMap: {
       const bool map = *type == MajorType::kMap;
       size_t n = 0;
-      const bool entered = map ? (strict_maps ? d.EnterMapStrict(&n) : d.EnterMap(&n)).ok()
-                               : d.EnterArray(&n).ok();
+      const bool entered =
+          map ? (strict_maps ? d.EnterMapStrict(&n) : d.EnterMap(&n)).ok() : d.EnterArray(&n).ok();
       if (!entered) return false;
       if (map) {
         e.BeginMap(n);
@@ -110,8 +110,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const ConstByteSpan input(data + 1, size - 1);
 
   CborError validate_error = CborError::kOk;
-  const bool valid =
-      bastion::cbor::Validate(input, strict_maps, max_depth, &validate_error).ok();
+  const bool valid = bastion::cbor::Validate(input, strict_maps, max_depth, &validate_error).ok();
   if (valid != (validate_error == CborError::kOk)) __builtin_trap();
   if (bastion::cbor::CborErrorName(validate_error)[0] == '\0') __builtin_trap();
 

@@ -63,18 +63,20 @@ int main(int argc, char** argv) {
                         {"sign1_untagged", true, &untagged, 1}};
   for (const Seed& seed : seeds) {
     const bastion::Status status =
-        seed.sign1 ? cose::BuildCoseSign1(payload, two[0], *seed.options, out, &n)
-                   : cose::BuildCoseSign(payload, std::span(two, seed.signers), *seed.options, out,
-                                         &n);
+        seed.sign1
+            ? cose::BuildCoseSign1(payload, two[0], *seed.options, out, &n)
+            : cose::BuildCoseSign(payload, std::span(two, seed.signers), *seed.options, out, &n);
     if (!status.ok()) return 1;
     const uint8_t selector = static_cast<uint8_t>((seed.sign1 ? 4 : 0) | 2);  // either tag
-    if (!Write(dir + "/" + seed.name, selector, std::vector<uint8_t>(out.begin(), out.begin() + static_cast<long>(n)))) {
+    if (!Write(dir + "/" + seed.name, selector,
+               std::vector<uint8_t>(out.begin(), out.begin() + static_cast<long>(n)))) {
       ++failures;
     }
   }
   // A P-384 Sign1.
   if (!cose::BuildCoseSign1(payload, two[1], tagged, out, &n).ok() ||
-      !Write(dir + "/sign1_p384", 6, std::vector<uint8_t>(out.begin(), out.begin() + static_cast<long>(n)))) {
+      !Write(dir + "/sign1_p384", 6,
+             std::vector<uint8_t>(out.begin(), out.begin() + static_cast<long>(n)))) {
     ++failures;
   }
   return failures == 0 ? 0 : 1;

@@ -29,8 +29,8 @@ const crypto::EcPublicKey& Key(cose::Algorithm alg) {
 }
 
 bool Within(ConstByteSpan inner, ConstByteSpan outer) {
-  return inner.empty() ||
-         (inner.data() >= outer.data() && inner.data() + inner.size() <= outer.data() + outer.size());
+  return inner.empty() || (inner.data() >= outer.data() &&
+                           inner.data() + inner.size() <= outer.data() + outer.size());
 }
 
 void CheckSigner(const cose::CoseSigner& s, ConstByteSpan message) {

@@ -12,7 +12,8 @@ namespace {
 
 using namespace bastion;
 
-bool Write(const std::string& dir, const char* name, uint8_t selector, const std::vector<uint8_t>& image) {
+bool Write(const std::string& dir, const char* name, uint8_t selector,
+           const std::vector<uint8_t>& image) {
   const std::string path = dir + "/" + name;
   FILE* f = std::fopen(path.c_str(), "wb");
   if (f == nullptr) return false;
@@ -26,7 +27,8 @@ bool Seed(const std::string& dir, const char* name, crypto::Curve curve, image::
   crypto::EcKeyPair key;
   if (!fuzz::ImageFuzzKey(curve, &key)) return false;
   std::vector<uint8_t> payload(payload_size, 0);
-  for (size_t i = options.header_size; i < payload.size(); ++i) payload[i] = static_cast<uint8_t>(i);
+  for (size_t i = options.header_size; i < payload.size(); ++i)
+    payload[i] = static_cast<uint8_t>(i);
   std::vector<uint8_t> out(payload_size + options.header_size + options.slot_size + 512);
   size_t written = 0;
   const image::BuildError error = image::BuildSignedImage(payload, options, key, out, &written);

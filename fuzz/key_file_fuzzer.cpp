@@ -24,7 +24,8 @@ void CheckPublic(const crypto::EcPublicKey& key) {
   size_t written = 0;
   if (!crypto::WritePublicKeySpki(key, der, &written).ok()) __builtin_trap();
   crypto::EcPublicKey again;
-  if (!crypto::ParsePublicKeySpki(bastion::ConstByteSpan(der, written), &again).ok()) __builtin_trap();
+  if (!crypto::ParsePublicKeySpki(bastion::ConstByteSpan(der, written), &again).ok())
+    __builtin_trap();
   if (!SamePoint(key, again)) __builtin_trap();
 }
 

@@ -48,7 +48,8 @@ void CheckKeys(const json& object, const std::set<std::string>& allowed, const s
 std::vector<uint8_t> LoadPublicKeyDer(const fs::path& path, const std::string& where) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ProfileError(where + ": cannot read key file " + path.string());
-  std::vector<uint8_t> contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<uint8_t> contents((std::istreambuf_iterator<char>(in)),
+                                std::istreambuf_iterator<char>());
   crypto::EcPublicKey key;
   const Status status = crypto::ParseKeyFile(contents, &key, nullptr);
   if (!contents.empty()) SecureWipe(contents.data(), contents.size());
@@ -72,7 +73,8 @@ std::vector<std::vector<uint8_t>> LoadKeyList(const json& list, const fs::path& 
   }
   std::vector<std::vector<uint8_t>> keys;
   for (size_t i = 0; i < list.size(); ++i) {
-    if (!list[i].is_string()) throw ProfileError(where + "[" + std::to_string(i) + "] must be a path");
+    if (!list[i].is_string())
+      throw ProfileError(where + "[" + std::to_string(i) + "] must be a path");
     fs::path p = list[i].get<std::string>();
     if (p.is_relative()) p = base / p;
     keys.push_back(LoadPublicKeyDer(p, where + "[" + std::to_string(i) + "]"));
@@ -85,7 +87,8 @@ otp::FlashRegion ParseRegion(const json& value, const std::string& where) {
   if (!value.contains("offset") || !value.contains("size")) {
     throw ProfileError(where + " needs \"offset\" and \"size\"");
   }
-  return {ParseNumber(value["offset"], where + ".offset"), ParseNumber(value["size"], where + ".size")};
+  return {ParseNumber(value["offset"], where + ".offset"),
+          ParseNumber(value["size"], where + ".size")};
 }
 
 uint32_t RoundUp(uint32_t v, uint32_t unit) { return (v + unit - 1) / unit * unit; }
@@ -169,16 +172,18 @@ Profile LoadProfile(const fs::path& path) {
     if (!pow2(g.sector_size) || !pow2(g.program_unit) || g.program_unit > 256 ||
         g.sector_size < g.program_unit || g.size == 0 || g.size % g.sector_size != 0 ||
         g.size > 64u * 1024 * 1024) {
-      throw ProfileError("\"flash\": sector_size and program_unit must be powers of two "
-                         "(program_unit <= 256 <= ... <= sector_size), size a multiple of "
-                         "sector_size and at most 64 MiB");
+      throw ProfileError(
+          "\"flash\": sector_size and program_unit must be powers of two "
+          "(program_unit <= 256 <= ... <= sector_size), size a multiple of "
+          "sector_size and at most 64 MiB");
     }
   }
   profile.layout = DefaultLayout(profile.geometry);
   if (root.contains("layout")) {
     const json& l = root["layout"];
     CheckKeys(l, {"key_store", "urot", "sm", "app", "scratch", "storage"}, "\"layout\"");
-    if (l.contains("key_store")) profile.layout.key_store = ParseRegion(l["key_store"], "layout.key_store");
+    if (l.contains("key_store"))
+      profile.layout.key_store = ParseRegion(l["key_store"], "layout.key_store");
     if (l.contains("scratch")) profile.layout.scratch = ParseRegion(l["scratch"], "layout.scratch");
     if (l.contains("storage")) profile.layout.storage = ParseRegion(l["storage"], "layout.storage");
     for (size_t c = 0; c < otp::kComponentCount; ++c) {
@@ -196,9 +201,11 @@ Profile LoadProfile(const fs::path& path) {
     }
   }
   if (!otp::LayoutValid(profile.layout, profile.geometry.size, profile.geometry.sector_size)) {
-    throw ProfileError("the flash layout is invalid: regions must be sector-aligned, inside the "
-                       "flash, non-overlapping, primary and secondary of equal size, and the key "
-                       "store at least " + std::to_string(otp::kKeyStoreSize) + " bytes");
+    throw ProfileError(
+        "the flash layout is invalid: regions must be sector-aligned, inside the "
+        "flash, non-overlapping, primary and secondary of equal size, and the key "
+        "store at least " +
+        std::to_string(otp::kKeyStoreSize) + " bytes");
   }
 
   if (!root.contains("domains")) throw ProfileError("the profile has no \"domains\"");
@@ -214,10 +221,12 @@ Profile LoadProfile(const fs::path& path) {
     DomainProfile& dp = profile.domains[c];
     dp.keys = LoadKeyList(d["keys"], base, where + ".keys", 1, otp::kSigningSlots);
     if (d.contains("authority")) {
-      dp.authority = LoadKeyList(d["authority"], base, where + ".authority", 0, otp::kAuthoritySlots);
+      dp.authority =
+          LoadKeyList(d["authority"], base, where + ".authority", 0, otp::kAuthoritySlots);
     }
     if (d.contains("threshold")) {
-      if (!d["threshold"].is_number_unsigned()) throw ProfileError(where + ".threshold must be 1..4");
+      if (!d["threshold"].is_number_unsigned())
+        throw ProfileError(where + ".threshold must be 1..4");
       const uint64_t t = d["threshold"].get<uint64_t>();
       if (t < 1 || t > otp::kSigningSlots) throw ProfileError(where + ".threshold must be 1..4");
       dp.threshold = static_cast<uint8_t>(t);
@@ -229,9 +238,9 @@ Profile LoadProfile(const fs::path& path) {
       dp.revoke_older_on_confirm = d["revoke_older_on_confirm"].get<bool>();
     }
     if (dp.threshold > dp.keys.size() && dp.authority.empty()) {
-      throw ProfileError(where + ": threshold " + std::to_string(dp.threshold) + " needs at least " +
-                         std::to_string(dp.threshold) + " signing keys, or an authority key (" +
-                         std::to_string(dp.keys.size()) +
+      throw ProfileError(where + ": threshold " + std::to_string(dp.threshold) +
+                         " needs at least " + std::to_string(dp.threshold) +
+                         " signing keys, or an authority key (" + std::to_string(dp.keys.size()) +
                          " given): no revocation could ever be authorised");
     }
     std::set<std::vector<uint8_t>> seen;

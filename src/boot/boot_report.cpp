@@ -8,19 +8,32 @@ namespace bastion::boot {
 
 const char* BootReasonName(BootReason reason) {
   switch (reason) {
-    case BootReason::kOk: return "ok";
-    case BootReason::kOtpNotProvisioned: return "otp-not-provisioned";
-    case BootReason::kLifecycleNotBootable: return "lifecycle-not-bootable";
-    case BootReason::kLayoutInvalid: return "layout-invalid";
-    case BootReason::kDomainUnavailable: return "key-domain-unavailable";
-    case BootReason::kImageRefused: return "image-refused";
-    case BootReason::kHukUnavailable: return "huk-unavailable";
-    case BootReason::kKeyDerivationFailed: return "key-derivation-failed";
-    case BootReason::kHdplRaiseFailed: return "hdpl-raise-failed";
-    case BootReason::kHandoffInvalid: return "handoff-invalid";
-    case BootReason::kReportUnavailable: return "report-unavailable";
-    case BootReason::kFaultDetected: return "fault-detected";
-    case BootReason::kEntryPointInvalid: return "entry-point-invalid";
+    case BootReason::kOk:
+      return "ok";
+    case BootReason::kOtpNotProvisioned:
+      return "otp-not-provisioned";
+    case BootReason::kLifecycleNotBootable:
+      return "lifecycle-not-bootable";
+    case BootReason::kLayoutInvalid:
+      return "layout-invalid";
+    case BootReason::kDomainUnavailable:
+      return "key-domain-unavailable";
+    case BootReason::kImageRefused:
+      return "image-refused";
+    case BootReason::kHukUnavailable:
+      return "huk-unavailable";
+    case BootReason::kKeyDerivationFailed:
+      return "key-derivation-failed";
+    case BootReason::kHdplRaiseFailed:
+      return "hdpl-raise-failed";
+    case BootReason::kHandoffInvalid:
+      return "handoff-invalid";
+    case BootReason::kReportUnavailable:
+      return "report-unavailable";
+    case BootReason::kFaultDetected:
+      return "fault-detected";
+    case BootReason::kEntryPointInvalid:
+      return "entry-point-invalid";
   }
   return "unknown";
 }

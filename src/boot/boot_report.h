@@ -28,26 +28,26 @@ enum class BootReason : uint16_t {
   kHukUnavailable = 6,
   kKeyDerivationFailed = 7,
   kHdplRaiseFailed = 8,
-  kHandoffInvalid = 9,        // the previous stage's handoff is missing or corrupt
-  kReportUnavailable = 10,    // the boot report region cannot be written
-  kFaultDetected = 11,        // a hardened double check disagreed
-  kEntryPointInvalid = 12,    // the verified image does not start where the port jumps
+  kHandoffInvalid = 9,      // the previous stage's handoff is missing or corrupt
+  kReportUnavailable = 10,  // the boot report region cannot be written
+  kFaultDetected = 11,      // a hardened double check disagreed
+  kEntryPointInvalid = 12,  // the verified image does not start where the port jumps
 };
 const char* BootReasonName(BootReason reason);
 
 enum class BootOutcome : uint32_t {
   kNone = 0,
   kInProgress = 0x1b5e93a7,
-  kBooted = 0x7c2d4e91,   // the application was handed control
-  kFailed = 0xe0a83f56,   // the chain stopped; see failure fields
+  kBooted = 0x7c2d4e91,  // the application was handed control
+  kFailed = 0xe0a83f56,  // the chain stopped; see failure fields
 };
 
 struct BootReportImage {
-  uint8_t component;       // otp::Component
-  uint8_t key_slot;        // signing slot that verified it
-  uint8_t hash_alg;        // crypto::HashAlg
-  uint8_t verified;        // 1 when verified and handed on
-  uint16_t image_error;    // image::ImageError (0 when verified)
+  uint8_t component;     // otp::Component
+  uint8_t key_slot;      // signing slot that verified it
+  uint8_t hash_alg;      // crypto::HashAlg
+  uint8_t verified;      // 1 when verified and handed on
+  uint16_t image_error;  // image::ImageError (0 when verified)
   uint16_t reserved;
   image::ImageVersion version;
   uint32_t security_counter;  // SEC_CNT of the image

@@ -201,7 +201,8 @@ VerifiedEntry RunIrot(platform::Platform& p) {
     SecureWipe(huk, sizeof(huk));
     FailBoot(p, BootReason::kHukUnavailable, Component::kUrot, image::ImageError::kOk);
   }
-  const Status derived = crypto::HkdfSha256(kSeedSalt, huk, Info(kInfoHdpl1Seed), handoff.hdpl1_seed);
+  const Status derived =
+      crypto::HkdfSha256(kSeedSalt, huk, Info(kInfoHdpl1Seed), handoff.hdpl1_seed);
   SecureWipe(huk, sizeof(huk));
   if (!derived.ok()) {
     SecureWipe(&handoff, sizeof(handoff));
@@ -255,7 +256,8 @@ void RunUrot(platform::Platform& p) {
   }
   const Status written = WriteSmHandoff(p.ram, &sm);
   SecureWipe(&sm, sizeof(sm));
-  if (!written.ok()) FailBoot(p, BootReason::kHandoffInvalid, Component::kSm, image::ImageError::kOk);
+  if (!written.ok())
+    FailBoot(p, BootReason::kHandoffInvalid, Component::kSm, image::ImageError::kOk);
 
   if (!HardenedIsTrue(Launder(sm_ok)) || !HardenedIsTrue(Launder(app_ok))) {
     FailBoot(p, BootReason::kFaultDetected, Component::kSm, image::ImageError::kOk);

@@ -56,9 +56,9 @@ image::ImageError VerifyComponent(platform::Platform& p, const otp::OtpHeader& h
 // What iROT verified: the port jumps into exactly this image and checks its
 // entry point against these bounds first (see targets/).
 struct VerifiedEntry {
-  otp::FlashRegion slot{};    // the uROT primary slot
-  uint32_t header_size = 0;   // payload starts at slot.offset + header_size
-  uint32_t image_size = 0;    // payload length
+  otp::FlashRegion slot{};   // the uROT primary slot
+  uint32_t header_size = 0;  // payload starts at slot.offset + header_size
+  uint32_t image_size = 0;   // payload length
   HardenedBool verified = HardenedBool::kFalse;
 };
 

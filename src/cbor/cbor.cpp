@@ -87,39 +87,62 @@ CborError WalkItem(ConstByteSpan in, size_t* offset, uint8_t budget, bool check_
 
 const char* CborErrorName(CborError error) {
   switch (error) {
-    case CborError::kOk: return "ok";
-    case CborError::kTruncated: return "truncated";
-    case CborError::kIndefiniteLength: return "indefinite-length";
-    case CborError::kNonShortestHead: return "non-shortest-head";
-    case CborError::kReservedInfo: return "reserved-additional-info";
-    case CborError::kUnsupportedSimple: return "unsupported-simple-value";
-    case CborError::kFloat: return "float";
-    case CborError::kInvalidUtf8: return "invalid-utf8";
-    case CborError::kTooDeep: return "too-deep";
-    case CborError::kTrailingBytes: return "trailing-bytes";
-    case CborError::kTypeMismatch: return "type-mismatch";
-    case CborError::kIntegerOverflow: return "integer-overflow";
-    case CborError::kEndOfContainer: return "end-of-container";
-    case CborError::kItemsRemaining: return "items-remaining";
-    case CborError::kDuplicateKey: return "duplicate-key";
-    case CborError::kKeyOrder: return "key-order";
-    case CborError::kNotInContainer: return "not-in-container";
+    case CborError::kOk:
+      return "ok";
+    case CborError::kTruncated:
+      return "truncated";
+    case CborError::kIndefiniteLength:
+      return "indefinite-length";
+    case CborError::kNonShortestHead:
+      return "non-shortest-head";
+    case CborError::kReservedInfo:
+      return "reserved-additional-info";
+    case CborError::kUnsupportedSimple:
+      return "unsupported-simple-value";
+    case CborError::kFloat:
+      return "float";
+    case CborError::kInvalidUtf8:
+      return "invalid-utf8";
+    case CborError::kTooDeep:
+      return "too-deep";
+    case CborError::kTrailingBytes:
+      return "trailing-bytes";
+    case CborError::kTypeMismatch:
+      return "type-mismatch";
+    case CborError::kIntegerOverflow:
+      return "integer-overflow";
+    case CborError::kEndOfContainer:
+      return "end-of-container";
+    case CborError::kItemsRemaining:
+      return "items-remaining";
+    case CborError::kDuplicateKey:
+      return "duplicate-key";
+    case CborError::kKeyOrder:
+      return "key-order";
+    case CborError::kNotInContainer:
+      return "not-in-container";
   }
   return "unknown";
 }
 
 Status CborErrorStatus(CborError error) {
   switch (error) {
-    case CborError::kOk: return StatusCode::kOk;
+    case CborError::kOk:
+      return StatusCode::kOk;
     case CborError::kTruncated:
-    case CborError::kEndOfContainer: return StatusCode::kOutOfRange;
-    case CborError::kTooDeep: return StatusCode::kResourceExhausted;
+    case CborError::kEndOfContainer:
+      return StatusCode::kOutOfRange;
+    case CborError::kTooDeep:
+      return StatusCode::kResourceExhausted;
     case CborError::kTypeMismatch:
     case CborError::kItemsRemaining:
-    case CborError::kNotInContainer: return StatusCode::kFailedPrecondition;
+    case CborError::kNotInContainer:
+      return StatusCode::kFailedPrecondition;
     case CborError::kIntegerOverflow:
-    case CborError::kTrailingBytes: return StatusCode::kInvalidArgument;
-    default: return StatusCode::kDataLoss;
+    case CborError::kTrailingBytes:
+      return StatusCode::kInvalidArgument;
+    default:
+      return StatusCode::kDataLoss;
   }
 }
 
@@ -190,8 +213,10 @@ CborError ParseHead(ConstByteSpan in, size_t offset, Head* head) {
     argument = 0;
     for (size_t i = 0; i < extra; ++i) argument = (argument << 8) | in[offset + 1 + i];
     // The shortest form: the value must not fit the next smaller one.
-    const uint64_t smaller_max = extra == 1 ? 23 : extra == 2 ? 0xff : extra == 4 ? 0xffff
-                                                                                  : 0xffffffffu;
+    const uint64_t smaller_max = extra == 1   ? 23
+                                 : extra == 2 ? 0xff
+                                 : extra == 4 ? 0xffff
+                                              : 0xffffffffu;
     if (argument <= smaller_max) return CborError::kNonShortestHead;
     size = 1 + extra;
   }

@@ -98,8 +98,11 @@ constexpr uint8_t kMaxDepthLimit = 16;
 size_t EncodeHead(MajorType major, uint64_t argument, std::span<uint8_t, kMaxHeadSize> out);
 // The size EncodeHead would write.
 constexpr size_t HeadSize(uint64_t argument) {
-  return argument < 24 ? 1 : argument <= 0xff ? 2 : argument <= 0xffff ? 3
-                                                 : argument <= 0xffffffffu ? 5 : 9;
+  return argument < 24             ? 1
+         : argument <= 0xff        ? 2
+         : argument <= 0xffff      ? 3
+         : argument <= 0xffffffffu ? 5
+                                   : 9;
 }
 
 // A decoded head: the initial byte's major type and additional info, the

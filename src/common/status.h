@@ -15,17 +15,17 @@ namespace bastion {
 // Stable numeric codes: they appear in boot reports and CLI output.
 enum class StatusCode : uint16_t {
   kOk = 0,
-  kInvalidArgument = 1,   // a caller-supplied value is malformed or out of range
-  kOutOfRange = 2,        // an offset or length runs past a region
-  kNotFound = 3,          // the thing looked for does not exist
+  kInvalidArgument = 1,  // a caller-supplied value is malformed or out of range
+  kOutOfRange = 2,       // an offset or length runs past a region
+  kNotFound = 3,         // the thing looked for does not exist
   kAlreadyExists = 4,
-  kPermissionDenied = 5,  // refused by HDPL / region owner / lifecycle
-  kFailedPrecondition = 6,// the object is not in a state that allows this
-  kResourceExhausted = 7, // a fixed-capacity buffer or table is full
-  kDataLoss = 8,          // stored data is corrupt
-  kUnauthenticated = 9,   // a signature or MAC did not verify
-  kUnavailable = 10,      // the device lost power during the operation
-  kInternal = 11,         // an invariant failed; a bug
+  kPermissionDenied = 5,    // refused by HDPL / region owner / lifecycle
+  kFailedPrecondition = 6,  // the object is not in a state that allows this
+  kResourceExhausted = 7,   // a fixed-capacity buffer or table is full
+  kDataLoss = 8,            // stored data is corrupt
+  kUnauthenticated = 9,     // a signature or MAC did not verify
+  kUnavailable = 10,        // the device lost power during the operation
+  kInternal = 11,           // an invariant failed; a bug
   kUnimplemented = 12,
 };
 
@@ -89,9 +89,9 @@ class [[nodiscard]] Result {
 #define BASTION_CONCAT(a, b) BASTION_CONCAT_INNER(a, b)
 
 // Returns the status from the enclosing function if `expr` is not ok.
-#define BASTION_TRY(expr)                                  \
-  do {                                                     \
-    const ::bastion::Status bastion_try_status_ = (expr);  \
+#define BASTION_TRY(expr)                                      \
+  do {                                                         \
+    const ::bastion::Status bastion_try_status_ = (expr);      \
     if (!bastion_try_status_.ok()) return bastion_try_status_; \
   } while (0)
 

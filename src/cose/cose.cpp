@@ -45,14 +45,14 @@ CoseError FromDecoder(const Decoder& decoder, CborError* cbor_error) {
   }
 }
 
-#define COSE_TRY_CBOR(decoder, expr)                                   \
-  do {                                                                 \
-    if (!(expr).ok()) return FromDecoder((decoder), cbor_error);       \
+#define COSE_TRY_CBOR(decoder, expr)                             \
+  do {                                                           \
+    if (!(expr).ok()) return FromDecoder((decoder), cbor_error); \
   } while (0)
 
-#define COSE_TRY(expr)                                  \
-  do {                                                  \
-    const CoseError cose_try_error_ = (expr);           \
+#define COSE_TRY(expr)                                             \
+  do {                                                             \
+    const CoseError cose_try_error_ = (expr);                      \
     if (cose_try_error_ != CoseError::kOk) return cose_try_error_; \
   } while (0)
 
@@ -361,38 +361,62 @@ Algorithm CurveAlgorithm(crypto::Curve curve) {
 
 const char* CoseErrorName(CoseError error) {
   switch (error) {
-    case CoseError::kOk: return "ok";
-    case CoseError::kMalformedCbor: return "malformed-cbor";
-    case CoseError::kMessageTooLarge: return "message-too-large";
-    case CoseError::kMissingTag: return "missing-tag";
-    case CoseError::kUnexpectedTag: return "unexpected-tag";
-    case CoseError::kWrongTag: return "wrong-tag";
-    case CoseError::kBadStructure: return "bad-structure";
-    case CoseError::kProtectedHeaderTooLarge: return "protected-header-too-large";
-    case CoseError::kBadProtectedHeader: return "bad-protected-header";
-    case CoseError::kBadHeaderValue: return "bad-header-value";
-    case CoseError::kDuplicateHeader: return "duplicate-header";
-    case CoseError::kMissingAlgorithm: return "missing-algorithm";
-    case CoseError::kUnsupportedAlgorithm: return "unsupported-algorithm";
-    case CoseError::kUnexpectedAlgorithm: return "unexpected-algorithm";
-    case CoseError::kMissingKid: return "missing-kid";
-    case CoseError::kBadCritical: return "bad-critical";
-    case CoseError::kUnknownCriticalHeader: return "unknown-critical-header";
-    case CoseError::kDetachedPayload: return "detached-payload";
-    case CoseError::kNoSigners: return "no-signers";
-    case CoseError::kTooManySigners: return "too-many-signers";
-    case CoseError::kBadSignatureSize: return "bad-signature-size";
+    case CoseError::kOk:
+      return "ok";
+    case CoseError::kMalformedCbor:
+      return "malformed-cbor";
+    case CoseError::kMessageTooLarge:
+      return "message-too-large";
+    case CoseError::kMissingTag:
+      return "missing-tag";
+    case CoseError::kUnexpectedTag:
+      return "unexpected-tag";
+    case CoseError::kWrongTag:
+      return "wrong-tag";
+    case CoseError::kBadStructure:
+      return "bad-structure";
+    case CoseError::kProtectedHeaderTooLarge:
+      return "protected-header-too-large";
+    case CoseError::kBadProtectedHeader:
+      return "bad-protected-header";
+    case CoseError::kBadHeaderValue:
+      return "bad-header-value";
+    case CoseError::kDuplicateHeader:
+      return "duplicate-header";
+    case CoseError::kMissingAlgorithm:
+      return "missing-algorithm";
+    case CoseError::kUnsupportedAlgorithm:
+      return "unsupported-algorithm";
+    case CoseError::kUnexpectedAlgorithm:
+      return "unexpected-algorithm";
+    case CoseError::kMissingKid:
+      return "missing-kid";
+    case CoseError::kBadCritical:
+      return "bad-critical";
+    case CoseError::kUnknownCriticalHeader:
+      return "unknown-critical-header";
+    case CoseError::kDetachedPayload:
+      return "detached-payload";
+    case CoseError::kNoSigners:
+      return "no-signers";
+    case CoseError::kTooManySigners:
+      return "too-many-signers";
+    case CoseError::kBadSignatureSize:
+      return "bad-signature-size";
   }
   return "unknown";
 }
 
 Status CoseErrorStatus(CoseError error) {
   switch (error) {
-    case CoseError::kOk: return StatusCode::kOk;
+    case CoseError::kOk:
+      return StatusCode::kOk;
     case CoseError::kMessageTooLarge:
     case CoseError::kTooManySigners:
-    case CoseError::kProtectedHeaderTooLarge: return StatusCode::kResourceExhausted;
-    default: return StatusCode::kInvalidArgument;
+    case CoseError::kProtectedHeaderTooLarge:
+      return StatusCode::kResourceExhausted;
+    default:
+      return StatusCode::kInvalidArgument;
   }
 }
 
@@ -478,11 +502,11 @@ crypto::Digest SigStructureDigest(crypto::HashAlg hash, bool sign1, ConstByteSpa
   return digest;
 }
 
-HardenedBool VerifySigner(const ParsedCoseSign& message, size_t index, const crypto::EcPublicKey& key,
-                          ConstByteSpan external_aad) {
+HardenedBool VerifySigner(const ParsedCoseSign& message, size_t index,
+                          const crypto::EcPublicKey& key, ConstByteSpan external_aad) {
   if (index >= message.signer_count || index >= kMaxSigners) return HardenedBool::kFalse;
-  return VerifyOne(message.signers[index], /*sign1=*/false, message.body_protected,
-                   message.payload, key, external_aad);
+  return VerifyOne(message.signers[index], /*sign1=*/false, message.body_protected, message.payload,
+                   key, external_aad);
 }
 
 HardenedBool VerifyCoseSign1(const ParsedCoseSign1& message, const crypto::EcPublicKey& key,
@@ -551,8 +575,8 @@ Status BuildCoseSign1(ConstByteSpan payload, const SignerInput& signer, const Bu
   e.WriteBytes(prot.written());
   WriteKidHeader(e, signer.kid);
   e.WriteBytes(payload);
-  BASTION_TRY(SignInto(*signer.key, /*sign1=*/true, prot.written(), ConstByteSpan(), options,
-                       payload, e));
+  BASTION_TRY(
+      SignInto(*signer.key, /*sign1=*/true, prot.written(), ConstByteSpan(), options, payload, e));
   BASTION_TRY(e.status());
   *written = e.size();
   return StatusCode::kOk;

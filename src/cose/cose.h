@@ -82,12 +82,12 @@ enum class TagPolicy : uint8_t {
 // Why a message was refused. Stable numbers: reported by the revocation engine.
 enum class CoseError : uint8_t {
   kOk = 0,
-  kMalformedCbor = 1,          // not strict CBOR; see the CborError out-parameter
-  kMessageTooLarge = 2,        // more than kMaxMessageSize bytes
-  kMissingTag = 3,             // TagPolicy::kRequireTag and no tag
-  kUnexpectedTag = 4,          // TagPolicy::kForbidTag and a tag
-  kWrongTag = 5,               // a tag other than the one for this structure
-  kBadStructure = 6,           // wrong CBOR type or array length somewhere
+  kMalformedCbor = 1,    // not strict CBOR; see the CborError out-parameter
+  kMessageTooLarge = 2,  // more than kMaxMessageSize bytes
+  kMissingTag = 3,       // TagPolicy::kRequireTag and no tag
+  kUnexpectedTag = 4,    // TagPolicy::kForbidTag and a tag
+  kWrongTag = 5,         // a tag other than the one for this structure
+  kBadStructure = 6,     // wrong CBOR type or array length somewhere
   kProtectedHeaderTooLarge = 7,
   kBadProtectedHeader = 8,     // protected bstr not one map, or a bstr-wrapped empty map
   kBadHeaderValue = 9,         // alg / kid / content type of the wrong type or size
@@ -96,12 +96,12 @@ enum class CoseError : uint8_t {
   kUnsupportedAlgorithm = 12,  // alg other than ES256 / ES384
   kUnexpectedAlgorithm = 13,   // alg in a COSE_Sign body header
   kMissingKid = 14,
-  kBadCritical = 15,           // crit unprotected, empty, malformed, or naming an absent label
-  kUnknownCriticalHeader = 16, // crit names a label Bastion does not understand
-  kDetachedPayload = 17,       // payload is nil
+  kBadCritical = 15,            // crit unprotected, empty, malformed, or naming an absent label
+  kUnknownCriticalHeader = 16,  // crit names a label Bastion does not understand
+  kDetachedPayload = 17,        // payload is nil
   kNoSigners = 18,
   kTooManySigners = 19,
-  kBadSignatureSize = 20,      // signature not 64 / 96 bytes for its alg
+  kBadSignatureSize = 20,  // signature not 64 / 96 bytes for its alg
 };
 
 const char* CoseErrorName(CoseError error);
@@ -120,13 +120,13 @@ struct CoseSigner {
   Algorithm alg = Algorithm::kEs256;
   ConstByteSpan protected_header;  // the bstr content (encoded map)
   ConstByteSpan kid;
-  ConstByteSpan signature;         // r||s
+  ConstByteSpan signature;  // r||s
 };
 
 struct ParsedCoseSign {
   ConstByteSpan body_protected;  // the bstr content (may be empty)
   ConstByteSpan payload;
-  ContentType content_type;      // from the body headers
+  ContentType content_type;  // from the body headers
   std::array<CoseSigner, kMaxSigners> signers{};
   size_t signer_count = 0;
 };
@@ -151,8 +151,8 @@ CoseError ParseCoseSign1(ConstByteSpan message, TagPolicy tags, ParsedCoseSign1*
 // hashed incrementally (no buffer) with the alg's hash, the r||s signature is
 // converted to DER and checked. kTrue only for a valid signature; kFalse for
 // every failure (index out of range, key curve not the alg's, bad signature).
-HardenedBool VerifySigner(const ParsedCoseSign& message, size_t index, const crypto::EcPublicKey& key,
-                          ConstByteSpan external_aad = {});
+HardenedBool VerifySigner(const ParsedCoseSign& message, size_t index,
+                          const crypto::EcPublicKey& key, ConstByteSpan external_aad = {});
 // Verifies a COSE_Sign1 (Sig_structure "Signature1") with `key`.
 HardenedBool VerifyCoseSign1(const ParsedCoseSign1& message, const crypto::EcPublicKey& key,
                              ConstByteSpan external_aad = {});

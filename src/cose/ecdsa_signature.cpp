@@ -32,7 +32,7 @@ bool ReadInteger(ConstByteSpan der, size_t* p, ByteSpan out) {
   *p += 2;
   if (length == 0 || length >= 0x80 || der.size() - *p < length) return false;
   const ConstByteSpan content = der.subspan(*p, length);
-  if ((content[0] & 0x80) != 0) return false;                    // negative
+  if ((content[0] & 0x80) != 0) return false;                                   // negative
   if (length > 1 && content[0] == 0 && (content[1] & 0x80) == 0) return false;  // not minimal
   ConstByteSpan digits = content;
   if (length > 1 && content[0] == 0) digits = content.subspan(1);

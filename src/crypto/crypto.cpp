@@ -120,8 +120,8 @@ bool ExportKeyPair(const mbedtls_ecp_keypair& kp, bool with_private, EcPublicKey
   }
   EcPublicKey out;
   out.curve = curve;
-  if (mbedtls_ecp_point_write_binary(&kp.grp, &kp.Q, MBEDTLS_ECP_PF_UNCOMPRESSED,
-                                     &out.point_size, out.point.data(), out.point.size()) != 0) {
+  if (mbedtls_ecp_point_write_binary(&kp.grp, &kp.Q, MBEDTLS_ECP_PF_UNCOMPRESSED, &out.point_size,
+                                     out.point.data(), out.point.size()) != 0) {
     return false;
   }
   if (pub != nullptr) *pub = out;
@@ -151,7 +151,8 @@ struct EntropySource {
 
 int ServeEntropy(void* ctx, unsigned char* out, size_t len) {
   auto* source = static_cast<EntropySource*>(ctx);
-  if (source == nullptr || source->remaining < len) return MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
+  if (source == nullptr || source->remaining < len)
+    return MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
   std::memcpy(out, source->data, len);
   source->data += len;
   source->remaining -= len;
@@ -203,23 +204,19 @@ Hasher::~Hasher() { SecureWipe(context_, sizeof(context_)); }
 void Hasher::Update(ConstByteSpan data) {
   if (data.empty()) return;
   if (alg_ == HashAlg::kSha256) {
-    (void)mbedtls_sha256_update_ret(As<mbedtls_sha256_context>(context_), data.data(),
-                                    data.size());
+    (void)mbedtls_sha256_update_ret(As<mbedtls_sha256_context>(context_), data.data(), data.size());
   } else {
-    (void)mbedtls_sha512_update_ret(As<mbedtls_sha512_context>(context_), data.data(),
-                                    data.size());
+    (void)mbedtls_sha512_update_ret(As<mbedtls_sha512_context>(context_), data.data(), data.size());
   }
 }
 
 void Hasher::Finish(Digest* out) {
   out->bytes.fill(0);
   if (alg_ == HashAlg::kSha256) {
-    (void)mbedtls_sha256_finish_ret(As<mbedtls_sha256_context>(context_),
-                                    out->bytes.data());
+    (void)mbedtls_sha256_finish_ret(As<mbedtls_sha256_context>(context_), out->bytes.data());
     out->size = 32;
   } else {
-    (void)mbedtls_sha512_finish_ret(As<mbedtls_sha512_context>(context_),
-                                    out->bytes.data());
+    (void)mbedtls_sha512_finish_ret(As<mbedtls_sha512_context>(context_), out->bytes.data());
     out->size = 48;
   }
 }
@@ -300,7 +297,8 @@ Status WritePublicKeySpki(const EcPublicKey& key, ByteSpan out, size_t* written)
   return StatusCode::kOk;
 }
 
-HardenedBool EcdsaVerify(const EcPublicKey& key, ConstByteSpan digest, ConstByteSpan der_signature) {
+HardenedBool EcdsaVerify(const EcPublicKey& key, ConstByteSpan digest,
+                         ConstByteSpan der_signature) {
   if ((digest.size() != 32 && digest.size() != 48) || der_signature.empty() ||
       der_signature.size() > kMaxEcdsaDerSigSize) {
     return HardenedBool::kFalse;
@@ -327,8 +325,9 @@ Status EcdsaSign(const EcKeyPair& key, ConstByteSpan digest, ByteSpan out, size_
   }
   uint8_t sig[MBEDTLS_ECDSA_MAX_LEN];
   size_t sig_len = 0;
-  const int ret = mbedtls_ecdsa_write_signature(ctx.get(), MdForDigest(digest.size()), digest.data(),
-                                                digest.size(), sig, &sig_len, nullptr, nullptr);
+  const int ret =
+      mbedtls_ecdsa_write_signature(ctx.get(), MdForDigest(digest.size()), digest.data(),
+                                    digest.size(), sig, &sig_len, nullptr, nullptr);
   if (ret != 0) return StatusCode::kInternal;
   if (out.size() < sig_len) return StatusCode::kResourceExhausted;
   std::memcpy(out.data(), sig, sig_len);

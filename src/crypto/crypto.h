@@ -64,7 +64,9 @@ Digest Hash(HashAlg alg, ConstByteSpan data);
 enum class Curve : uint8_t { kP256 = 1, kP384 = 2 };
 constexpr size_t CoordinateSize(Curve c) { return c == Curve::kP256 ? 32 : 48; }
 // The hash ECDSA uses with this curve in MCUboot images and COSE (ES256/ES384).
-constexpr HashAlg CurveHash(Curve c) { return c == Curve::kP256 ? HashAlg::kSha256 : HashAlg::kSha384; }
+constexpr HashAlg CurveHash(Curve c) {
+  return c == Curve::kP256 ? HashAlg::kSha256 : HashAlg::kSha384;
+}
 const char* CurveName(Curve c);
 
 // An EC public key as an uncompressed point (0x04 || X || Y).
@@ -85,8 +87,8 @@ struct EcKeyPair {
 };
 
 // Largest DER encodings Bastion produces or accepts.
-constexpr size_t kMaxSpkiDerSize = 120;       // P-384 SubjectPublicKeyInfo
-constexpr size_t kMaxEcdsaDerSigSize = 104;   // P-384 DER signature
+constexpr size_t kMaxSpkiDerSize = 120;      // P-384 SubjectPublicKeyInfo
+constexpr size_t kMaxEcdsaDerSigSize = 104;  // P-384 DER signature
 constexpr size_t kMaxPrivateKeyPemSize = 400;
 
 // Parses a DER SubjectPublicKeyInfo holding a P-256 or P-384 key, checking

@@ -20,43 +20,43 @@ namespace bastion::image {
 // Why an image was refused. Stable numbers: they appear in boot reports.
 enum class ImageError : uint16_t {
   kOk = 0,
-  kReadFailed = 1,                // the source could not be read
-  kBadMagic = 2,                  // header magic is not 0x96f3b83d
-  kHeaderTooSmall = 3,            // hdr_size < 32
-  kHeaderPastSlot = 4,            // hdr_size runs past the slot
-  kSizeOverflow = 5,              // hdr_size + img_size + TLV sizes overflow 32 bits
-  kPayloadPastSlot = 6,           // payload runs past the slot
-  kProtectedAreaPastSlot = 7,     // protected TLV area runs past the slot
-  kBadProtectedInfoMagic = 8,     // protected area does not start with 0x6908
-  kProtectedSizeMismatch = 9,     // protected info total != header protect_tlv_size
-  kBadTlvInfoMagic = 10,          // unprotected area does not start with 0x6907
-  kTlvAreaPastSlot = 11,          // unprotected TLV area runs past the slot
-  kTlvAreaTooSmall = 12,          // a TLV info total is smaller than the info itself
-  kTlvTruncated = 13,             // a TLV header or value runs past its area
+  kReadFailed = 1,             // the source could not be read
+  kBadMagic = 2,               // header magic is not 0x96f3b83d
+  kHeaderTooSmall = 3,         // hdr_size < 32
+  kHeaderPastSlot = 4,         // hdr_size runs past the slot
+  kSizeOverflow = 5,           // hdr_size + img_size + TLV sizes overflow 32 bits
+  kPayloadPastSlot = 6,        // payload runs past the slot
+  kProtectedAreaPastSlot = 7,  // protected TLV area runs past the slot
+  kBadProtectedInfoMagic = 8,  // protected area does not start with 0x6908
+  kProtectedSizeMismatch = 9,  // protected info total != header protect_tlv_size
+  kBadTlvInfoMagic = 10,       // unprotected area does not start with 0x6907
+  kTlvAreaPastSlot = 11,       // unprotected TLV area runs past the slot
+  kTlvAreaTooSmall = 12,       // a TLV info total is smaller than the info itself
+  kTlvTruncated = 13,          // a TLV header or value runs past its area
   kDuplicateHash = 14,
   kMissingHash = 15,
   kDuplicateSignature = 16,
   kMissingSignature = 17,
   kDuplicateKey = 18,
-  kMissingKey = 19,               // neither KEYHASH nor PUBKEY
-  kUnknownVendorTlv = 20,         // protected TLV in 0xa0..0xfe Bastion does not know
-  kTlvNotAllowedUnprotected = 21, // only hash/key/signature/encryption may be unprotected
-  kTlvMustBeUnprotected = 22,     // hash/key/signature in the protected area
-  kBadTlvLength = 23,             // a known TLV has the wrong length
-  kDuplicateTlv = 24,             // SEC_CNT / BOOT_RECORD / vendor TLV given twice
-  kUnsupportedHash = 25,          // SHA-512 or another hash Bastion does not accept
-  kUnsupportedSignature = 26,     // RSA, Ed25519, ... (only ECDSA_SIG)
-  kEncryptedImage = 27,           // encryption flags or TLVs (not supported yet)
-  kHashMismatch = 28,             // computed hash != hash TLV
-  kHashKeyMismatch = 29,          // SHA-256 image with a P-384 key or vice versa
-  kKeyNotProvisioned = 30,        // no provisioned slot holds the signing key
-  kKeyRevoked = 31,               // the signing key's slot is revoked
-  kBadPublicKey = 32,             // PUBKEY TLV or key store entry does not parse
-  kSignatureInvalid = 33,         // ECDSA verification failed
-  kSecurityCounterRollback = 34,  // SEC_CNT below the stored counter
-  kMissingSecurityCounter = 35,   // the domain requires SEC_CNT and there is none
-  kNonBootable = 36,              // IMAGE_F_NON_BOOTABLE set
-  kSlotEmpty = 37,                // the slot is erased (no image)
+  kMissingKey = 19,                // neither KEYHASH nor PUBKEY
+  kUnknownVendorTlv = 20,          // protected TLV in 0xa0..0xfe Bastion does not know
+  kTlvNotAllowedUnprotected = 21,  // only hash/key/signature/encryption may be unprotected
+  kTlvMustBeUnprotected = 22,      // hash/key/signature in the protected area
+  kBadTlvLength = 23,              // a known TLV has the wrong length
+  kDuplicateTlv = 24,              // SEC_CNT / BOOT_RECORD / vendor TLV given twice
+  kUnsupportedHash = 25,           // SHA-512 or another hash Bastion does not accept
+  kUnsupportedSignature = 26,      // RSA, Ed25519, ... (only ECDSA_SIG)
+  kEncryptedImage = 27,            // encryption flags or TLVs (not supported yet)
+  kHashMismatch = 28,              // computed hash != hash TLV
+  kHashKeyMismatch = 29,           // SHA-256 image with a P-384 key or vice versa
+  kKeyNotProvisioned = 30,         // no provisioned slot holds the signing key
+  kKeyRevoked = 31,                // the signing key's slot is revoked
+  kBadPublicKey = 32,              // PUBKEY TLV or key store entry does not parse
+  kSignatureInvalid = 33,          // ECDSA verification failed
+  kSecurityCounterRollback = 34,   // SEC_CNT below the stored counter
+  kMissingSecurityCounter = 35,    // the domain requires SEC_CNT and there is none
+  kNonBootable = 36,               // IMAGE_F_NON_BOOTABLE set
+  kSlotEmpty = 37,                 // the slot is erased (no image)
 };
 
 // Short stable name of an error ("hash-mismatch", ...).
@@ -95,19 +95,19 @@ struct TlvRef {
 // The result of a successful parse. Offsets are absolute within the source.
 struct ParsedImage {
   ImageHeader header;
-  uint32_t signed_size = 0;       // hdr_size + img_size + protect_tlv_size
-  uint32_t total_size = 0;        // end of the unprotected TLV area
+  uint32_t signed_size = 0;  // hdr_size + img_size + protect_tlv_size
+  uint32_t total_size = 0;   // end of the unprotected TLV area
   crypto::HashAlg hash_alg = crypto::HashAlg::kSha256;
-  TlvRef hash;                    // SHA256 or SHA384
-  TlvRef signature;               // ECDSA_SIG (DER)
-  TlvRef key;                     // KEYHASH or PUBKEY (see key_is_full)
+  TlvRef hash;       // SHA256 or SHA384
+  TlvRef signature;  // ECDSA_SIG (DER)
+  TlvRef key;        // KEYHASH or PUBKEY (see key_is_full)
   bool key_is_full = false;
   bool has_security_counter = false;
   uint32_t security_counter = 0;
   TlvRef boot_record;
-  TlvRef dependency;              // the first DEPENDENCY TLV (MCUboot allows several)
-  uint8_t dependency_count = 0;   // how many DEPENDENCY TLVs the protected area holds
-  TlvRef revocation;              // kTlvBastionRevocation, protected
+  TlvRef dependency;             // the first DEPENDENCY TLV (MCUboot allows several)
+  uint8_t dependency_count = 0;  // how many DEPENDENCY TLVs the protected area holds
+  TlvRef revocation;             // kTlvBastionRevocation, protected
 };
 
 // Parses the header and both TLV areas. Does not hash or verify signatures.
@@ -123,7 +123,7 @@ class KeyResolver {
   // Returns kOk with *key and *slot set, or kKeyNotProvisioned, kKeyRevoked,
   // kBadPublicKey, kHashKeyMismatch.
   [[nodiscard]] virtual ImageError Resolve(const ImageSource& source, const ParsedImage& image,
-                             crypto::EcPublicKey* key, uint8_t* slot) = 0;
+                                           crypto::EcPublicKey* key, uint8_t* slot) = 0;
 };
 
 struct VerifiedImage {
@@ -139,9 +139,10 @@ struct VerifiedImage {
 // when require_security_counter is set it is an error).
 // The decision is returned hardened: `*decision` is kTrue only on success,
 // and the ImageError says why not. Both must agree.
-[[nodiscard]] ImageError VerifyImage(const ImageSource& source, const ParsedImage& image, KeyResolver& keys,
-                       uint32_t min_security_counter, bool require_security_counter,
-                       VerifiedImage* out, HardenedBool* decision);
+[[nodiscard]] ImageError VerifyImage(const ImageSource& source, const ParsedImage& image,
+                                     KeyResolver& keys, uint32_t min_security_counter,
+                                     bool require_security_counter, VerifiedImage* out,
+                                     HardenedBool* decision);
 
 // A KeyResolver for one known public key (tools: `bastion verify -k`).
 // KEYHASH must match the key's hash; PUBKEY must equal the key.
@@ -159,31 +160,31 @@ class SingleKeyResolver final : public KeyResolver {
 
 struct SignOptions {
   ImageVersion version;
-  uint16_t header_size = 32;       // -H
-  bool pad_header = false;         // --pad-header: prepend header_size bytes (erased 0xff, as
-                                   // imgtool; the first 32 become the header)
-  uint32_t slot_size = 0;          // -S (0: no limit, no padding possible)
-  uint32_t align = 1;              // --align: flash write size 1,2,4,8,16,32
-  uint32_t max_align = 0;          // 0: max(align, 8)
+  uint16_t header_size = 32;  // -H
+  bool pad_header = false;    // --pad-header: prepend header_size bytes (erased 0xff, as
+                              // imgtool; the first 32 become the header)
+  uint32_t slot_size = 0;     // -S (0: no limit, no padding possible)
+  uint32_t align = 1;         // --align: flash write size 1,2,4,8,16,32
+  uint32_t max_align = 0;     // 0: max(align, 8)
   uint32_t max_sectors = kDefaultMaxSectors;
   bool has_security_counter = false;
-  uint32_t security_counter = 0;   // -s
-  bool full_public_key = false;    // --public-key-format full
-  bool pad = false;                // --pad: pad to slot_size and add trailer magic
-  bool confirm = false;            // --confirm: like pad, and image_ok = 0x01
-  uint32_t load_addr = 0;          // -L: sets IMAGE_F_RAM_LOAD when non-zero
-  ConstByteSpan revocation;        // protected kTlvBastionRevocation value, if any
+  uint32_t security_counter = 0;  // -s
+  bool full_public_key = false;   // --public-key-format full
+  bool pad = false;               // --pad: pad to slot_size and add trailer magic
+  bool confirm = false;           // --confirm: like pad, and image_ok = 0x01
+  uint32_t load_addr = 0;         // -L: sets IMAGE_F_RAM_LOAD when non-zero
+  ConstByteSpan revocation;       // protected kTlvBastionRevocation value, if any
 };
 
 // Why building failed (tools print the name).
 enum class BuildError : uint16_t {
   kOk = 0,
-  kHeaderTooSmall,       // header_size < 32
-  kHeaderNotZero,        // input does not start with header_size zeros and no --pad-header
-  kBadAlign,             // align not in {1,2,4,8,16,32}
-  kTooLarge,             // image + trailer does not fit slot_size
-  kOutputTooSmall,       // output buffer too small
-  kPadWithoutSlotSize,   // --pad / --confirm need -S
+  kHeaderTooSmall,      // header_size < 32
+  kHeaderNotZero,       // input does not start with header_size zeros and no --pad-header
+  kBadAlign,            // align not in {1,2,4,8,16,32}
+  kTooLarge,            // image + trailer does not fit slot_size
+  kOutputTooSmall,      // output buffer too small
+  kPadWithoutSlotSize,  // --pad / --confirm need -S
   kSigningFailed,
 };
 const char* BuildErrorName(BuildError error);
@@ -202,6 +203,7 @@ constexpr uint32_t AutoSecurityCounter(const ImageVersion& v) {
 // Signs `payload` into `out` (the whole output file: padded to slot_size when
 // pad/confirm). *written is the output length.
 [[nodiscard]] BuildError BuildSignedImage(ConstByteSpan payload, const SignOptions& options,
-                            const crypto::EcKeyPair& key, ByteSpan out, size_t* written);
+                                          const crypto::EcKeyPair& key, ByteSpan out,
+                                          size_t* written);
 
 }  // namespace bastion::image

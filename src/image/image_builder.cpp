@@ -60,7 +60,8 @@ uint8_t* PutTlv(uint8_t* p, uint16_t type, ConstByteSpan value) {
   return p + kTlvHeaderSize + value.size();
 }
 
-void WriteHeader(uint8_t* p, const SignOptions& options, uint16_t protect_tlv_size, uint32_t img_size) {
+void WriteHeader(uint8_t* p, const SignOptions& options, uint16_t protect_tlv_size,
+                 uint32_t img_size) {
   std::memset(p, 0, kHeaderSize);
   uint32_t flags = 0;
   if (options.load_addr != 0) flags |= kFlagRamLoad;
@@ -81,14 +82,22 @@ void WriteHeader(uint8_t* p, const SignOptions& options, uint16_t protect_tlv_si
 
 const char* BuildErrorName(BuildError error) {
   switch (error) {
-    case BuildError::kOk: return "ok";
-    case BuildError::kHeaderTooSmall: return "header-too-small";
-    case BuildError::kHeaderNotZero: return "header-not-zero";
-    case BuildError::kBadAlign: return "bad-align";
-    case BuildError::kTooLarge: return "too-large";
-    case BuildError::kOutputTooSmall: return "output-too-small";
-    case BuildError::kPadWithoutSlotSize: return "pad-without-slot-size";
-    case BuildError::kSigningFailed: return "signing-failed";
+    case BuildError::kOk:
+      return "ok";
+    case BuildError::kHeaderTooSmall:
+      return "header-too-small";
+    case BuildError::kHeaderNotZero:
+      return "header-not-zero";
+    case BuildError::kBadAlign:
+      return "bad-align";
+    case BuildError::kTooLarge:
+      return "too-large";
+    case BuildError::kOutputTooSmall:
+      return "output-too-small";
+    case BuildError::kPadWithoutSlotSize:
+      return "pad-without-slot-size";
+    case BuildError::kSigningFailed:
+      return "signing-failed";
   }
   return "unknown";
 }
@@ -167,7 +176,8 @@ BuildError BuildSignedImage(ConstByteSpan payload, const SignOptions& options,
     return BuildError::kSigningFailed;
   }
   const crypto::Digest key_hash = crypto::Hash(alg, ConstByteSpan(spki, spki_size));
-  const ConstByteSpan key_value = options.full_public_key ? ConstByteSpan(spki, spki_size) : key_hash.view();
+  const ConstByteSpan key_value =
+      options.full_public_key ? ConstByteSpan(spki, spki_size) : key_hash.view();
 
   const size_t unprotected_size = kTlvInfoSize + kTlvHeaderSize + digest.size + kTlvHeaderSize +
                                   key_value.size() + kTlvHeaderSize + signature_size;

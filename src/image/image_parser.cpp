@@ -6,44 +6,82 @@ namespace bastion::image {
 
 const char* ImageErrorName(ImageError error) {
   switch (error) {
-    case ImageError::kOk: return "ok";
-    case ImageError::kReadFailed: return "read-failed";
-    case ImageError::kBadMagic: return "bad-magic";
-    case ImageError::kHeaderTooSmall: return "header-too-small";
-    case ImageError::kHeaderPastSlot: return "header-past-slot";
-    case ImageError::kSizeOverflow: return "size-overflow";
-    case ImageError::kPayloadPastSlot: return "payload-past-slot";
-    case ImageError::kProtectedAreaPastSlot: return "protected-area-past-slot";
-    case ImageError::kBadProtectedInfoMagic: return "bad-protected-info-magic";
-    case ImageError::kProtectedSizeMismatch: return "protected-size-mismatch";
-    case ImageError::kBadTlvInfoMagic: return "bad-tlv-info-magic";
-    case ImageError::kTlvAreaPastSlot: return "tlv-area-past-slot";
-    case ImageError::kTlvAreaTooSmall: return "tlv-area-too-small";
-    case ImageError::kTlvTruncated: return "tlv-truncated";
-    case ImageError::kDuplicateHash: return "duplicate-hash";
-    case ImageError::kMissingHash: return "missing-hash";
-    case ImageError::kDuplicateSignature: return "duplicate-signature";
-    case ImageError::kMissingSignature: return "missing-signature";
-    case ImageError::kDuplicateKey: return "duplicate-key";
-    case ImageError::kMissingKey: return "missing-key";
-    case ImageError::kUnknownVendorTlv: return "unknown-vendor-tlv";
-    case ImageError::kTlvNotAllowedUnprotected: return "tlv-not-allowed-unprotected";
-    case ImageError::kTlvMustBeUnprotected: return "tlv-must-be-unprotected";
-    case ImageError::kBadTlvLength: return "bad-tlv-length";
-    case ImageError::kDuplicateTlv: return "duplicate-tlv";
-    case ImageError::kUnsupportedHash: return "unsupported-hash";
-    case ImageError::kUnsupportedSignature: return "unsupported-signature";
-    case ImageError::kEncryptedImage: return "encrypted-image";
-    case ImageError::kHashMismatch: return "hash-mismatch";
-    case ImageError::kHashKeyMismatch: return "hash-key-mismatch";
-    case ImageError::kKeyNotProvisioned: return "key-not-provisioned";
-    case ImageError::kKeyRevoked: return "key-revoked";
-    case ImageError::kBadPublicKey: return "bad-public-key";
-    case ImageError::kSignatureInvalid: return "signature-invalid";
-    case ImageError::kSecurityCounterRollback: return "security-counter-rollback";
-    case ImageError::kMissingSecurityCounter: return "missing-security-counter";
-    case ImageError::kNonBootable: return "non-bootable";
-    case ImageError::kSlotEmpty: return "slot-empty";
+    case ImageError::kOk:
+      return "ok";
+    case ImageError::kReadFailed:
+      return "read-failed";
+    case ImageError::kBadMagic:
+      return "bad-magic";
+    case ImageError::kHeaderTooSmall:
+      return "header-too-small";
+    case ImageError::kHeaderPastSlot:
+      return "header-past-slot";
+    case ImageError::kSizeOverflow:
+      return "size-overflow";
+    case ImageError::kPayloadPastSlot:
+      return "payload-past-slot";
+    case ImageError::kProtectedAreaPastSlot:
+      return "protected-area-past-slot";
+    case ImageError::kBadProtectedInfoMagic:
+      return "bad-protected-info-magic";
+    case ImageError::kProtectedSizeMismatch:
+      return "protected-size-mismatch";
+    case ImageError::kBadTlvInfoMagic:
+      return "bad-tlv-info-magic";
+    case ImageError::kTlvAreaPastSlot:
+      return "tlv-area-past-slot";
+    case ImageError::kTlvAreaTooSmall:
+      return "tlv-area-too-small";
+    case ImageError::kTlvTruncated:
+      return "tlv-truncated";
+    case ImageError::kDuplicateHash:
+      return "duplicate-hash";
+    case ImageError::kMissingHash:
+      return "missing-hash";
+    case ImageError::kDuplicateSignature:
+      return "duplicate-signature";
+    case ImageError::kMissingSignature:
+      return "missing-signature";
+    case ImageError::kDuplicateKey:
+      return "duplicate-key";
+    case ImageError::kMissingKey:
+      return "missing-key";
+    case ImageError::kUnknownVendorTlv:
+      return "unknown-vendor-tlv";
+    case ImageError::kTlvNotAllowedUnprotected:
+      return "tlv-not-allowed-unprotected";
+    case ImageError::kTlvMustBeUnprotected:
+      return "tlv-must-be-unprotected";
+    case ImageError::kBadTlvLength:
+      return "bad-tlv-length";
+    case ImageError::kDuplicateTlv:
+      return "duplicate-tlv";
+    case ImageError::kUnsupportedHash:
+      return "unsupported-hash";
+    case ImageError::kUnsupportedSignature:
+      return "unsupported-signature";
+    case ImageError::kEncryptedImage:
+      return "encrypted-image";
+    case ImageError::kHashMismatch:
+      return "hash-mismatch";
+    case ImageError::kHashKeyMismatch:
+      return "hash-key-mismatch";
+    case ImageError::kKeyNotProvisioned:
+      return "key-not-provisioned";
+    case ImageError::kKeyRevoked:
+      return "key-revoked";
+    case ImageError::kBadPublicKey:
+      return "bad-public-key";
+    case ImageError::kSignatureInvalid:
+      return "signature-invalid";
+    case ImageError::kSecurityCounterRollback:
+      return "security-counter-rollback";
+    case ImageError::kMissingSecurityCounter:
+      return "missing-security-counter";
+    case ImageError::kNonBootable:
+      return "non-bootable";
+    case ImageError::kSlotEmpty:
+      return "slot-empty";
   }
   return "unknown";
 }
@@ -72,7 +110,9 @@ bool IsSignatureTlv(uint16_t type) {
   return type == kTlvRsa2048Pss || type == kTlvEcdsa224 || type == kTlvEcdsaSig ||
          type == kTlvRsa3072Pss || type == kTlvEd25519 || type == kTlvSigPure;
 }
-bool IsEncryptionTlv(uint16_t type) { return type >= kTlvEncRsa2048 && type <= kTlvEncX25519Sha512; }
+bool IsEncryptionTlv(uint16_t type) {
+  return type >= kTlvEncRsa2048 && type <= kTlvEncX25519Sha512;
+}
 bool IsVendorTlv(uint16_t type) { return type >= kTlvVendorFirst && type <= kTlvVendorLast; }
 
 ImageError ReadBytes(const ImageSource& source, uint32_t offset, ByteSpan out) {
@@ -94,7 +134,8 @@ ImageError HandleUnprotected(uint16_t type, uint16_t length, uint32_t value_offs
                              ParsedImage* out) {
   if (type == kTlvSha512) return ImageError::kUnsupportedHash;
   if (type == kTlvSha256 || type == kTlvSha384) {
-    const crypto::HashAlg alg = type == kTlvSha256 ? crypto::HashAlg::kSha256 : crypto::HashAlg::kSha384;
+    const crypto::HashAlg alg =
+        type == kTlvSha256 ? crypto::HashAlg::kSha256 : crypto::HashAlg::kSha384;
     if (out->hash.present) return ImageError::kDuplicateHash;
     if (length != crypto::DigestSize(alg)) return ImageError::kBadTlvLength;
     out->hash_alg = alg;
@@ -218,7 +259,8 @@ ImageError ParseImage(const ImageSource& source, ParsedImage* out) {
   if ((header.flags & kFlagNonBootable) != 0) return ImageError::kNonBootable;
 
   uint32_t payload_end = 0;
-  if (!AddNoOverflow(header.hdr_size, header.img_size, &payload_end)) return ImageError::kSizeOverflow;
+  if (!AddNoOverflow(header.hdr_size, header.img_size, &payload_end))
+    return ImageError::kSizeOverflow;
   if (payload_end > slot) return ImageError::kPayloadPastSlot;
   uint32_t signed_size = 0;
   if (!AddNoOverflow(payload_end, header.protect_tlv_size, &signed_size)) {

@@ -16,7 +16,8 @@ ImageError HashSigned(const ImageSource& source, uint32_t length, crypto::HashAl
   uint32_t offset = 0;
   while (offset < length) {
     const uint32_t remaining = length - offset;
-    const uint32_t n = remaining < kHashChunkSize ? remaining : static_cast<uint32_t>(kHashChunkSize);
+    const uint32_t n =
+        remaining < kHashChunkSize ? remaining : static_cast<uint32_t>(kHashChunkSize);
     if (!source.Read(offset, ByteSpan(chunk, n)).ok()) return ImageError::kReadFailed;
     hasher.Update(ConstByteSpan(chunk, n));
     offset += n;
@@ -69,8 +70,8 @@ ImageError VerifyImage(const ImageSource& source, const ParsedImage& image, KeyR
   // if the check above was skipped (a glitch), a too-old image still cannot
   // match its own hash. rollback_mask is 0xff..ff when counter < min, else 0.
   uint32_t difference = 0;
-  const uint32_t borrow =
-      static_cast<uint32_t>(__builtin_sub_overflow(Launder(counter), min_security_counter, &difference));
+  const uint32_t borrow = static_cast<uint32_t>(
+      __builtin_sub_overflow(Launder(counter), min_security_counter, &difference));
   const uint8_t rollback_mask = static_cast<uint8_t>(0u - Launder(borrow));
   for (size_t i = 0; i < digest_size; ++i) expected.bytes[i] ^= rollback_mask;
 
@@ -88,7 +89,8 @@ ImageError VerifyImage(const ImageSource& source, const ParsedImage& image, KeyR
   if (crypto::CurveHash(key.curve) != image.hash_alg) return ImageError::kHashKeyMismatch;
 
   uint8_t signature[crypto::kMaxEcdsaDerSigSize];
-  if (!source.Read(image.signature.value_offset, ByteSpan(signature, image.signature.length)).ok()) {
+  if (!source.Read(image.signature.value_offset, ByteSpan(signature, image.signature.length))
+           .ok()) {
     return ImageError::kReadFailed;
   }
   const size_t signature_size = StripSignaturePadding(signature, image.signature.length);
@@ -119,7 +121,8 @@ ImageError SingleKeyResolver::Resolve(const ImageSource& source, const ParsedIma
   HardenedBool match = HardenedBool::kFalse;
   if (image.key_is_full) {
     uint8_t embedded[crypto::kMaxSpkiDerSize];
-    if (image.key.length == 0 || image.key.length > sizeof(embedded)) return ImageError::kBadPublicKey;
+    if (image.key.length == 0 || image.key.length > sizeof(embedded))
+      return ImageError::kBadPublicKey;
     if (!source.Read(image.key.value_offset, ByteSpan(embedded, image.key.length)).ok()) {
       return ImageError::kReadFailed;
     }

@@ -8,10 +8,14 @@ using image::ImageError;
 
 const char* SlotStateName(SlotState state) {
   switch (state) {
-    case SlotState::kBlank: return "blank";
-    case SlotState::kProvisioned: return "provisioned";
-    case SlotState::kRevoked: return "revoked";
-    case SlotState::kCorrupt: return "corrupt";
+    case SlotState::kBlank:
+      return "blank";
+    case SlotState::kProvisioned:
+      return "provisioned";
+    case SlotState::kRevoked:
+      return "revoked";
+    case SlotState::kCorrupt:
+      return "corrupt";
   }
   return "corrupt";
 }
@@ -56,7 +60,8 @@ Status LoadDomain(platform::Otp& otp, otp::Component component, KeyDomain* out) 
   BASTION_TRY(otp.Read(otp::DomainOffset(component),
                        ByteSpan(reinterpret_cast<uint8_t*>(&domain.raw), sizeof(domain.raw))));
   if (domain.raw.configured != otp::kDomainConfiguredMarker) return StatusCode::kFailedPrecondition;
-  for (size_t i = 0; i < otp::kSigningSlots; ++i) domain.signing[i] = ClassifySlot(domain.raw.signing[i]);
+  for (size_t i = 0; i < otp::kSigningSlots; ++i)
+    domain.signing[i] = ClassifySlot(domain.raw.signing[i]);
   for (size_t i = 0; i < otp::kAuthoritySlots; ++i) {
     domain.authority[i] = ClassifySlot(domain.raw.authority[i]);
   }

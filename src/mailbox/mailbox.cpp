@@ -32,28 +32,44 @@ uint32_t MailboxCrc(const MailboxHeader& header, ConstByteSpan payload) {
 
 const char* RequestTypeName(RequestType type) {
   switch (type) {
-    case RequestType::kConfirm: return "confirm";
-    case RequestType::kReject: return "reject";
-    case RequestType::kRevoke: return "revoke";
+    case RequestType::kConfirm:
+      return "confirm";
+    case RequestType::kReject:
+      return "reject";
+    case RequestType::kRevoke:
+      return "revoke";
   }
   return "unknown";
 }
 
 const char* MailboxErrorName(MailboxError error) {
   switch (error) {
-    case MailboxError::kOk: return "ok";
-    case MailboxError::kEmpty: return "empty";
-    case MailboxError::kBadMagic: return "bad-magic";
-    case MailboxError::kBadVersion: return "bad-version";
-    case MailboxError::kBadSize: return "bad-size";
-    case MailboxError::kBadCrc: return "bad-crc";
-    case MailboxError::kTooManyRequests: return "too-many-requests";
-    case MailboxError::kBadRequestType: return "bad-request-type";
-    case MailboxError::kBadComponent: return "bad-component";
-    case MailboxError::kRequestPastEnd: return "request-past-end";
-    case MailboxError::kTrailingBytes: return "trailing-bytes";
-    case MailboxError::kBadPadding: return "bad-padding";
-    case MailboxError::kUnexpectedData: return "unexpected-data";
+    case MailboxError::kOk:
+      return "ok";
+    case MailboxError::kEmpty:
+      return "empty";
+    case MailboxError::kBadMagic:
+      return "bad-magic";
+    case MailboxError::kBadVersion:
+      return "bad-version";
+    case MailboxError::kBadSize:
+      return "bad-size";
+    case MailboxError::kBadCrc:
+      return "bad-crc";
+    case MailboxError::kTooManyRequests:
+      return "too-many-requests";
+    case MailboxError::kBadRequestType:
+      return "bad-request-type";
+    case MailboxError::kBadComponent:
+      return "bad-component";
+    case MailboxError::kRequestPastEnd:
+      return "request-past-end";
+    case MailboxError::kTrailingBytes:
+      return "trailing-bytes";
+    case MailboxError::kBadPadding:
+      return "bad-padding";
+    case MailboxError::kUnexpectedData:
+      return "unexpected-data";
   }
   return "unknown";
 }
@@ -120,7 +136,8 @@ Status BuildMailbox(const Request* requests, size_t count, ByteSpan out) {
     const RequestHeader rh{static_cast<uint8_t>(r.type), r.component,
                            static_cast<uint16_t>(r.data.size())};
     std::memcpy(out.data() + offset, &rh, sizeof(rh));
-    if (!r.data.empty()) std::memcpy(out.data() + offset + sizeof(rh), r.data.data(), r.data.size());
+    if (!r.data.empty())
+      std::memcpy(out.data() + offset + sizeof(rh), r.data.data(), r.data.size());
     offset += need;
   }
   MailboxHeader header{};

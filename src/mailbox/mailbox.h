@@ -27,15 +27,15 @@ constexpr uint32_t kMailboxMagic = 0x4d1b7ac3;
 constexpr uint16_t kMailboxVersion = 1;
 constexpr size_t kMailboxCapacity = 1024;  // the kMailbox region
 constexpr size_t kMaxRequests = 4;
-constexpr uint8_t kAnyComponent = 0xff;    // revocations name their domain inside
+constexpr uint8_t kAnyComponent = 0xff;  // revocations name their domain inside
 
 struct MailboxHeader {
   uint32_t magic;
   uint16_t version;
-  uint16_t payload_size;   // bytes after this header
+  uint16_t payload_size;  // bytes after this header
   uint16_t request_count;
-  uint16_t reserved;       // zero
-  uint32_t crc;            // CRC-32 of header (crc = 0) and payload
+  uint16_t reserved;  // zero
+  uint32_t crc;       // CRC-32 of header (crc = 0) and payload
 };
 static_assert(sizeof(MailboxHeader) == 16);
 
@@ -67,18 +67,18 @@ struct Requests {
 // Why a mailbox was refused. Stable numbers (boot report).
 enum class MailboxError : uint16_t {
   kOk = 0,
-  kEmpty = 1,             // all zero: no request (not an error for callers)
+  kEmpty = 1,  // all zero: no request (not an error for callers)
   kBadMagic = 2,
   kBadVersion = 3,
-  kBadSize = 4,           // payload_size past the region
+  kBadSize = 4,  // payload_size past the region
   kBadCrc = 5,
-  kTooManyRequests = 6,   // request_count > kMaxRequests
+  kTooManyRequests = 6,  // request_count > kMaxRequests
   kBadRequestType = 7,
-  kBadComponent = 8,      // unknown component, or kAnyComponent misused
-  kRequestPastEnd = 9,    // a request header or its data runs past payload_size
-  kTrailingBytes = 10,    // payload_size larger than the requests in it
-  kBadPadding = 11,       // non-zero padding or reserved bytes
-  kUnexpectedData = 12,   // confirm/reject with data, revoke without
+  kBadComponent = 8,     // unknown component, or kAnyComponent misused
+  kRequestPastEnd = 9,   // a request header or its data runs past payload_size
+  kTrailingBytes = 10,   // payload_size larger than the requests in it
+  kBadPadding = 11,      // non-zero padding or reserved bytes
+  kUnexpectedData = 12,  // confirm/reject with data, revoke without
 };
 const char* MailboxErrorName(MailboxError error);
 
@@ -94,7 +94,7 @@ const char* MailboxErrorName(MailboxError error);
 // What a boot stage calls: copies the kMailbox region into `copy`, wipes the
 // region (a request is acted on at most once), parses the copy into `out`.
 // A region the current level cannot reach gives kEmpty.
-[[nodiscard]] MailboxError TakeRequests(platform::SharedRam& ram, ByteBuffer<kMailboxCapacity>* copy,
-                                        Requests* out);
+[[nodiscard]] MailboxError TakeRequests(platform::SharedRam& ram,
+                                        ByteBuffer<kMailboxCapacity>* copy, Requests* out);
 
 }  // namespace bastion::mailbox

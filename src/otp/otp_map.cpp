@@ -4,22 +4,32 @@ namespace bastion::otp {
 
 const char* ComponentName(Component c) {
   switch (c) {
-    case Component::kUrot: return "urot";
-    case Component::kSm: return "sm";
-    case Component::kApp: return "app";
+    case Component::kUrot:
+      return "urot";
+    case Component::kSm:
+      return "sm";
+    case Component::kApp:
+      return "app";
   }
   return "unknown";
 }
 
 const char* LifecycleName(Lifecycle lc) {
   switch (lc) {
-    case Lifecycle::kUnknown: return "unknown";
-    case Lifecycle::kAssemblyAndTest: return "assembly-and-test";
-    case Lifecycle::kPsaRotProvisioning: return "psa-rot-provisioning";
-    case Lifecycle::kSecured: return "secured";
-    case Lifecycle::kNonPsaRotDebug: return "non-psa-rot-debug";
-    case Lifecycle::kRecoverablePsaRotDebug: return "recoverable-psa-rot-debug";
-    case Lifecycle::kDecommissioned: return "decommissioned";
+    case Lifecycle::kUnknown:
+      return "unknown";
+    case Lifecycle::kAssemblyAndTest:
+      return "assembly-and-test";
+    case Lifecycle::kPsaRotProvisioning:
+      return "psa-rot-provisioning";
+    case Lifecycle::kSecured:
+      return "secured";
+    case Lifecycle::kNonPsaRotDebug:
+      return "non-psa-rot-debug";
+    case Lifecycle::kRecoverablePsaRotDebug:
+      return "recoverable-psa-rot-debug";
+    case Lifecycle::kDecommissioned:
+      return "decommissioned";
   }
   return "unknown";
 }

@@ -50,7 +50,7 @@ enum class Lifecycle : uint32_t {
   kRecoverablePsaRotDebug = 0x5000,
   kDecommissioned = 0x6000,
 };
-constexpr size_t kLifecycleStates = 6;  // mark i set => state (i + 1) * 0x1000 reached
+constexpr size_t kLifecycleStates = 6;    // mark i set => state (i + 1) * 0x1000 reached
 const char* LifecycleName(Lifecycle lc);  // "secured", ...
 
 struct FlashRegion {
@@ -135,12 +135,12 @@ static_assert(kHdpl1AreaOffset + sizeof(Hdpl1Area) <= kHdpl1AreaEnd);
 
 // OTP offset of a component's key domain and security counter.
 constexpr uint32_t DomainOffset(Component c) {
-  return c == Component::kUrot  ? kHdpl0AreaOffset + offsetof(Hdpl0Area, urot)
+  return c == Component::kUrot ? kHdpl0AreaOffset + offsetof(Hdpl0Area, urot)
          : c == Component::kSm ? kHdpl1AreaOffset + offsetof(Hdpl1Area, sm)
                                : kHdpl1AreaOffset + offsetof(Hdpl1Area, app);
 }
 constexpr uint32_t CounterOffset(Component c) {
-  return c == Component::kUrot  ? kHdpl0AreaOffset + offsetof(Hdpl0Area, urot_counter)
+  return c == Component::kUrot ? kHdpl0AreaOffset + offsetof(Hdpl0Area, urot_counter)
          : c == Component::kSm ? kHdpl1AreaOffset + offsetof(Hdpl1Area, sm_counter)
                                : kHdpl1AreaOffset + offsetof(Hdpl1Area, app_counter);
 }
@@ -161,7 +161,8 @@ constexpr uint32_t KeyStoreEntryOffset(Component c, size_t slot) {
   return 16 + static_cast<uint32_t>((static_cast<size_t>(c) * kKeyStoreSlotsPerDomain + slot) *
                                     kKeyStoreEntrySize);
 }
-constexpr uint32_t kKeyStoreSize = 16 + kComponentCount * kKeyStoreSlotsPerDomain * kKeyStoreEntrySize;
+constexpr uint32_t kKeyStoreSize =
+    16 + kComponentCount * kKeyStoreSlotsPerDomain * kKeyStoreEntrySize;
 
 // Reads a 16-entry log: the current value, or 0 when empty. Returns false
 // when the log is not monotonic (corrupt).

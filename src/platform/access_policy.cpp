@@ -6,7 +6,8 @@ bool FlashAccessAllowed(const otp::FlashLayout& l, Hdpl hdpl, uint32_t address, 
                         bool write) {
   const auto level = static_cast<unsigned>(hdpl);
   auto inside = [&](const otp::FlashRegion& r) {
-    return r.size != 0 && address >= r.offset && size <= r.size && address - r.offset <= r.size - size;
+    return r.size != 0 && address >= r.offset && size <= r.size &&
+           address - r.offset <= r.size - size;
   };
   if (inside(l.key_store)) return !write && level <= 2;
   for (size_t c = 0; c < otp::kComponentCount; ++c) {
@@ -30,9 +31,12 @@ bool OtpAccessAllowed(Hdpl hdpl, uint32_t offset, size_t size, bool write) {
 Hdpl RamRegionOwner(RamRegion region) {
   switch (region) {
     case RamRegion::kMailbox:
-    case RamRegion::kBootReport: return Hdpl::kApplication;
-    case RamRegion::kHandoff: return Hdpl::kUrot;
-    case RamRegion::kSmHandoff: return Hdpl::kSecureManager;
+    case RamRegion::kBootReport:
+      return Hdpl::kApplication;
+    case RamRegion::kHandoff:
+      return Hdpl::kUrot;
+    case RamRegion::kSmHandoff:
+      return Hdpl::kSecureManager;
   }
   return Hdpl::kIrot;
 }

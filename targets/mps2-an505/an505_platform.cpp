@@ -56,7 +56,8 @@ class MappedFlash final : public platform::Flash {
   static Status Check(uint32_t address, size_t size, bool write) {
     if (address > kFlashSize || size > kFlashSize - address) return StatusCode::kOutOfRange;
     const otp::FlashLayout* layout = Layout();
-    if (layout == nullptr || !platform::FlashAccessAllowed(*layout, CurrentLevel(), address, size, write)) {
+    if (layout == nullptr ||
+        !platform::FlashAccessAllowed(*layout, CurrentLevel(), address, size, write)) {
       return StatusCode::kPermissionDenied;
     }
     return StatusCode::kOk;
@@ -114,7 +115,9 @@ class MappedRam final : public platform::SharedRam {
     uintptr_t base = kSharedRamBase;
     size_t size = 0;
     switch (region) {
-      case platform::RamRegion::kMailbox: size = kMailboxSize; break;
+      case platform::RamRegion::kMailbox:
+        size = kMailboxSize;
+        break;
       case platform::RamRegion::kBootReport:
         base += kMailboxSize;
         size = kBootReportSize;
@@ -127,7 +130,8 @@ class MappedRam final : public platform::SharedRam {
         base += kMailboxSize + kBootReportSize + kHandoffSize;
         size = kHandoffSize;
         break;
-      default: return StatusCode::kInvalidArgument;
+      default:
+        return StatusCode::kInvalidArgument;
     }
     if (static_cast<uint32_t>(CurrentLevel()) >
         static_cast<uint32_t>(platform::RamRegionOwner(region))) {

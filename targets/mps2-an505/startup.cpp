@@ -26,7 +26,9 @@ extern "C" [[gnu::section(".vectors"), gnu::used]] const Handler g_vectors[16] =
     Default_Handler,  // BusFault
     Default_Handler,  // UsageFault
     Default_Handler,  // SecureFault
-    nullptr, nullptr, nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
     Default_Handler,  // SVCall
     Default_Handler,  // DebugMonitor
     nullptr,

@@ -263,8 +263,8 @@ TEST_F(BootChainTest, KeyHashImageNeedsAKeyStoreEntryMatchingOtp) {
   // app signed with KEYHASH by key slot 0: the key comes from the key store.
   ASSERT_TRUE(device->Boot().app_reached);
   // Corrupt the key store entry: its hash no longer matches OTP.
-  const uint32_t entry = profile_.layout.key_store.offset +
-                         otp::KeyStoreEntryOffset(Component::kApp, 0) + 4 + 40;
+  const uint32_t entry =
+      profile_.layout.key_store.offset + otp::KeyStoreEntryOffset(Component::kApp, 0) + 4 + 40;
   std::vector<uint8_t> store(device->raw_flash().begin() + profile_.layout.key_store.offset,
                              device->raw_flash().begin() + profile_.layout.key_store.offset +
                                  profile_.layout.key_store.size);

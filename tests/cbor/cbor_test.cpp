@@ -1,14 +1,14 @@
 // Tests for src/cbor: RFC 8949 Appendix A examples (encode and decode),
 // every refusal of the strict decoder, deep nesting, truncation at every
 // byte, strict map order, and the encoder's sticky overflow.
+#include "cbor/cbor.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
-
-#include "cbor/cbor.h"
 
 namespace bastion::cbor {
 namespace {
@@ -57,11 +57,16 @@ struct UnsignedVector {
   const char* hex;
 };
 constexpr UnsignedVector kUnsigned[] = {
-    {0, "00"},           {1, "01"},
-    {10, "0a"},          {23, "17"},
-    {24, "1818"},        {25, "1819"},
-    {100, "1864"},       {1000, "1903e8"},
-    {1000000, "1a000f4240"}, {1000000000000ull, "1b000000e8d4a51000"},
+    {0, "00"},
+    {1, "01"},
+    {10, "0a"},
+    {23, "17"},
+    {24, "1818"},
+    {25, "1819"},
+    {100, "1864"},
+    {1000, "1903e8"},
+    {1000000, "1a000f4240"},
+    {1000000000000ull, "1b000000e8d4a51000"},
     {18446744073709551615ull, "1bffffffffffffffff"},
 };
 
@@ -87,8 +92,14 @@ struct IntVector {
   const char* hex;
 };
 constexpr IntVector kInts[] = {
-    {-1, "20"}, {-10, "29"}, {-100, "3863"}, {-1000, "3903e7"}, {0, "00"}, {1000000, "1a000f4240"},
-    {INT64_MIN, "3b7fffffffffffffff"}, {INT64_MAX, "1b7fffffffffffffff"},
+    {-1, "20"},
+    {-10, "29"},
+    {-100, "3863"},
+    {-1000, "3903e7"},
+    {0, "00"},
+    {1000000, "1a000f4240"},
+    {INT64_MIN, "3b7fffffffffffffff"},
+    {INT64_MAX, "1b7fffffffffffffff"},
 };
 
 TEST(CborAppendixA, SignedIntegers) {
@@ -151,11 +162,28 @@ TEST(CborAppendixA, SimpleValues) {
 }
 
 TEST(CborAppendixA, FloatsAreRefused) {
-  for (const char* hex : {"f90000", "f98000", "f93c00", "fb3ff199999999999a", "f93e00",
-                          "f97bff", "fa47c35000", "fa7f7fffff", "fb7e37e43c8800759c", "f90001",
-                          "f90400", "f9c400", "fbc010666666666666", "f97c00", "f97e00",
-                          "f9fc00", "fa7f800000", "fa7fc00000", "faff800000",
-                          "fb7ff0000000000000", "fb7ff8000000000000", "fbfff0000000000000"}) {
+  for (const char* hex : {"f90000",
+                          "f98000",
+                          "f93c00",
+                          "fb3ff199999999999a",
+                          "f93e00",
+                          "f97bff",
+                          "fa47c35000",
+                          "fa7f7fffff",
+                          "fb7e37e43c8800759c",
+                          "f90001",
+                          "f90400",
+                          "f9c400",
+                          "fbc010666666666666",
+                          "f97c00",
+                          "f97e00",
+                          "f9fc00",
+                          "fa7f800000",
+                          "fa7fc00000",
+                          "faff800000",
+                          "fb7ff0000000000000",
+                          "fb7ff8000000000000",
+                          "fbfff0000000000000"}) {
     EXPECT_EQ(ValidateError(Hex(hex)), CborError::kFloat) << hex;
   }
 }
@@ -207,8 +235,12 @@ TEST(CborAppendixA, Strings) {
     const char* text;
     const char* hex;
   };
-  const V texts[] = {{"", "60"},          {"a", "6161"},         {"IETF", "6449455446"},
-                     {"\"\\", "62225c"}, {"\xc3\xbc", "62c3bc"}, {"\xe6\xb0\xb4", "63e6b0b4"},
+  const V texts[] = {{"", "60"},
+                     {"a", "6161"},
+                     {"IETF", "6449455446"},
+                     {"\"\\", "62225c"},
+                     {"\xc3\xbc", "62c3bc"},
+                     {"\xe6\xb0\xb4", "63e6b0b4"},
                      {"\xf0\x90\x85\x91", "64f0908591"}};
   for (const V& v : texts) {
     EXPECT_EQ(Encode([&](Encoder& e) { e.WriteText(v.text); }), v.hex);
@@ -332,16 +364,50 @@ TEST(CborAppendixA, ArraysAndMapsDecode) {
 }
 
 TEST(CborAppendixA, EveryWellFormedNonFloatExampleValidates) {
-  for (const char* hex :
-       {"00", "01", "0a", "17", "1818", "1819", "1864", "1903e8", "1a000f4240",
-        "1b000000e8d4a51000", "1bffffffffffffffff", "c249010000000000000000",
-        "3bffffffffffffffff", "c349010000000000000000", "20", "29", "3863", "3903e7", "f4", "f5",
-        "f6", "c074323031332d30332d32315432303a30343a30305a", "c11a514b67b0", "d74401020304",
-        "d818456449455446", "d82076687474703a2f2f7777772e6578616d706c652e636f6d", "40",
-        "4401020304", "60", "6161", "6449455446", "62225c", "62c3bc", "63e6b0b4", "64f0908591",
-        "80", "83010203", "8301820203820405",
-        "98190102030405060708090a0b0c0d0e0f101112131415161718181819", "a0", "a201020304",
-        "a26161016162820203", "826161a161626163", "a56161614161626142616361436164614461656145"}) {
+  for (const char* hex : {"00",
+                          "01",
+                          "0a",
+                          "17",
+                          "1818",
+                          "1819",
+                          "1864",
+                          "1903e8",
+                          "1a000f4240",
+                          "1b000000e8d4a51000",
+                          "1bffffffffffffffff",
+                          "c249010000000000000000",
+                          "3bffffffffffffffff",
+                          "c349010000000000000000",
+                          "20",
+                          "29",
+                          "3863",
+                          "3903e7",
+                          "f4",
+                          "f5",
+                          "f6",
+                          "c074323031332d30332d32315432303a30343a30305a",
+                          "c11a514b67b0",
+                          "d74401020304",
+                          "d818456449455446",
+                          "d82076687474703a2f2f7777772e6578616d706c652e636f6d",
+                          "40",
+                          "4401020304",
+                          "60",
+                          "6161",
+                          "6449455446",
+                          "62225c",
+                          "62c3bc",
+                          "63e6b0b4",
+                          "64f0908591",
+                          "80",
+                          "83010203",
+                          "8301820203820405",
+                          "98190102030405060708090a0b0c0d0e0f101112131415161718181819",
+                          "a0",
+                          "a201020304",
+                          "a26161016162820203",
+                          "826161a161626163",
+                          "a56161614161626142616361436164614461656145"}) {
     EXPECT_EQ(ValidateError(Hex(hex), /*check_map_order=*/true), CborError::kOk) << hex;
   }
 }
@@ -350,8 +416,8 @@ TEST(CborAppendixA, IndefiniteLengthExamplesAreRefused) {
   for (const char* hex :
        {"5f42010243030405ff", "7f657374726561646d696e67ff", "9fff", "9f018202039f0405ffff",
         "9f01820203820405ff", "83018202039f0405ff", "83019f0203ff820405",
-        "9f0102030405060708090a0b0c0d0e0f101112131415161718181819ff",
-        "bf61610161629f0203ffff", "826161bf61626163ff", "bf6346756ef563416d7421ff"}) {
+        "9f0102030405060708090a0b0c0d0e0f101112131415161718181819ff", "bf61610161629f0203ffff",
+        "826161bf61626163ff", "bf6346756ef563416d7421ff"}) {
     EXPECT_EQ(ValidateError(Hex(hex)), CborError::kIndefiniteLength) << hex;
   }
 }
@@ -359,9 +425,9 @@ TEST(CborAppendixA, IndefiniteLengthExamplesAreRefused) {
 // ------------------------------------------------------------ refusals
 
 TEST(CborRefusal, NonShortestHeads) {
-  for (const char* hex : {"1817", "190017", "1900ff", "1a0000ffff", "1b00000000ffffffff", "3817",
-                          "5801ff", "780161", "9800", "b800", "d81700", "d8000100",
-                          "1a00000000", "1b0000000000000000"}) {
+  for (const char* hex :
+       {"1817", "190017", "1900ff", "1a0000ffff", "1b00000000ffffffff", "3817", "5801ff", "780161",
+        "9800", "b800", "d81700", "d8000100", "1a00000000", "1b0000000000000000"}) {
     EXPECT_EQ(ValidateError(Hex(hex)), CborError::kNonShortestHead) << hex;
   }
 }
@@ -391,10 +457,10 @@ TEST(CborRefusal, InvalidUtf8) {
   }
   // The same bytes in a byte string are fine.
   EXPECT_EQ(ValidateError(Hex("41ff")), CborError::kOk);
-  EXPECT_TRUE(IsValidUtf8(Hex("f4808080")));   // U+100000
-  EXPECT_TRUE(IsValidUtf8(Hex("f48fbfbf")));   // U+10FFFF
-  EXPECT_TRUE(IsValidUtf8(Hex("ee8080")));     // U+E000
-  EXPECT_TRUE(IsValidUtf8(Hex("ed9fbf")));     // U+D7FF
+  EXPECT_TRUE(IsValidUtf8(Hex("f4808080")));  // U+100000
+  EXPECT_TRUE(IsValidUtf8(Hex("f48fbfbf")));  // U+10FFFF
+  EXPECT_TRUE(IsValidUtf8(Hex("ee8080")));    // U+E000
+  EXPECT_TRUE(IsValidUtf8(Hex("ed9fbf")));    // U+D7FF
 }
 
 TEST(CborRefusal, TrailingBytes) {

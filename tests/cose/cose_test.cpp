@@ -2,6 +2,8 @@
 // published key), Sig_structure bytes, build -> parse -> verify round trips
 // for ES256 / ES384 and several signers, tampering, wrong keys, every
 // CoseError from a crafted message, and r||s <-> DER edge cases.
+#include "cose/cose.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -11,7 +13,6 @@
 #include <vector>
 
 #include "cbor/cbor.h"
-#include "cose/cose.h"
 #include "cose/ecdsa_signature.h"
 #include "crypto/crypto.h"
 
@@ -52,9 +53,9 @@ const crypto::EcKeyPair& TestKey(crypto::Curve curve, int which) {
     EXPECT_TRUE(drbg.Seed(seed, ConstByteSpan()).ok());
     for (int c = 0; c < 2; ++c) {
       for (int k = 0; k < 3; ++k) {
-        EXPECT_TRUE(drbg.GenerateKeyPair(c == 0 ? crypto::Curve::kP256 : crypto::Curve::kP384,
-                                         &keys[c][k])
-                        .ok());
+        EXPECT_TRUE(
+            drbg.GenerateKeyPair(c == 0 ? crypto::Curve::kP256 : crypto::Curve::kP384, &keys[c][k])
+                .ok());
       }
     }
     made = true;
@@ -77,9 +78,9 @@ Bytes Kid(const crypto::EcPublicKey& key) {
 crypto::EcPublicKey RfcKey11() {
   crypto::EcPublicKey key;
   key.curve = crypto::Curve::kP256;
-  const Bytes point = Hex(
-      "04bac5b11cad8f99f9c72b05cf4b9e26d244dc189f745228255a219a86d6a09eff"
-      "20138bf82dc1b6d562be0fa54ab7804a3a64b6d72ccfed6b6fb6ed28bbfc117e");
+  const Bytes point =
+      Hex("04bac5b11cad8f99f9c72b05cf4b9e26d244dc189f745228255a219a86d6a09eff"
+          "20138bf82dc1b6d562be0fa54ab7804a3a64b6d72ccfed6b6fb6ed28bbfc117e");
   std::memcpy(key.point.data(), point.data(), point.size());
   key.point_size = point.size();
   return key;
@@ -187,12 +188,12 @@ TEST(CoseRfc9052, SigStructureBytes) {
       Hex("85695369676e61747572654043a101264054546869732069732074686520636f6e74656e742e");
   const Bytes sign1_tbs =
       Hex("846a5369676e61747572653143a101264054546869732069732074686520636f6e74656e742e");
-  EXPECT_EQ(ToHex(SigStructureDigest(crypto::HashAlg::kSha256, false, {}, a10126, {}, payload)
-                      .view()),
-            ToHex(crypto::Hash(crypto::HashAlg::kSha256, sign_tbs).view()));
-  EXPECT_EQ(ToHex(SigStructureDigest(crypto::HashAlg::kSha256, true, a10126, {}, {}, payload)
-                      .view()),
-            ToHex(crypto::Hash(crypto::HashAlg::kSha256, sign1_tbs).view()));
+  EXPECT_EQ(
+      ToHex(SigStructureDigest(crypto::HashAlg::kSha256, false, {}, a10126, {}, payload).view()),
+      ToHex(crypto::Hash(crypto::HashAlg::kSha256, sign_tbs).view()));
+  EXPECT_EQ(
+      ToHex(SigStructureDigest(crypto::HashAlg::kSha256, true, a10126, {}, {}, payload).view()),
+      ToHex(crypto::Hash(crypto::HashAlg::kSha256, sign1_tbs).view()));
 }
 
 TEST(CoseRfc9052, TagPolicy) {
@@ -399,7 +400,7 @@ TEST(CoseTamper, PayloadProtectedHeaderAndSignatureOfACoseSign) {
   const size_t alg_at = offset_of(parsed.signers[0].protected_header) + 2;
   ASSERT_EQ(t[alg_at], 0x26);
   EXPECT_EQ(ParseSignError(t), CoseError::kOk);  // unchanged
-  t[alg_at] = 0x27;                             // -8: EdDSA
+  t[alg_at] = 0x27;                              // -8: EdDSA
   EXPECT_EQ(ParseSignError(t), CoseError::kUnsupportedAlgorithm);
   // Swap the two signers' signatures: neither verifies.
   ParsedCoseSign swapped = parsed;
@@ -777,8 +778,7 @@ TEST(EcdsaSignatureEncoding, RawToDerEdgeCases) {
   EXPECT_EQ(RawToDerHex(zero + "00" + std::string(62, '0').replace(60, 2, "01")),
             "3006020100020101");
   // r = 1 (only the last byte).
-  EXPECT_EQ(RawToDerHex(std::string(62, '0') + "01" + s_high),
-            "3026020101022100" + s_high);
+  EXPECT_EQ(RawToDerHex(std::string(62, '0') + "01" + s_high), "3026020101022100" + s_high);
   // P-384 with both high bits: the longest DER (104 bytes), still short-form length.
   const std::string r384 = "c1" + std::string(94, '5');
   const std::string der384 = RawToDerHex(r384 + r384);
@@ -805,18 +805,22 @@ TEST(EcdsaSignatureEncoding, DerToRawIsStrict) {
   };
   EXPECT_TRUE(EcdsaDerToRaw(Hex("3006020101020102"), 32, raw).ok());
   refuse("");
-  refuse("3006020101020102" "00");           // trailing byte
-  refuse("3007020101020102");                // length too long
-  refuse("3005020101020102");                // length too short
-  refuse("3106020101020102");                // not a SEQUENCE
-  refuse("3006030101020102");                // not an INTEGER
-  refuse("300702020001020102");              // non-minimal: 00 01
-  refuse("3006020180020102");                // negative r
-  refuse("3006020101020180");                // negative s
-  refuse("30050200020102");                  // empty integer
-  refuse("308106020101020102");              // long-form length
-  refuse("3008020101020102" "0000");         // extra element? length mismatch/trailing element
-  refuse("30080201010201020500");            // a third element
+  refuse(
+      "3006020101020102"
+      "00");                     // trailing byte
+  refuse("3007020101020102");    // length too long
+  refuse("3005020101020102");    // length too short
+  refuse("3106020101020102");    // not a SEQUENCE
+  refuse("3006030101020102");    // not an INTEGER
+  refuse("300702020001020102");  // non-minimal: 00 01
+  refuse("3006020180020102");    // negative r
+  refuse("3006020101020180");    // negative s
+  refuse("30050200020102");      // empty integer
+  refuse("308106020101020102");  // long-form length
+  refuse(
+      "3008020101020102"
+      "0000");                     // extra element? length mismatch/trailing element
+  refuse("30080201010201020500");  // a third element
   // An integer longer than the coordinate.
   const std::string too_long = "3026022101" + std::string(64, '1') + "020101";
   refuse(too_long);

@@ -99,7 +99,8 @@ int Verify(bool sign1, int argc, char** argv) {
   }
   auto find_key = [&](ConstByteSpan kid) -> const crypto::EcPublicKey* {
     for (size_t i = 0; i < kids.size(); ++i) {
-      if (kid.size() == kids[i].size() && std::memcmp(kid.data(), kids[i].data(), kid.size()) == 0) {
+      if (kid.size() == kids[i].size() &&
+          std::memcmp(kid.data(), kids[i].data(), kid.size()) == 0) {
         return &keys[i];
       }
     }
@@ -132,7 +133,10 @@ int Verify(bool sign1, int argc, char** argv) {
   for (size_t i = 0; i < parsed.signer_count; ++i) {
     const crypto::EcPublicKey* key = find_key(parsed.signers[i].kid);
     const bool ok = key != nullptr && bastion::HardenedIsTrue(cose::VerifySigner(parsed, i, *key));
-    std::printf("signer %zu: %s\n", i, key == nullptr ? "no key for kid" : ok ? "ok" : "bad signature");
+    std::printf("signer %zu: %s\n", i,
+                key == nullptr ? "no key for kid"
+                : ok           ? "ok"
+                               : "bad signature");
     all = all && ok;
   }
   return all ? 0 : 1;

@@ -5,16 +5,16 @@
 //
 // Each test runs in its own process under ctest (gtest_discover_tests), so a
 // function that forgets to install the arena fails here.
+#include "crypto/crypto.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <string>
 #include <iterator>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include "crypto/crypto.h"
 
 namespace bastion::crypto {
 namespace {
@@ -44,7 +44,9 @@ Bytes Range(uint8_t first, uint8_t last) {
   for (unsigned v = first; v <= last; ++v) out.push_back(static_cast<uint8_t>(v));
   return out;
 }
-Bytes ToBytes(const Digest& d) { return Bytes(d.bytes.begin(), d.bytes.begin() + static_cast<long>(d.size)); }
+Bytes ToBytes(const Digest& d) {
+  return Bytes(d.bytes.begin(), d.bytes.begin() + static_cast<long>(d.size));
+}
 Bytes Concat(const Bytes& a, const Bytes& b) {
   Bytes out = a;
   out.insert(out.end(), b.begin(), b.end());
@@ -91,9 +93,12 @@ EcKeyPair KeyPair(Curve curve, const Bytes& scalar, const Bytes& x, const Bytes&
   return pair;
 }
 
-Bytes Point(const EcPublicKey& key) { return Bytes(key.point.begin(), key.point.begin() + static_cast<long>(key.point_size)); }
+Bytes Point(const EcPublicKey& key) {
+  return Bytes(key.point.begin(), key.point.begin() + static_cast<long>(key.point_size));
+}
 Bytes Scalar(const EcKeyPair& key) {
-  return Bytes(key.scalar.begin(), key.scalar.begin() + static_cast<long>(CoordinateSize(key.public_key.curve)));
+  return Bytes(key.scalar.begin(),
+               key.scalar.begin() + static_cast<long>(CoordinateSize(key.public_key.curve)));
 }
 
 Bytes Spki(const EcPublicKey& key) {
@@ -132,34 +137,49 @@ Drbg* SeededDrbg(Drbg* drbg, uint8_t pattern) {
 // FIPS 180-2 / 180-4 examples (and the NIST "one million a" long message).
 constexpr std::string_view kMsg448 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
 constexpr std::string_view kMsg896 =
-    "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrs"
+    "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopq"
+    "rs"
     "mnopqrstnopqrstu";
 
 // RFC 6979 A.2.5: P-256 key.
-constexpr std::string_view kP256X = "C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721";
-constexpr std::string_view kP256Ux = "60FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6";
-constexpr std::string_view kP256Uy = "7903FE1008B8BC99A41AE9E95628BC64F2F1B20C2D7E9F5177A3C294D4462299";
+constexpr std::string_view kP256X =
+    "C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721";
+constexpr std::string_view kP256Ux =
+    "60FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6";
+constexpr std::string_view kP256Uy =
+    "7903FE1008B8BC99A41AE9E95628BC64F2F1B20C2D7E9F5177A3C294D4462299";
 // With SHA-256, message "sample" and "test".
-constexpr std::string_view kP256SampleR = "EFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716";
-constexpr std::string_view kP256SampleS = "F7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8";
-constexpr std::string_view kP256TestR = "F1ABB023518351CD71D881567B1EA663ED3EFCF6C5132B354F28D3B0B7D38367";
-constexpr std::string_view kP256TestS = "019F4113742A2B14BD25926B49C649155F267E60D3814B4C0CC84250E46F0083";
+constexpr std::string_view kP256SampleR =
+    "EFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716";
+constexpr std::string_view kP256SampleS =
+    "F7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8";
+constexpr std::string_view kP256TestR =
+    "F1ABB023518351CD71D881567B1EA663ED3EFCF6C5132B354F28D3B0B7D38367";
+constexpr std::string_view kP256TestS =
+    "019F4113742A2B14BD25926B49C649155F267E60D3814B4C0CC84250E46F0083";
 // RFC 6979 A.2.6: P-384 key, SHA-384, message "sample".
 constexpr std::string_view kP384X =
-    "6B9D3DAD2E1B8C1C05B19875B6659F4DE23C3B667BF297BA9AA47740787137D896D5724E4C70A825F872C9EA60D2EDF5";
+    "6B9D3DAD2E1B8C1C05B19875B6659F4DE23C3B667BF297BA9AA47740787137D896D5724E4C70A825F872C9EA60D2ED"
+    "F5";
 constexpr std::string_view kP384Ux =
-    "EC3A4E415B4E19A4568618029F427FA5DA9A8BC4AE92E02E06AAE5286B300C64DEF8F0EA9055866064A254515480BC13";
+    "EC3A4E415B4E19A4568618029F427FA5DA9A8BC4AE92E02E06AAE5286B300C64DEF8F0EA9055866064A254515480BC"
+    "13";
 constexpr std::string_view kP384Uy =
-    "8015D9B72D7D57244EA8EF9AC0C621896708A59367F9DFB9F54CA84B3F1C9DB1288B231C3AE0D4FE7344FD2533264720";
+    "8015D9B72D7D57244EA8EF9AC0C621896708A59367F9DFB9F54CA84B3F1C9DB1288B231C3AE0D4FE7344FD25332647"
+    "20";
 constexpr std::string_view kP384SampleR =
-    "94EDBB92A5ECB8AAD4736E56C691916B3F88140666CE9FA73D64C4EA95AD133C81A648152E44ACF96E36DD1E80FABE46";
+    "94EDBB92A5ECB8AAD4736E56C691916B3F88140666CE9FA73D64C4EA95AD133C81A648152E44ACF96E36DD1E80FABE"
+    "46";
 constexpr std::string_view kP384SampleS =
-    "99EF4AEB15F178CEA1FE40DB2603138F130E740A19624526203B6351D0A3A94FA329C145786E679E7B82C71A38628AC8";
+    "99EF4AEB15F178CEA1FE40DB2603138F130E740A19624526203B6351D0A3A94FA329C145786E679E7B82C71A38628A"
+    "C8";
 
 // Group orders n (FIPS 186-4 D.1.2.3 / D.1.2.4).
-constexpr std::string_view kP256Order = "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551";
+constexpr std::string_view kP256Order =
+    "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551";
 constexpr std::string_view kP384Order =
-    "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973";
+    "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC529"
+    "73";
 
 EcKeyPair Rfc6979P256() { return KeyPair(Curve::kP256, Hex(kP256X), Hex(kP256Ux), Hex(kP256Uy)); }
 EcKeyPair Rfc6979P384() { return KeyPair(Curve::kP384, Hex(kP384X), Hex(kP384Ux), Hex(kP384Uy)); }
@@ -173,17 +193,21 @@ constexpr std::string_view kOpensslP256Pkcs8 =
     "nG0bVBSNeFDlYgYE1t+1OilrAOqhRANCAARqfs+lhTjoUUR7ykXLJTb3gzbV2I39\n"
     "YFG+0Cs7JBIisSbQV53eo6XdM/k+CUBHLtSg0FafzTamXKjCvH+oczgv\n"
     "-----END PRIVATE KEY-----\n";
-constexpr std::string_view kOpensslP256Scalar = "aad44b0be73aed1160134a789c6d1b54148d7850e5620604d6dfb53a296b00ea";
+constexpr std::string_view kOpensslP256Scalar =
+    "aad44b0be73aed1160134a789c6d1b54148d7850e5620604d6dfb53a296b00ea";
 constexpr std::string_view kOpensslP256Point =
     "046a7ecfa58538e851447bca45cb2536f78336d5d88dfd6051bed02b3b241222b1"
     "26d0579ddea3a5dd33f93e0940472ed4a0d0569fcd36a65ca8c2bc7fa873382f";
 // The same key: `openssl ec -outform DER` (SEC1) and `openssl pkey -pubout -outform DER`.
 constexpr std::string_view kOpensslP256Sec1Der =
-    "30770201010420aad44b0be73aed1160134a789c6d1b54148d7850e5620604d6dfb53a296b00eaa00a06082a8648ce3d"
-    "030107a144034200046a7ecfa58538e851447bca45cb2536f78336d5d88dfd6051bed02b3b241222b126d0579ddea3a5"
+    "30770201010420aad44b0be73aed1160134a789c6d1b54148d7850e5620604d6dfb53a296b00eaa00a06082a8648ce"
+    "3d"
+    "030107a144034200046a7ecfa58538e851447bca45cb2536f78336d5d88dfd6051bed02b3b241222b126d0579ddea3"
+    "a5"
     "dd33f93e0940472ed4a0d0569fcd36a65ca8c2bc7fa873382f";
 constexpr std::string_view kOpensslP256SpkiDer =
-    "3059301306072a8648ce3d020106082a8648ce3d030107034200046a7ecfa58538e851447bca45cb2536f78336d5d88d"
+    "3059301306072a8648ce3d020106082a8648ce3d030107034200046a7ecfa58538e851447bca45cb2536f78336d5d8"
+    "8d"
     "fd6051bed02b3b241222b126d0579ddea3a5dd33f93e0940472ed4a0d0569fcd36a65ca8c2bc7fa873382f";
 
 // `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384`.
@@ -195,10 +219,13 @@ constexpr std::string_view kOpensslP384Pkcs8 =
     "e0bZVuhJqtM0P7YeDXm21G2kPXf3ersh9eVNhBttnlBJEn0d/fL+EEs=\n"
     "-----END PRIVATE KEY-----\n";
 constexpr std::string_view kOpensslP384Scalar =
-    "33b88a6c28e9ddb897f1e64da0c54c0c272c6865ad24c7300cf575aaf30597cd8e2e16eb13bc5fc7240333974" "55db332";
+    "33b88a6c28e9ddb897f1e64da0c54c0c272c6865ad24c7300cf575aaf30597cd8e2e16eb13bc5fc7240333974"
+    "55db332";
 constexpr std::string_view kOpensslP384Point =
-    "04b3abebdf6a98f6a760be87a05441b5ffa156a13860171f13b53769675d14e3a48ec1debde9eee1af444e92c875ddf073"
-    "c564531873b1ce7b46d956e849aad3343fb61e0d79b6d46da43d77f77abb21f5e54d841b6d9e5049127d1dfdf2fe104b";
+    "04b3abebdf6a98f6a760be87a05441b5ffa156a13860171f13b53769675d14e3a48ec1debde9eee1af444e92c875dd"
+    "f073"
+    "c564531873b1ce7b46d956e849aad3343fb61e0d79b6d46da43d77f77abb21f5e54d841b6d9e5049127d1dfdf2fe10"
+    "4b";
 
 // `openssl genrsa 1024`: a valid key file, but not an EC key.
 constexpr std::string_view kOpensslRsaPem =
@@ -229,7 +256,8 @@ constexpr std::string_view kOpensslSecp256k1Pkcs8 =
     "-----END PRIVATE KEY-----\n";
 // Its SubjectPublicKeyInfo, and an Ed25519 one (`openssl pkey -pubout -outform DER`).
 constexpr std::string_view kSecp256k1SpkiDer =
-    "3056301006072a8648ce3d020106052b8104000a03420004ecdc7ebfebf9d30235bf944ce574a41c55c9028d3ec48826"
+    "3056301006072a8648ce3d020106052b8104000a03420004ecdc7ebfebf9d30235bf944ce574a41c55c9028d3ec488"
+    "26"
     "f720420fea0d8ea4002ae85c936c3541d92f027ba60b77fbcb8aea4bd89b6f065d45a21af36b5690";
 constexpr std::string_view kEd25519SpkiDer =
     "302a300506032b6570032100125f3ddc086175cb7b66ed35625e771bf4816d967164dbd253f832dedde8401a";
@@ -248,13 +276,17 @@ TEST(Sha256, FipsExamples) {
 
 TEST(Sha384, FipsExamples) {
   EXPECT_EQ(ToBytes(Hash(HashAlg::kSha384, Ascii("abc"))),
-            Hex("cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7"));
+            Hex("cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358"
+                "baeca134c825a7"));
   EXPECT_EQ(ToBytes(Hash(HashAlg::kSha384, Ascii(kMsg448))),
-            Hex("3391fdddfc8dc7393707a65b1b4709397cf8b1d162af05abfe8f450de5f36bc6b0455a8520bc4e6f5fe95b1fe3c8452b"));
+            Hex("3391fdddfc8dc7393707a65b1b4709397cf8b1d162af05abfe8f450de5f36bc6b0455a8520bc4e6f5f"
+                "e95b1fe3c8452b"));
   EXPECT_EQ(ToBytes(Hash(HashAlg::kSha384, Ascii(kMsg896))),
-            Hex("09330c33f71147e83d192fc782cd1b4753111b173b3b05d22fa08086e3b0f712fcc7c71a557e2db966c3e9fa91746039"));
+            Hex("09330c33f71147e83d192fc782cd1b4753111b173b3b05d22fa08086e3b0f712fcc7c71a557e2db966"
+                "c3e9fa91746039"));
   EXPECT_EQ(ToBytes(Hash(HashAlg::kSha384, {})),
-            Hex("38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da274edebfe76f65fbd51ad2f14898b95b"));
+            Hex("38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da274edebfe76f65fbd5"
+                "1ad2f14898b95b"));
   EXPECT_EQ(Hash(HashAlg::kSha384, Ascii("abc")).size, DigestSize(HashAlg::kSha384));
 }
 
@@ -284,7 +316,8 @@ TEST(Sha256, MillionAIncremental) {
 
 TEST(Sha384, MillionAIncremental) {
   EXPECT_EQ(ToBytes(MillionA(HashAlg::kSha384)),
-            Hex("9d0e1809716474cb086e834e310a4a1ced149e9c00f248527972cec5704c2a5b07b8b3dc38ecc4ebae97ddd87f3d8985"));
+            Hex("9d0e1809716474cb086e834e310a4a1ced149e9c00f248527972cec5704c2a5b07b8b3dc38ecc4ebae"
+                "97ddd87f3d8985"));
 }
 
 TEST(Hasher, IncrementalEqualsOneShot) {
@@ -334,10 +367,11 @@ TEST(HmacSha256, Rfc4231Case6KeyLongerThanBlock) {
 }
 
 TEST(HmacSha256, Rfc4231Case7KeyAndDataLongerThanBlock) {
-  ExpectHmac(Repeat(0xaa, 131),
-             Ascii("This is a test using a larger than block-size key and a larger than block-size data. "
-                   "The key needs to be hashed before being used by the HMAC algorithm."),
-             "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
+  ExpectHmac(
+      Repeat(0xaa, 131),
+      Ascii("This is a test using a larger than block-size key and a larger than block-size data. "
+            "The key needs to be hashed before being used by the HMAC algorithm."),
+      "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
 }
 
 // ================================================================ HKDF-SHA-256
@@ -351,8 +385,9 @@ void ExpectHkdf(const Bytes& salt, const Bytes& ikm, const Bytes& info, std::str
 }
 
 TEST(HkdfSha256, Rfc5869Case1) {
-  ExpectHkdf(Range(0x00, 0x0c), Repeat(0x0b, 22), Range(0xf0, 0xf9),
-             "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
+  ExpectHkdf(
+      Range(0x00, 0x0c), Repeat(0x0b, 22), Range(0xf0, 0xf9),
+      "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
 }
 
 TEST(HkdfSha256, Rfc5869Case2LongInputs) {
@@ -363,8 +398,9 @@ TEST(HkdfSha256, Rfc5869Case2LongInputs) {
 }
 
 TEST(HkdfSha256, Rfc5869Case3EmptySaltAndInfo) {
-  ExpectHkdf({}, Repeat(0x0b, 22), {},
-             "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8");
+  ExpectHkdf(
+      {}, Repeat(0x0b, 22), {},
+      "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8");
 }
 
 TEST(HkdfSha256, OutputLengthLimits) {
@@ -476,9 +512,11 @@ TEST(Ecdsa, ModifiedDigestRejected) {
       bad[i] ^= 0x01;
       EXPECT_EQ(Verify(c.key.public_key, bad, c.sig), HardenedBool::kFalse) << "byte " << i;
     }
-    EXPECT_EQ(Verify(c.key.public_key, ToBytes(Hash(c.alg, Ascii("samplf"))), c.sig), HardenedBool::kFalse);
+    EXPECT_EQ(Verify(c.key.public_key, ToBytes(Hash(c.alg, Ascii("samplf"))), c.sig),
+              HardenedBool::kFalse);
     // A digest of a length neither SHA-256 nor SHA-384 produces.
-    EXPECT_EQ(Verify(c.key.public_key, Bytes(digest.begin(), digest.end() - 1), c.sig), HardenedBool::kFalse);
+    EXPECT_EQ(Verify(c.key.public_key, Bytes(digest.begin(), digest.end() - 1), c.sig),
+              HardenedBool::kFalse);
     EXPECT_EQ(Verify(c.key.public_key, Bytes(), c.sig), HardenedBool::kFalse);
   }
 }
@@ -508,8 +546,8 @@ TEST(Ecdsa, OutOfRangeScalarsRejected) {
       if (carry != 0) n_plus_r.insert(n_plus_r.begin(), 0x01);
     }
     const std::pair<Bytes, Bytes> bad[] = {
-        {zero, c.s}, {c.r, zero}, {zero, zero}, {c.n, c.s},      {c.r, c.n},
-        {all_ones, c.s}, {c.r, all_ones}, {n_plus_r, c.s},
+        {zero, c.s}, {c.r, zero},     {zero, zero},    {c.n, c.s},
+        {c.r, c.n},  {all_ones, c.s}, {c.r, all_ones}, {n_plus_r, c.s},
     };
     for (const auto& [r, s] : bad) {
       EXPECT_EQ(Verify(c.key.public_key, digest, DerSignature(r, s)), HardenedBool::kFalse);
@@ -525,8 +563,9 @@ TEST(Ecdsa, MalformedDerRejected) {
   ASSERT_EQ(Verify(key.public_key, digest, good), HardenedBool::kTrue);
 
   for (size_t n = 0; n < good.size(); ++n) {
-    EXPECT_EQ(Verify(key.public_key, digest, Bytes(good.begin(), good.begin() + static_cast<long>(n))),
-              HardenedBool::kFalse)
+    EXPECT_EQ(
+        Verify(key.public_key, digest, Bytes(good.begin(), good.begin() + static_cast<long>(n))),
+        HardenedBool::kFalse)
         << "truncated to " << n;
   }
   EXPECT_EQ(Verify(key.public_key, digest, Concat(good, {0x00})), HardenedBool::kFalse);
@@ -535,7 +574,8 @@ TEST(Ecdsa, MalformedDerRejected) {
   extra_inside[1] = static_cast<uint8_t>(extra_inside[1] + 1);
   EXPECT_EQ(Verify(key.public_key, digest, extra_inside), HardenedBool::kFalse);
   // Raw r || s (the COSE form) is not DER.
-  EXPECT_EQ(Verify(key.public_key, digest, Concat(Hex(kP256SampleR), Hex(kP256SampleS))), HardenedBool::kFalse);
+  EXPECT_EQ(Verify(key.public_key, digest, Concat(Hex(kP256SampleR), Hex(kP256SampleS))),
+            HardenedBool::kFalse);
   // Wrong outer tag, wrong integer tag.
   Bytes bad_tag = good;
   bad_tag[0] = 0x31;
@@ -544,7 +584,8 @@ TEST(Ecdsa, MalformedDerRejected) {
   bad_int[2] = 0x03;
   EXPECT_EQ(Verify(key.public_key, digest, bad_int), HardenedBool::kFalse);
   // Larger than any P-384 signature.
-  EXPECT_EQ(Verify(key.public_key, digest, Bytes(kMaxEcdsaDerSigSize + 1, 0x30)), HardenedBool::kFalse);
+  EXPECT_EQ(Verify(key.public_key, digest, Bytes(kMaxEcdsaDerSigSize + 1, 0x30)),
+            HardenedBool::kFalse);
 }
 
 TEST(Ecdsa, WrongCurveKeyRejected) {
@@ -664,7 +705,8 @@ TEST(Spki, RefusesMalformedKeys) {
 
   // Compressed point: 0x02 || X, with every length adjusted.
   const Bytes x = Bytes(p256.end() - 64, p256.end() - 32);
-  const Bytes compressed = Concat(Concat(Hex("3039301306072a8648ce3d020106082a8648ce3d030107032200"), Bytes{0x03}), x);
+  const Bytes compressed =
+      Concat(Concat(Hex("3039301306072a8648ce3d020106082a8648ce3d030107032200"), Bytes{0x03}), x);
   ExpectSpkiRefused(compressed, "compressed point");
   Bytes compressed2 = compressed;
   compressed2[26] = 0x02;
@@ -674,9 +716,11 @@ TEST(Spki, RefusesMalformedKeys) {
   ExpectSpkiRefused(Hex(kSecp256k1SpkiDer), "secp256k1");
   const Bytes point = Bytes(p256.end() - 65, p256.end());
   // An rsaEncryption AlgorithmIdentifier (NULL parameters) around a P-256 point.
-  ExpectSpkiRefused(Concat(Hex("3053300d06092a864886f70d0101010500034200"), point), "rsaEncryption OID");
+  ExpectSpkiRefused(Concat(Hex("3053300d06092a864886f70d0101010500034200"), point),
+                    "rsaEncryption OID");
   // The P-384 OID around a 65-byte point.
-  ExpectSpkiRefused(Concat(Hex("3056301006072a8648ce3d020106052b81040022034200"), point), "P-384 OID, P-256 point");
+  ExpectSpkiRefused(Concat(Hex("3056301006072a8648ce3d020106052b81040022034200"), point),
+                    "P-384 OID, P-256 point");
   // An unknown curve OID (1.2.840.10045.8.1.7).
   Bytes unknown_curve = p256;
   unknown_curve[20] = 0x08;
@@ -809,7 +853,8 @@ TEST(KeyFile, RefusesMismatchedPublicKey) {
 
 TEST(KeyFile, RefusesWhatIsNotAP256OrP384Key) {
   const Bytes garbage = Ascii("this is not a key file\n");
-  const Bytes pem_garbage = Ascii("-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n");
+  const Bytes pem_garbage =
+      Ascii("-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n");
   Bytes truncated_pem = Ascii(kOpensslP256Pkcs8);
   truncated_pem.resize(truncated_pem.size() - 30);
   const Bytes too_big(4096, 'A');
@@ -892,7 +937,8 @@ TEST(Drbg, SameSeedSameKeys) {
   EXPECT_EQ(Scalar(ka), Scalar(kb));
   EXPECT_EQ(Point(ka.public_key), Point(kb.public_key));
   EcPublicKey parsed;
-  EXPECT_EQ(ParsePublicKeySpki(Spki(ka.public_key), &parsed).code(), StatusCode::kOk);  // on the curve
+  EXPECT_EQ(ParsePublicKeySpki(Spki(ka.public_key), &parsed).code(),
+            StatusCode::kOk);  // on the curve
 }
 
 TEST(Drbg, LargeRequestsSpanSeveralCalls) {
@@ -902,8 +948,8 @@ TEST(Drbg, LargeRequestsSpanSeveralCalls) {
   ASSERT_EQ(drbg.Generate(out).code(), StatusCode::kOk);
   // No 1 KiB chunk repeats another, and the tail is filled.
   for (size_t i = 1024; i + 1024 <= out.size(); i += 1024) {
-    EXPECT_NE(Bytes(out.begin(), out.begin() + 1024), Bytes(out.begin() + static_cast<long>(i),
-                                                             out.begin() + static_cast<long>(i + 1024)));
+    EXPECT_NE(Bytes(out.begin(), out.begin() + 1024),
+              Bytes(out.begin() + static_cast<long>(i), out.begin() + static_cast<long>(i + 1024)));
   }
   EXPECT_NE(Bytes(out.end() - 32, out.end()), Bytes(32, 0));
 }

@@ -122,7 +122,8 @@ TEST(VirtualDeviceTest, FlashRegionsFollowTheirOwners) {
   EXPECT_EQ(device->Read(layout.key_store.offset, buffer), Status(StatusCode::kPermissionDenied));
   // Outside every region: nobody.
   device->WarmReset();
-  EXPECT_EQ(device->Read(DefaultGeometry().size - 16, buffer), Status(StatusCode::kPermissionDenied));
+  EXPECT_EQ(device->Read(DefaultGeometry().size - 16, buffer),
+            Status(StatusCode::kPermissionDenied));
   EXPECT_EQ(device->Read(DefaultGeometry().size, buffer), Status(StatusCode::kOutOfRange));
 }
 
@@ -174,7 +175,8 @@ TEST(VirtualDeviceTest, PowerLossAtOperationN) {
 }
 
 TEST(VirtualDeviceTest, PersistsInItsDirectory) {
-  const auto dir = std::filesystem::temp_directory_path() / ("bastion-vd-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("bastion-vd-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   {
     auto device = VirtualDevice::Create(dir, DefaultGeometry());

@@ -1,6 +1,8 @@
 // Tests for src/image: MCUboot's published constants, the header and TLV
 // layout, build -> parse -> verify round trips, every ImageError the parser
 // and verifier return (each from a crafted image), and imgtool's trailer rules.
+#include "image/image.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -10,7 +12,6 @@
 #include <vector>
 
 #include "crypto/crypto.h"
-#include "image/image.h"
 #include "image/image_format.h"
 
 namespace bastion::image {
@@ -30,7 +31,9 @@ const crypto::EcKeyPair& TestKey(crypto::Curve curve, int which) {
     EXPECT_TRUE(drbg.Seed(seed, ConstByteSpan()).ok());
     for (int c = 0; c < 2; ++c) {
       for (int k = 0; k < 2; ++k) {
-        EXPECT_TRUE(drbg.GenerateKeyPair(c == 0 ? crypto::Curve::kP256 : crypto::Curve::kP384, &keys[c][k]).ok());
+        EXPECT_TRUE(
+            drbg.GenerateKeyPair(c == 0 ? crypto::Curve::kP256 : crypto::Curve::kP384, &keys[c][k])
+                .ok());
       }
     }
     made = true;
@@ -48,7 +51,9 @@ Bytes Spki(const crypto::EcPublicKey& key) {
   return out;
 }
 
-Bytes ToBytes(const crypto::Digest& d) { return Bytes(d.bytes.begin(), d.bytes.begin() + static_cast<long>(d.size)); }
+Bytes ToBytes(const crypto::Digest& d) {
+  return Bytes(d.bytes.begin(), d.bytes.begin() + static_cast<long>(d.size));
+}
 
 // ---------------------------------------------------------------- composer
 // An independent, test-side writer of MCUboot images, with knobs to break
@@ -136,7 +141,9 @@ Bytes Compose(const Spec& s) {
   const crypto::Digest digest = crypto::Hash(alg, img);
   Bytes unprot;
   for (const Tlv& t : s.unprot_before) AppendTlv(unprot, t);
-  if (s.add_hash) AppendTlv(unprot, {alg == crypto::HashAlg::kSha256 ? uint16_t{0x10} : uint16_t{0x11}, ToBytes(digest)});
+  if (s.add_hash)
+    AppendTlv(unprot,
+              {alg == crypto::HashAlg::kSha256 ? uint16_t{0x10} : uint16_t{0x11}, ToBytes(digest)});
   if (s.add_key) {
     const Bytes spki = Spki(tlv_key.public_key);
     if (s.full_key) {
@@ -176,8 +183,8 @@ VerifyOutcome Verify(const ImageSource& source, KeyResolver& resolver, uint32_t 
   ParsedImage parsed;
   VerifyOutcome outcome{ParseImage(source, &parsed), HardenedBool::kFalse, {}};
   if (outcome.error != ImageError::kOk) return outcome;
-  outcome.error = VerifyImage(source, parsed, resolver, min_counter, require_counter, &outcome.verified,
-                              &outcome.decision);
+  outcome.error = VerifyImage(source, parsed, resolver, min_counter, require_counter,
+                              &outcome.verified, &outcome.decision);
   // The decision and the error must agree.
   EXPECT_EQ(outcome.decision == HardenedBool::kTrue, outcome.error == ImageError::kOk);
   return outcome;
@@ -259,7 +266,8 @@ TEST(ImageFormat, McubootPublishedConstants) {
   const uint8_t boot_magic[16] = {0x77, 0xc2, 0x95, 0xf3, 0x60, 0xd2, 0xef, 0x7f,
                                   0x35, 0x52, 0x50, 0x0f, 0x2c, 0xb6, 0x79, 0x80};
   EXPECT_EQ(std::memcmp(kBootMagic, boot_magic, 16), 0);
-  const uint8_t tail[14] = {0x2d, 0xe1, 0x5d, 0x29, 0x41, 0x0b, 0x8d, 0x77, 0x67, 0x9c, 0x11, 0x0f, 0x1f, 0x8a};
+  const uint8_t tail[14] = {0x2d, 0xe1, 0x5d, 0x29, 0x41, 0x0b, 0x8d,
+                            0x77, 0x67, 0x9c, 0x11, 0x0f, 0x1f, 0x8a};
   EXPECT_EQ(std::memcmp(kBootMagicAlignedTail, tail, 14), 0);
   EXPECT_EQ(kDefaultMaxSectors, 128u);
   EXPECT_EQ(kDefaultMaxAlign, 8u);
@@ -286,7 +294,8 @@ TEST(ImageFormat, ErrorNamesAreDistinct) {
   EXPECT_EQ(names.size(), 38u);
   EXPECT_STREQ(ImageErrorName(ImageError::kHashMismatch), "hash-mismatch");
   EXPECT_STREQ(ImageErrorName(static_cast<ImageError>(999)), "unknown");
-  for (uint16_t i = 0; i <= 7; ++i) EXPECT_STRNE(BuildErrorName(static_cast<BuildError>(i)), "unknown");
+  for (uint16_t i = 0; i <= 7; ++i)
+    EXPECT_STRNE(BuildErrorName(static_cast<BuildError>(i)), "unknown");
 }
 
 // ---------------------------------------------------------------- parsing
@@ -356,16 +365,18 @@ TEST(ImageParser, TlvOrderInUnprotectedAreaIsFree) {
   Spec bare;
   bare.add_hash = bare.add_key = bare.add_sig = false;
   const Bytes unsigned_image = Compose(bare);
-  const crypto::Digest digest = crypto::Hash(crypto::HashAlg::kSha256, ConstByteSpan(unsigned_image.data(), 132));
+  const crypto::Digest digest =
+      crypto::Hash(crypto::HashAlg::kSha256, ConstByteSpan(unsigned_image.data(), 132));
   Bytes sig(crypto::kMaxEcdsaDerSigSize);
   size_t n = 0;
   ASSERT_TRUE(crypto::EcdsaSign(P256(), digest.view(), sig, &n).ok());
   sig.resize(n);
   // Signature first, then key, then hash.
   Spec s = bare;
-  s.unprot_before = {{0x22, sig},
-                     {0x01, ToBytes(crypto::Hash(crypto::HashAlg::kSha256, Spki(P256().public_key)))},
-                     {0x10, ToBytes(digest)}};
+  s.unprot_before = {
+      {0x22, sig},
+      {0x01, ToBytes(crypto::Hash(crypto::HashAlg::kSha256, Spki(P256().public_key)))},
+      {0x10, ToBytes(digest)}};
   EXPECT_EQ(Verify(Compose(s), P256().public_key).error, ImageError::kOk);
 }
 
@@ -430,9 +441,7 @@ TEST(ImageParserErrors, ReadFailed) {
   EXPECT_EQ(ParseImage(late, &parsed), ImageError::kReadFailed);
 }
 
-TEST(ImageParserErrors, SlotEmpty) {
-  EXPECT_EQ(Parse(Bytes(4096, 0xff)), ImageError::kSlotEmpty);
-}
+TEST(ImageParserErrors, SlotEmpty) { EXPECT_EQ(Parse(Bytes(4096, 0xff)), ImageError::kSlotEmpty); }
 
 TEST(ImageParserErrors, BadMagic) {
   Spec s;
@@ -740,7 +749,8 @@ TEST(ImageVerifier, HandBuiltImageVerifies) {
   ASSERT_EQ(v.error, ImageError::kOk) << ImageErrorName(v.error);
   EXPECT_EQ(v.decision, HardenedBool::kTrue);
   EXPECT_EQ(v.verified.key_slot, 0);
-  const crypto::Digest expected = crypto::Hash(crypto::HashAlg::kSha256, ConstByteSpan(image.data(), 132));
+  const crypto::Digest expected =
+      crypto::Hash(crypto::HashAlg::kSha256, ConstByteSpan(image.data(), 132));
   EXPECT_EQ(ToBytes(v.verified.measurement), ToBytes(expected));
 }
 
@@ -842,14 +852,16 @@ TEST(ImageVerifierErrors, ReadFailedWhileHashing) {
   SingleKeyResolver resolver(P256().public_key);
   VerifiedImage verified;
   HardenedBool decision = HardenedBool::kTrue;
-  EXPECT_EQ(VerifyImage(source, parsed, resolver, 0, false, &verified, &decision), ImageError::kReadFailed);
+  EXPECT_EQ(VerifyImage(source, parsed, resolver, 0, false, &verified, &decision),
+            ImageError::kReadFailed);
   EXPECT_EQ(decision, HardenedBool::kFalse);
 }
 
 class FixedResolver final : public KeyResolver {
  public:
   explicit FixedResolver(ImageError answer) : answer_(answer) {}
-  ImageError Resolve(const ImageSource&, const ParsedImage&, crypto::EcPublicKey* key, uint8_t* slot) override {
+  ImageError Resolve(const ImageSource&, const ParsedImage&, crypto::EcPublicKey* key,
+                     uint8_t* slot) override {
     *key = P256().public_key;
     *slot = 3;
     return answer_;
@@ -877,7 +889,8 @@ TEST(ImageVerifier, AcceptsZeroPaddedSignature) {
   Spec s;
   s.add_sig = false;
   Bytes image = Compose(s);
-  const crypto::Digest digest = crypto::Hash(crypto::HashAlg::kSha256, ConstByteSpan(image.data(), 132));
+  const crypto::Digest digest =
+      crypto::Hash(crypto::HashAlg::kSha256, ConstByteSpan(image.data(), 132));
   Bytes sig(crypto::kMaxEcdsaDerSigSize);
   size_t n = 0;
   ASSERT_TRUE(crypto::EcdsaSign(P256(), digest.view(), sig, &n).ok());
@@ -967,7 +980,9 @@ INSTANTIATE_TEST_SUITE_P(Keys, ImageRoundTrip,
                                            RoundTripCase{crypto::Curve::kP384, false},
                                            RoundTripCase{crypto::Curve::kP384, true}),
                          [](const ::testing::TestParamInfo<RoundTripCase>& param_info) {
-                           return std::string(param_info.param.curve == crypto::Curve::kP256 ? "P256" : "P384") +
+                           return std::string(param_info.param.curve == crypto::Curve::kP256
+                                                  ? "P256"
+                                                  : "P384") +
                                   (param_info.param.full_key ? "FullKey" : "KeyHash");
                          });
 
@@ -984,7 +999,7 @@ TEST(ImageBuilder, HeaderFieldsAndRamLoadFlag) {
   EXPECT_EQ(image[8], 32);    // hdr_size
   EXPECT_EQ(image[10], 0);    // no protected TLVs
   EXPECT_EQ(image[11], 0);
-  EXPECT_EQ(image[12], 32);   // img_size
+  EXPECT_EQ(image[12], 32);    // img_size
   EXPECT_EQ(image[16], 0x20);  // IMAGE_F_RAM_LOAD
   EXPECT_EQ(image[20], 2);
   EXPECT_EQ(image[22], 0x02);
@@ -1023,7 +1038,8 @@ TEST(ImageBuilder, ProtectedAreaOrderSecCntThenRevocation) {
   EXPECT_EQ(parsed.revocation.length, 4);
   EXPECT_EQ(parsed.revocation.value_offset, p + 16);
   EXPECT_EQ(Verify(image, P256().public_key, 0x01020304).error, ImageError::kOk);
-  EXPECT_EQ(Verify(image, P256().public_key, 0x01020305).error, ImageError::kSecurityCounterRollback);
+  EXPECT_EQ(Verify(image, P256().public_key, 0x01020305).error,
+            ImageError::kSecurityCounterRollback);
 }
 
 TEST(ImageBuilder, AutoSecurityCounterFromVersion) {

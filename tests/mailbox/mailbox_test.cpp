@@ -46,12 +46,12 @@ const std::array<uint8_t, 5> kCommand{0xd8, 0x62, 0x84, 0x40, 0xa0};
 TEST(MailboxTest, LayoutIsPinned) {
   const Region region = Build({{RequestType::kConfirm, 2, {}}});
   EXPECT_EQ(LoadLe32(region.data()), 0x4d1b7ac3u);
-  EXPECT_EQ(LoadLe16(region.data() + 4), 1);       // version
-  EXPECT_EQ(LoadLe16(region.data() + 6), 4);       // payload: one request header
-  EXPECT_EQ(LoadLe16(region.data() + 8), 1);       // request count
-  EXPECT_EQ(region[16], 1);                        // confirm
-  EXPECT_EQ(region[17], 2);                        // app
-  EXPECT_EQ(LoadLe16(region.data() + 18), 0);      // no data
+  EXPECT_EQ(LoadLe16(region.data() + 4), 1);   // version
+  EXPECT_EQ(LoadLe16(region.data() + 6), 4);   // payload: one request header
+  EXPECT_EQ(LoadLe16(region.data() + 8), 1);   // request count
+  EXPECT_EQ(region[16], 1);                    // confirm
+  EXPECT_EQ(region[17], 2);                    // app
+  EXPECT_EQ(LoadLe16(region.data() + 18), 0);  // no data
 }
 
 TEST(MailboxTest, RoundTrip) {

@@ -70,7 +70,8 @@ ParsedArgs ParseArgs(const std::vector<std::string>& args, const std::vector<Opt
       }
       shown = "--" + name;
       if (spec == nullptr) throw UsageError("unknown option " + shown);
-      if (!spec->takes_value && inline_value) throw UsageError("option " + shown + " takes no value");
+      if (!spec->takes_value && inline_value)
+        throw UsageError("option " + shown + " takes no value");
     } else {
       for (const auto& s : specs) {
         if (s.short_name != 0 && s.short_name == arg[1]) spec = &s;
@@ -102,7 +103,8 @@ uint64_t ParseNumber(const std::string& text, const std::string& what, uint64_t 
     digits = digits.substr(2);
     base = 16;
   }
-  if (digits.empty() || digits.size() > 20) throw UsageError(what + ": '" + text + "' is not a number");
+  if (digits.empty() || digits.size() > 20)
+    throw UsageError(what + ": '" + text + "' is not a number");
   uint64_t value = 0;
   for (char c : digits) {
     int d;
@@ -133,7 +135,8 @@ std::vector<uint8_t> ReadFile(const std::string& path) {
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw CliError("cannot read " + path + ": " + std::strerror(errno));
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
   if (in.bad()) throw CliError("cannot read " + path + ": read error");
   return bytes;
 }

@@ -41,8 +41,8 @@ class UsageError : public CliError {
 
 // One option a command accepts.
 struct OptionSpec {
-  char short_name = 0;     // 0: long form only
-  std::string long_name;   // without the leading "--"
+  char short_name = 0;    // 0: long form only
+  std::string long_name;  // without the leading "--"
   bool takes_value = false;
   bool repeatable = false;
 };
@@ -74,8 +74,7 @@ ParsedArgs ParseArgs(const std::vector<std::string>& args, const std::vector<Opt
 
 // Parses an unsigned number: decimal or 0x/0X hexadecimal, no sign, no
 // trailing characters, at most `max`. Throws UsageError naming `what`.
-uint64_t ParseNumber(const std::string& text, const std::string& what,
-                     uint64_t max = UINT32_MAX);
+uint64_t ParseNumber(const std::string& text, const std::string& what, uint64_t max = UINT32_MAX);
 
 // Reads a whole file. Throws CliError "cannot read PATH: reason".
 std::vector<uint8_t> ReadFile(const std::string& path);

@@ -44,13 +44,12 @@ std::unique_ptr<host::VirtualDevice> OpenDevice(const std::string& dir) {
 }
 
 std::string VersionString(const image::ImageVersion& v) {
-  return std::to_string(v.major) + "." + std::to_string(v.minor) + "." + std::to_string(v.revision) +
-         "+" + std::to_string(v.build);
+  return std::to_string(v.major) + "." + std::to_string(v.minor) + "." +
+         std::to_string(v.revision) + "+" + std::to_string(v.build);
 }
 
 std::string Measurement(const boot::BootReportImage& image) {
-  const size_t size =
-      image.hash_alg == static_cast<uint8_t>(crypto::HashAlg::kSha384) ? 48 : 32;
+  const size_t size = image.hash_alg == static_cast<uint8_t>(crypto::HashAlg::kSha384) ? 48 : 32;
   return cli::Hex(ConstByteSpan(image.measurement, size));
 }
 
@@ -83,7 +82,8 @@ json ImageJson(const boot::BootReportImage& image) {
   if (image.verified == 1) {
     j["key_slot"] = image.key_slot;
     j["measurement"] = Measurement(image);
-    j["hash"] = image.hash_alg == static_cast<uint8_t>(crypto::HashAlg::kSha384) ? "sha384" : "sha256";
+    j["hash"] =
+        image.hash_alg == static_cast<uint8_t>(crypto::HashAlg::kSha384) ? "sha384" : "sha256";
   } else {
     j["key_slot"] = nullptr;
     j["measurement"] = nullptr;
@@ -104,9 +104,10 @@ json ReportJson(const host::VirtualDevice::BootRun& run) {
   j["lifecycle"] = otp::LifecycleName(static_cast<otp::Lifecycle>(r.lifecycle));
   if (!run.app_reached) {
     j["reason"] = FailureText(r);
-    j["failure"] = {{"reason", boot::BootReasonName(static_cast<boot::BootReason>(r.failure_reason))},
-                    {"component", ComponentName(r.failure_component)},
-                    {"hdpl", r.failure_hdpl}};
+    j["failure"] = {
+        {"reason", boot::BootReasonName(static_cast<boot::BootReason>(r.failure_reason))},
+        {"component", ComponentName(r.failure_component)},
+        {"hdpl", r.failure_hdpl}};
     if (static_cast<boot::BootReason>(r.failure_reason) == boot::BootReason::kImageRefused) {
       j["failure"]["image_error"] =
           image::ImageErrorName(static_cast<image::ImageError>(r.failure_detail));
@@ -129,16 +130,18 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
   for (size_t i = 0; i < r.image_count && i < boot::kMaxReportImages; ++i) {
     const boot::BootReportImage& image = r.images[i];
     if (image.verified == 1) {
-      std::printf("%s: %s %s verified with key slot %u (security counter %u, device counter %u)\n"
-                  "      measurement %s\n",
-                  StageOf(image.component), ComponentName(image.component).c_str(),
-                  VersionString(image.version).c_str(), image.key_slot, image.security_counter,
-                  image.stored_counter, Measurement(image).c_str());
+      std::printf(
+          "%s: %s %s verified with key slot %u (security counter %u, device counter %u)\n"
+          "      measurement %s\n",
+          StageOf(image.component), ComponentName(image.component).c_str(),
+          VersionString(image.version).c_str(), image.key_slot, image.security_counter,
+          image.stored_counter, Measurement(image).c_str());
     } else {
       // Errors from hash-mismatch on come after a successful parse: the
       // version in the entry is the image's.
-      const bool parsed = image.image_error >= static_cast<uint16_t>(image::ImageError::kHashMismatch) &&
-                          image.image_error <= static_cast<uint16_t>(image::ImageError::kMissingSecurityCounter);
+      const bool parsed =
+          image.image_error >= static_cast<uint16_t>(image::ImageError::kHashMismatch) &&
+          image.image_error <= static_cast<uint16_t>(image::ImageError::kMissingSecurityCounter);
       std::printf("%s: %s%s REFUSED: %s\n", StageOf(image.component),
                   ComponentName(image.component).c_str(),
                   parsed ? (" " + VersionString(image.version)).c_str() : "",
@@ -156,10 +159,11 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
 int Create(const std::vector<std::string>& args) {
   const cli::ParsedArgs a = cli::ParseArgs(args, {{'p', "profile", true, false}});
   if (a.help()) {
-    std::fputs("usage: bastion device create DIR --profile PROFILE.json\n"
-               "Provisions a new virtual device in DIR (which must not exist or be empty).\n"
-               "The profile format is described in docs/provisioning.md.\n",
-               stdout);
+    std::fputs(
+        "usage: bastion device create DIR --profile PROFILE.json\n"
+        "Provisions a new virtual device in DIR (which must not exist or be empty).\n"
+        "The profile format is described in docs/provisioning.md.\n",
+        stdout);
     return cli::kExitOk;
   }
   if (a.positional().size() != 1) throw UsageError("device create takes one DIR");
@@ -205,11 +209,12 @@ int Create(const std::vector<std::string>& args) {
 int Flash(const std::vector<std::string>& args) {
   const cli::ParsedArgs a = cli::ParseArgs(args, {{'c', "component", true, false}});
   if (a.help()) {
-    std::fputs("usage: bastion device flash DIR --component urot|sm|app IMAGE\n"
-               "Programs the component's primary slot (erasing it first), as a factory\n"
-               "programmer would. The image must be an MCUboot image that fits the slot;\n"
-               "its signature is checked at boot, not here.\n",
-               stdout);
+    std::fputs(
+        "usage: bastion device flash DIR --component urot|sm|app IMAGE\n"
+        "Programs the component's primary slot (erasing it first), as a factory\n"
+        "programmer would. The image must be an MCUboot image that fits the slot;\n"
+        "its signature is checked at boot, not here.\n",
+        stdout);
     return cli::kExitOk;
   }
   if (a.positional().size() != 2) throw UsageError("device flash takes DIR and IMAGE");
@@ -227,19 +232,21 @@ int Flash(const std::vector<std::string>& args) {
   } catch (const host::DeviceError& e) {
     throw CliError(a.positional()[1] + ": " + e.what());
   }
-  std::printf("%s primary slot programmed (%zu bytes)\n", otp::ComponentName(component), bytes.size());
+  std::printf("%s primary slot programmed (%zu bytes)\n", otp::ComponentName(component),
+              bytes.size());
   return cli::kExitOk;
 }
 
 int Boot(const std::vector<std::string>& args) {
   const cli::ParsedArgs a = cli::ParseArgs(args, {{0, "json", false, false}});
   if (a.help()) {
-    std::fputs("usage: bastion device boot DIR [--json]\n"
-               "Resets the device and runs one boot: iROT verifies uROT, uROT verifies the\n"
-               "Secure Manager and the application, then the Secure Manager publishes the\n"
-               "boot report. Prints each stage's decision. Exit 0 only when the application\n"
-               "was reached. --json prints {booted, reason, images[...]} instead.\n",
-               stdout);
+    std::fputs(
+        "usage: bastion device boot DIR [--json]\n"
+        "Resets the device and runs one boot: iROT verifies uROT, uROT verifies the\n"
+        "Secure Manager and the application, then the Secure Manager publishes the\n"
+        "boot report. Prints each stage's decision. Exit 0 only when the application\n"
+        "was reached. --json prints {booted, reason, images[...]} instead.\n",
+        stdout);
     return cli::kExitOk;
   }
   if (a.positional().size() != 1) throw UsageError("device boot takes one DIR");
@@ -260,7 +267,8 @@ int Boot(const std::vector<std::string>& args) {
 
 json SlotJson(host::VirtualDevice& device, const otp::FlashRegion& region) {
   const auto& flash = device.raw_flash();
-  std::vector<uint8_t> bytes(flash.begin() + region.offset, flash.begin() + region.offset + region.size);
+  std::vector<uint8_t> bytes(flash.begin() + region.offset,
+                             flash.begin() + region.offset + region.size);
   const image::SpanImageSource source(bytes);
   image::ParsedImage parsed;
   const image::ImageError error = image::ParseImage(source, &parsed);
@@ -286,7 +294,7 @@ json StatusJson(host::VirtualDevice& device) {
     std::memcpy(&raw, device.raw_otp().data() + otp::kHeaderOffset, sizeof(raw));
     const bool started = raw.magic == otp::kOtpMagic;
     j["provisioned"] = false;
-    j["otp_header"] = !started ? "blank"
+    j["otp_header"] = !started                                     ? "blank"
                       : raw.complete != otp::kHeaderCompleteMarker ? "incomplete"
                                                                    : "layout-invalid";
     return j;
@@ -317,7 +325,8 @@ json StatusJson(host::VirtualDevice& device) {
     for (size_t i = 0; i < otp::kSigningSlots; ++i) {
       const keys::SlotState s = keys::ClassifySlot(d.signing[i]);
       json slot = {{"slot", i}, {"state", keys::SlotStateName(s)}};
-      if (s != keys::SlotState::kBlank) slot["key_hash"] = cli::Hex(ConstByteSpan(d.signing[i].key_hash, 32));
+      if (s != keys::SlotState::kBlank)
+        slot["key_hash"] = cli::Hex(ConstByteSpan(d.signing[i].key_hash, 32));
       slots.push_back(slot);
     }
     json authority = json::array();
@@ -329,11 +338,12 @@ json StatusJson(host::VirtualDevice& device) {
                            {"key_hash", cli::Hex(ConstByteSpan(d.authority[i].key_hash, 32))}});
     }
     const std::string name = otp::ComponentName(component);
-    domains[name] = {{"threshold", d.config.threshold},
-                     {"revoke_older_on_confirm", (d.config.flags & otp::kDomainFlagRevokeOlderOnConfirm) != 0},
-                     {"signing_slots", slots},
-                     {"authority_slots", authority},
-                     {"revocation_sequence", seq_ok ? json(sequence) : json("corrupt")}};
+    domains[name] = {
+        {"threshold", d.config.threshold},
+        {"revoke_older_on_confirm", (d.config.flags & otp::kDomainFlagRevokeOlderOnConfirm) != 0},
+        {"signing_slots", slots},
+        {"authority_slots", authority},
+        {"revocation_sequence", seq_ok ? json(sequence) : json("corrupt")}};
     components[name] = {{"security_counter", counter_ok ? json(counter_value) : json("corrupt")},
                         {"primary", SlotJson(device, header.layout.primary[c])},
                         {"secondary", SlotJson(device, header.layout.secondary[c])}};
@@ -351,11 +361,12 @@ json StatusJson(host::VirtualDevice& device) {
 int StatusCommand(const std::vector<std::string>& args) {
   const cli::ParsedArgs a = cli::ParseArgs(args, {{0, "json", false, false}});
   if (a.help()) {
-    std::fputs("usage: bastion device status DIR [--json]\n"
-               "Shows lifecycle, instance ID, each key domain's slots (state, key hash),\n"
-               "revocation sequence, security counters, each component's slots and the last\n"
-               "boot report.\n",
-               stdout);
+    std::fputs(
+        "usage: bastion device status DIR [--json]\n"
+        "Shows lifecycle, instance ID, each key domain's slots (state, key hash),\n"
+        "revocation sequence, security counters, each component's slots and the last\n"
+        "boot report.\n",
+        stdout);
     return cli::kExitOk;
   }
   if (a.positional().size() != 1) throw UsageError("device status takes one DIR");
@@ -401,9 +412,9 @@ int StatusCommand(const std::vector<std::string>& args) {
     std::printf("last boot: none since power-on\n");
   } else {
     const json& b = j["last_boot"];
-    std::printf("last boot: %s\n",
-                b["booted"].get<bool>() ? "application started"
-                                        : ("stopped: " + b["reason"].get<std::string>()).c_str());
+    std::printf("last boot: %s\n", b["booted"].get<bool>()
+                                       ? "application started"
+                                       : ("stopped: " + b["reason"].get<std::string>()).c_str());
   }
   return cli::kExitOk;
 }

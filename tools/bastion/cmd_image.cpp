@@ -1,10 +1,9 @@
 // bastion sign / verify / dumpinfo: MCUboot-format images (DESIGN §3).
 #include <algorithm>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "cli_util.h"
 #include "commands.h"
@@ -61,44 +60,82 @@ constexpr const char* kDumpinfoUsage =
 const char* DescribeImageError(image::ImageError error) {
   using image::ImageError;
   switch (error) {
-    case ImageError::kOk: return "no error";
-    case ImageError::kReadFailed: return "the image could not be read";
-    case ImageError::kBadMagic: return "the header magic is not 0x96f3b83d; is this an MCUboot image?";
-    case ImageError::kHeaderTooSmall: return "the header size is smaller than 32 bytes";
-    case ImageError::kHeaderPastSlot: return "the header runs past the end of the file";
-    case ImageError::kSizeOverflow: return "the header sizes overflow 32 bits";
-    case ImageError::kPayloadPastSlot: return "the payload runs past the end of the file (truncated?)";
-    case ImageError::kProtectedAreaPastSlot: return "the protected TLV area runs past the end of the file";
-    case ImageError::kBadProtectedInfoMagic: return "the protected TLV area does not start with 0x6908";
-    case ImageError::kProtectedSizeMismatch: return "the protected TLV area size disagrees with the header";
-    case ImageError::kBadTlvInfoMagic: return "the TLV area does not start with 0x6907";
-    case ImageError::kTlvAreaPastSlot: return "the TLV area runs past the end of the file (truncated?)";
-    case ImageError::kTlvAreaTooSmall: return "a TLV area is smaller than its own info header";
-    case ImageError::kTlvTruncated: return "a TLV runs past the end of its area";
-    case ImageError::kDuplicateHash: return "the image has more than one hash TLV";
-    case ImageError::kMissingHash: return "the image has no hash TLV";
-    case ImageError::kDuplicateSignature: return "the image has more than one signature TLV";
-    case ImageError::kMissingSignature: return "the image is not signed";
-    case ImageError::kDuplicateKey: return "the image has more than one key TLV";
-    case ImageError::kMissingKey: return "the image has neither a KEYHASH nor a PUBKEY TLV";
-    case ImageError::kUnknownVendorTlv: return "the image has a protected vendor TLV Bastion does not know";
-    case ImageError::kTlvNotAllowedUnprotected: return "a TLV that must be signed stands in the unprotected area";
-    case ImageError::kTlvMustBeUnprotected: return "a hash, key or signature TLV stands in the protected area";
-    case ImageError::kBadTlvLength: return "a TLV has the wrong length for its type";
-    case ImageError::kDuplicateTlv: return "a TLV that may appear once appears twice";
-    case ImageError::kUnsupportedHash: return "the image uses a hash Bastion does not accept";
-    case ImageError::kUnsupportedSignature: return "the image uses a signature type other than ECDSA";
-    case ImageError::kEncryptedImage: return "encrypted images are not supported";
-    case ImageError::kHashMismatch: return "the image hash does not match its hash TLV (modified image)";
-    case ImageError::kHashKeyMismatch: return "the image hash does not fit the key's curve";
-    case ImageError::kKeyNotProvisioned: return "the image was not signed with the given key";
-    case ImageError::kKeyRevoked: return "the signing key is revoked";
-    case ImageError::kBadPublicKey: return "the image's public key does not parse";
-    case ImageError::kSignatureInvalid: return "the signature does not verify with the given key";
-    case ImageError::kSecurityCounterRollback: return "the security counter is below the minimum";
-    case ImageError::kMissingSecurityCounter: return "the image has no security counter";
-    case ImageError::kNonBootable: return "the image is marked non-bootable";
-    case ImageError::kSlotEmpty: return "the file is erased (no image)";
+    case ImageError::kOk:
+      return "no error";
+    case ImageError::kReadFailed:
+      return "the image could not be read";
+    case ImageError::kBadMagic:
+      return "the header magic is not 0x96f3b83d; is this an MCUboot image?";
+    case ImageError::kHeaderTooSmall:
+      return "the header size is smaller than 32 bytes";
+    case ImageError::kHeaderPastSlot:
+      return "the header runs past the end of the file";
+    case ImageError::kSizeOverflow:
+      return "the header sizes overflow 32 bits";
+    case ImageError::kPayloadPastSlot:
+      return "the payload runs past the end of the file (truncated?)";
+    case ImageError::kProtectedAreaPastSlot:
+      return "the protected TLV area runs past the end of the file";
+    case ImageError::kBadProtectedInfoMagic:
+      return "the protected TLV area does not start with 0x6908";
+    case ImageError::kProtectedSizeMismatch:
+      return "the protected TLV area size disagrees with the header";
+    case ImageError::kBadTlvInfoMagic:
+      return "the TLV area does not start with 0x6907";
+    case ImageError::kTlvAreaPastSlot:
+      return "the TLV area runs past the end of the file (truncated?)";
+    case ImageError::kTlvAreaTooSmall:
+      return "a TLV area is smaller than its own info header";
+    case ImageError::kTlvTruncated:
+      return "a TLV runs past the end of its area";
+    case ImageError::kDuplicateHash:
+      return "the image has more than one hash TLV";
+    case ImageError::kMissingHash:
+      return "the image has no hash TLV";
+    case ImageError::kDuplicateSignature:
+      return "the image has more than one signature TLV";
+    case ImageError::kMissingSignature:
+      return "the image is not signed";
+    case ImageError::kDuplicateKey:
+      return "the image has more than one key TLV";
+    case ImageError::kMissingKey:
+      return "the image has neither a KEYHASH nor a PUBKEY TLV";
+    case ImageError::kUnknownVendorTlv:
+      return "the image has a protected vendor TLV Bastion does not know";
+    case ImageError::kTlvNotAllowedUnprotected:
+      return "a TLV that must be signed stands in the unprotected area";
+    case ImageError::kTlvMustBeUnprotected:
+      return "a hash, key or signature TLV stands in the protected area";
+    case ImageError::kBadTlvLength:
+      return "a TLV has the wrong length for its type";
+    case ImageError::kDuplicateTlv:
+      return "a TLV that may appear once appears twice";
+    case ImageError::kUnsupportedHash:
+      return "the image uses a hash Bastion does not accept";
+    case ImageError::kUnsupportedSignature:
+      return "the image uses a signature type other than ECDSA";
+    case ImageError::kEncryptedImage:
+      return "encrypted images are not supported";
+    case ImageError::kHashMismatch:
+      return "the image hash does not match its hash TLV (modified image)";
+    case ImageError::kHashKeyMismatch:
+      return "the image hash does not fit the key's curve";
+    case ImageError::kKeyNotProvisioned:
+      return "the image was not signed with the given key";
+    case ImageError::kKeyRevoked:
+      return "the signing key is revoked";
+    case ImageError::kBadPublicKey:
+      return "the image's public key does not parse";
+    case ImageError::kSignatureInvalid:
+      return "the signature does not verify with the given key";
+    case ImageError::kSecurityCounterRollback:
+      return "the security counter is below the minimum";
+    case ImageError::kMissingSecurityCounter:
+      return "the image has no security counter";
+    case ImageError::kNonBootable:
+      return "the image is marked non-bootable";
+    case ImageError::kSlotEmpty:
+      return "the file is erased (no image)";
   }
   return "unknown error";
 }
@@ -106,15 +143,22 @@ const char* DescribeImageError(image::ImageError error) {
 const char* DescribeBuildError(image::BuildError error) {
   using image::BuildError;
   switch (error) {
-    case BuildError::kOk: return "no error";
-    case BuildError::kHeaderTooSmall: return "the header size must be at least 32";
+    case BuildError::kOk:
+      return "no error";
+    case BuildError::kHeaderTooSmall:
+      return "the header size must be at least 32";
     case BuildError::kHeaderNotZero:
       return "INFILE does not start with header-size zero bytes (use --pad-header)";
-    case BuildError::kBadAlign: return "--align must be 1, 2, 4, 8, 16 or 32";
-    case BuildError::kTooLarge: return "image + trailer do not fit in --slot-size";
-    case BuildError::kOutputTooSmall: return "internal output buffer too small";
-    case BuildError::kPadWithoutSlotSize: return "--pad and --confirm need --slot-size";
-    case BuildError::kSigningFailed: return "signing failed";
+    case BuildError::kBadAlign:
+      return "--align must be 1, 2, 4, 8, 16 or 32";
+    case BuildError::kTooLarge:
+      return "image + trailer do not fit in --slot-size";
+    case BuildError::kOutputTooSmall:
+      return "internal output buffer too small";
+    case BuildError::kPadWithoutSlotSize:
+      return "--pad and --confirm need --slot-size";
+    case BuildError::kSigningFailed:
+      return "signing failed";
   }
   return "unknown error";
 }
@@ -172,8 +216,8 @@ image::ImageVersion ParseVersion(const std::string& text) {
 }
 
 std::string VersionString(const image::ImageVersion& v) {
-  return std::to_string(v.major) + "." + std::to_string(v.minor) + "." + std::to_string(v.revision) +
-         "+" + std::to_string(v.build);
+  return std::to_string(v.major) + "." + std::to_string(v.minor) + "." +
+         std::to_string(v.revision) + "+" + std::to_string(v.build);
 }
 
 uint32_t ParseChoice(const std::string& text, const std::string& what,
@@ -188,7 +232,8 @@ uint32_t ParseChoice(const std::string& text, const std::string& what,
 }
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // ---- TLV listing (after ParseImage succeeded, so bounds are known good) ----
@@ -227,27 +272,48 @@ std::vector<TlvEntry> ListTlvs(ConstByteSpan file, const image::ParsedImage& par
 std::string TlvName(uint16_t type) {
   using namespace image;
   switch (type) {
-    case kTlvKeyHash: return "KEYHASH";
-    case kTlvPubKey: return "PUBKEY";
-    case kTlvSha256: return "SHA256";
-    case kTlvSha384: return "SHA384";
-    case kTlvSha512: return "SHA512";
-    case kTlvRsa2048Pss: return "RSA2048_PSS";
-    case kTlvEcdsa224: return "ECDSA224";
-    case kTlvEcdsaSig: return "ECDSA_SIG";
-    case kTlvRsa3072Pss: return "RSA3072_PSS";
-    case kTlvEd25519: return "ED25519";
-    case kTlvSigPure: return "SIG_PURE";
-    case kTlvEncRsa2048: return "ENC_RSA2048";
-    case kTlvEncKw: return "ENC_KW";
-    case kTlvEncEc256: return "ENC_EC256";
-    case kTlvEncX25519: return "ENC_X25519";
-    case kTlvEncX25519Sha512: return "ENC_X25519_SHA512";
-    case kTlvDependency: return "DEPENDENCY";
-    case kTlvSecCnt: return "SEC_CNT";
-    case kTlvBootRecord: return "BOOT_RECORD";
-    case kTlvBastionRevocation: return "BASTION_REVOCATION";
-    default: return "UNKNOWN";
+    case kTlvKeyHash:
+      return "KEYHASH";
+    case kTlvPubKey:
+      return "PUBKEY";
+    case kTlvSha256:
+      return "SHA256";
+    case kTlvSha384:
+      return "SHA384";
+    case kTlvSha512:
+      return "SHA512";
+    case kTlvRsa2048Pss:
+      return "RSA2048_PSS";
+    case kTlvEcdsa224:
+      return "ECDSA224";
+    case kTlvEcdsaSig:
+      return "ECDSA_SIG";
+    case kTlvRsa3072Pss:
+      return "RSA3072_PSS";
+    case kTlvEd25519:
+      return "ED25519";
+    case kTlvSigPure:
+      return "SIG_PURE";
+    case kTlvEncRsa2048:
+      return "ENC_RSA2048";
+    case kTlvEncKw:
+      return "ENC_KW";
+    case kTlvEncEc256:
+      return "ENC_EC256";
+    case kTlvEncX25519:
+      return "ENC_X25519";
+    case kTlvEncX25519Sha512:
+      return "ENC_X25519_SHA512";
+    case kTlvDependency:
+      return "DEPENDENCY";
+    case kTlvSecCnt:
+      return "SEC_CNT";
+    case kTlvBootRecord:
+      return "BOOT_RECORD";
+    case kTlvBastionRevocation:
+      return "BASTION_REVOCATION";
+    default:
+      return "UNKNOWN";
   }
 }
 
@@ -285,10 +351,10 @@ std::string Hex32(uint32_t v) {
 // ---- Trailer (MCUboot swap trailer at the end of the slot) ----
 
 struct TrailerInfo {
-  bool present = false;     // the file extends past the image
-  std::string magic;        // "good", "unset", "bad"
+  bool present = false;  // the file extends past the image
+  std::string magic;     // "good", "unset", "bad"
   uint32_t max_align = 8;
-  std::string image_ok;     // "set", "unset", "bad (0x..)"
+  std::string image_ok;  // "set", "unset", "bad (0x..)"
   std::string copy_done;
   std::string swap_info;
   uint32_t padding_bytes = 0;
@@ -321,13 +387,14 @@ TrailerInfo ReadTrailer(ConstByteSpan file, const image::ParsedImage& parsed) {
              (LoadLe16(magic) == 16 || LoadLe16(magic) == 32)) {
     t.magic = "good";
     t.max_align = LoadLe16(magic);
-  } else if (std::all_of(magic, magic + image::kBootMagicSize, [](uint8_t b) { return b == 0xff; })) {
+  } else if (std::all_of(magic, magic + image::kBootMagicSize,
+                         [](uint8_t b) { return b == 0xff; })) {
     t.magic = "unset";
   } else {
     t.magic = "bad";
   }
-  const uint32_t magic_area = (static_cast<uint32_t>(image::kBootMagicSize) + t.max_align - 1) /
-                              t.max_align * t.max_align;
+  const uint32_t magic_area =
+      (static_cast<uint32_t>(image::kBootMagicSize) + t.max_align - 1) / t.max_align * t.max_align;
   if (t.padding_bytes < magic_area + 3 * t.max_align) return t;
   const size_t end = file.size();
   t.image_ok = FlagState(file[end - magic_area - t.max_align]);
@@ -391,8 +458,10 @@ int RunSign(const std::vector<std::string>& args) {
     // that would make --pad write gigabytes.
     options.slot_size = static_cast<uint32_t>(ParseNumber(*s, "--slot-size", 64u * 1024 * 1024));
   }
-  if (auto a = parsed.Get("align")) options.align = ParseChoice(*a, "--align", {1, 2, 4, 8, 16, 32});
-  if (auto m = parsed.Get("max-align")) options.max_align = ParseChoice(*m, "--max-align", {8, 16, 32});
+  if (auto a = parsed.Get("align"))
+    options.align = ParseChoice(*a, "--align", {1, 2, 4, 8, 16, 32});
+  if (auto m = parsed.Get("max-align"))
+    options.max_align = ParseChoice(*m, "--max-align", {8, 16, 32});
   if (options.max_align != 0 && options.max_align < options.align) {
     throw UsageError("--max-align must not be smaller than --align");
   }
@@ -420,7 +489,8 @@ int RunSign(const std::vector<std::string>& args) {
   if (options.pad && options.slot_size == 0) {
     throw UsageError(std::string(options.confirm ? "--confirm" : "--pad") + " needs --slot-size");
   }
-  if (auto l = parsed.Get("load-addr")) options.load_addr = static_cast<uint32_t>(ParseNumber(*l, "--load-addr"));
+  if (auto l = parsed.Get("load-addr"))
+    options.load_addr = static_cast<uint32_t>(ParseNumber(*l, "--load-addr"));
   std::vector<uint8_t> revocation;
   if (auto r = parsed.Get("revocation")) {
     revocation = ReadFile(*r);
@@ -433,15 +503,15 @@ int RunSign(const std::vector<std::string>& args) {
   const crypto::EcKeyPair key = LoadPrivateKey(key_path);
   const std::vector<uint8_t> payload = ReadFile(infile);
 
-  size_t capacity = payload.size() + (options.pad_header ? options.header_size : 0) +
-                    revocation.size() + 1024;
+  size_t capacity =
+      payload.size() + (options.pad_header ? options.header_size : 0) + revocation.size() + 1024;
   if (options.pad) capacity = std::max<size_t>(capacity, options.slot_size);
   std::vector<uint8_t> out(capacity);
   size_t written = 0;
   const image::BuildError error = image::BuildSignedImage(payload, options, key, out, &written);
   if (error != image::BuildError::kOk) {
-    throw CliError(std::string("cannot sign ") + infile + ": " + image::BuildErrorName(error) + ": " +
-                   DescribeBuildError(error));
+    throw CliError(std::string("cannot sign ") + infile + ": " + image::BuildErrorName(error) +
+                   ": " + DescribeBuildError(error));
   }
   if (written > out.size()) throw CliError("internal error: image larger than its buffer");
   out.resize(written);
@@ -548,9 +618,12 @@ int RunDumpinfo(const std::vector<std::string>& args) {
       t["slot_size"] = trailer.slot_size;
       t["magic"] = trailer.magic;
       t["max_align"] = trailer.max_align;
-      t["image_ok"] = trailer.image_ok.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(trailer.image_ok);
-      t["copy_done"] = trailer.copy_done.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(trailer.copy_done);
-      t["swap_info"] = trailer.swap_info.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(trailer.swap_info);
+      t["image_ok"] = trailer.image_ok.empty() ? nlohmann::ordered_json()
+                                               : nlohmann::ordered_json(trailer.image_ok);
+      t["copy_done"] = trailer.copy_done.empty() ? nlohmann::ordered_json()
+                                                 : nlohmann::ordered_json(trailer.copy_done);
+      t["swap_info"] = trailer.swap_info.empty() ? nlohmann::ordered_json()
+                                                 : nlohmann::ordered_json(trailer.swap_info);
       j["trailer"] = t;
     } else {
       j["trailer"] = nullptr;
@@ -568,11 +641,11 @@ int RunDumpinfo(const std::vector<std::string>& args) {
   std::printf("  hdr_size:         0x%04x (%u)\n", h.hdr_size, h.hdr_size);
   std::printf("  protect_tlv_size: 0x%04x (%u)\n", h.protect_tlv_size, h.protect_tlv_size);
   std::printf("  img_size:         0x%08x (%u)\n", h.img_size, h.img_size);
-  std::printf("  flags:            %s%s%s%s\n", Hex32(h.flags).c_str(), flag_text.empty() ? "" : " (",
-              flag_text.c_str(), flag_text.empty() ? "" : ")");
+  std::printf("  flags:            %s%s%s%s\n", Hex32(h.flags).c_str(),
+              flag_text.empty() ? "" : " (", flag_text.c_str(), flag_text.empty() ? "" : ")");
   std::printf("  version:          %s\n", VersionString(h.version).c_str());
-  std::printf("signed size: %u, end of TLVs: %u, file size: %zu\n", info.signed_size, info.total_size,
-              bytes.size());
+  std::printf("signed size: %u, end of TLVs: %u, file size: %zu\n", info.signed_size,
+              info.total_size, bytes.size());
   std::printf("tlvs:\n");
   for (const TlvEntry& e : tlvs) {
     std::string value;

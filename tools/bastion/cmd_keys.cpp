@@ -156,9 +156,9 @@ int RunKeygen(const std::vector<std::string>& args) {
 }
 
 int RunGetpub(const std::vector<std::string>& args) {
-  const ParsedArgs parsed = ParseArgs(args, {{'k', "key", true, false},
-                                             {'e', "encoding", true, false},
-                                             {'o', "output", true, false}});
+  const ParsedArgs parsed = ParseArgs(
+      args,
+      {{'k', "key", true, false}, {'e', "encoding", true, false}, {'o', "output", true, false}});
   if (parsed.help()) {
     std::fputs(kGetpubUsage, stdout);
     return kExitOk;
@@ -199,7 +199,8 @@ int RunGetpubhash(const std::vector<std::string>& args) {
     throw UsageError("unknown encoding '" + encoding + "' (hex, raw or c)");
   }
   const std::string sha = parsed.Get("sha").value_or("256");
-  if (sha != "256" && sha != "384" && sha != "auto") throw UsageError("--sha must be 256, 384 or auto");
+  if (sha != "256" && sha != "384" && sha != "auto")
+    throw UsageError("--sha must be 256, 384 or auto");
   const crypto::EcPublicKey key = LoadPublicKey(parsed.Require("key"));
   crypto::HashAlg alg = sha == "384" ? crypto::HashAlg::kSha384 : crypto::HashAlg::kSha256;
   if (sha == "auto") alg = crypto::CurveHash(key.curve);
@@ -209,7 +210,8 @@ int RunGetpubhash(const std::vector<std::string>& args) {
   } else if (encoding == "raw") {
     Emit(parsed, digest.view());
   } else {
-    Emit(parsed, AsBytes(CArray(std::string(ShortName(key.curve)) + "_pub_key_hash", digest.view())));
+    Emit(parsed,
+         AsBytes(CArray(std::string(ShortName(key.curve)) + "_pub_key_hash", digest.view())));
   }
   return kExitOk;
 }
