@@ -32,7 +32,7 @@ constexpr uint32_t kMinSequence = 1;
 // The log stores value + 1 in a 32-bit word (0 = empty entry).
 constexpr uint32_t kMaxSequence = 0xfffffffeu;
 constexpr size_t kInstanceIdSize = 32;
-// The largest payload the encoder can produce is 55 bytes.
+// The largest payload the encoder can produce is 54 bytes.
 constexpr size_t kMaxPayloadSize = 64;
 
 struct RevocationCommand {

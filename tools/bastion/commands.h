@@ -14,6 +14,8 @@ int RunGetpubhash(const std::vector<std::string>& args);
 int RunSign(const std::vector<std::string>& args);
 int RunVerify(const std::vector<std::string>& args);
 int RunDumpinfo(const std::vector<std::string>& args);
+// `bastion revoke` (tools/bastion/cmd_revoke.cpp).
+int RunRevoke(const std::vector<std::string>& args);
 
 }  // namespace bastion::cli
 

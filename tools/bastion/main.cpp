@@ -20,6 +20,8 @@ constexpr const char* kUsage =
     "  sign        sign a binary into an MCUboot image\n"
     "  verify      verify a signed image with a key\n"
     "  dumpinfo    print an image's header, TLVs and trailer (text or --json)\n"
+    "Key revocation:\n"
+    "  revoke      make (or --inspect) a signed revocation command\n"
     "Virtual device:\n"
     "  device      drive a virtual device (bastion device --help)\n"
     "\n"
@@ -48,6 +50,7 @@ int main(int argc, char** argv) {
     if (command == "sign" || command == "create") return RunSign(rest);
     if (command == "verify") return RunVerify(rest);
     if (command == "dumpinfo") return RunDumpinfo(rest);
+    if (command == "revoke") return RunRevoke(rest);
     if (command == "device") return RunDeviceCommand(rest);
     throw UsageError("unknown command '" + command + "' (see bastion --help)");
   } catch (const bastion::cli::CliError& e) {

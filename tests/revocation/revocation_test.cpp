@@ -1,0 +1,594 @@
+// Revocation commands (src/revocation): the payload codec, the quorum rules,
+// every refusal reason, and the OTP commit with its power-loss behaviour, on
+// a provisioned virtual device.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstring>
+#include <vector>
+
+#include "cbor/cbor.h"
+#include "cose/cose.h"
+#include "crypto/crypto.h"
+#include "keys/key_domain.h"
+#include "otp/otp_map.h"
+#include "provisioning/provisioning.h"
+#include "revocation/revocation.h"
+#include "revocation/revocation_command.h"
+#include "virtual_device/virtual_device.h"
+
+namespace bastion::revocation {
+namespace {
+
+using host::VirtualDevice;
+using otp::Component;
+using R = RefusalReason;
+
+crypto::EcKeyPair MakeKey(crypto::Curve curve, uint8_t seed) {
+  std::array<uint8_t, 48> entropy{};
+  entropy.fill(seed);
+  crypto::Drbg drbg;
+  EXPECT_TRUE(drbg.Seed(entropy, {}).ok());
+  crypto::EcKeyPair key;
+  EXPECT_TRUE(drbg.GenerateKeyPair(curve, &key).ok());
+  return key;
+}
+
+std::vector<uint8_t> Spki(const crypto::EcKeyPair& key) {
+  std::vector<uint8_t> der(crypto::kMaxSpkiDerSize);
+  size_t n = 0;
+  EXPECT_TRUE(crypto::WritePublicKeySpki(key.public_key, der, &n).ok());
+  der.resize(n);
+  return der;
+}
+
+std::array<uint8_t, 32> Kid(const crypto::EcKeyPair& key) {
+  const crypto::Digest d = crypto::Hash(crypto::HashAlg::kSha256, Spki(key));
+  std::array<uint8_t, 32> kid{};
+  std::memcpy(kid.data(), d.bytes.data(), 32);
+  return kid;
+}
+
+RevocationCommand Command(Component domain, std::vector<uint8_t> slots, uint32_t sequence) {
+  RevocationCommand c;
+  c.domain = domain;
+  for (size_t i = 0; i < slots.size(); ++i) c.slots[i] = slots[i];
+  c.slot_count = static_cast<uint8_t>(slots.size());
+  c.sequence = sequence;
+  return c;
+}
+
+std::vector<uint8_t> Encode(const RevocationCommand& command) {
+  std::vector<uint8_t> out(kMaxPayloadSize);
+  size_t n = 0;
+  EXPECT_TRUE(EncodeCommand(command, out, &n).ok());
+  out.resize(n);
+  return out;
+}
+
+// A COSE_Sign over `payload` by each key (kid = SHA-256 of its SPKI).
+std::vector<uint8_t> SignPayload(const std::vector<uint8_t>& payload,
+                                 const std::vector<const crypto::EcKeyPair*>& keys) {
+  std::vector<std::array<uint8_t, 32>> kids;
+  for (const auto* k : keys) kids.push_back(Kid(*k));
+  std::vector<cose::SignerInput> signers;
+  for (size_t i = 0; i < keys.size(); ++i) signers.push_back({keys[i], kids[i]});
+  std::vector<uint8_t> out(2048);
+  size_t n = 0;
+  EXPECT_TRUE(cose::BuildCoseSign(payload, signers, {}, out, &n).ok());
+  out.resize(n);
+  return out;
+}
+
+std::vector<uint8_t> Sign(const RevocationCommand& command,
+                          const std::vector<const crypto::EcKeyPair*>& keys) {
+  return SignPayload(Encode(command), keys);
+}
+
+// ---- Payload codec ----
+
+TEST(RevocationPayload, RoundTripsAndIsDeterministic) {
+  RevocationCommand c = Command(Component::kUrot, {0, 1, 2, 3}, 0xfffffffe);
+  c.has_instance_id = true;
+  c.instance_id.fill(0xab);
+  const std::vector<uint8_t> bytes = Encode(c);
+  EXPECT_EQ(bytes.size(), 54u);  // the largest payload
+  EXPECT_TRUE(cbor::Validate(bytes, true).ok());
+  RevocationCommand d;
+  ASSERT_EQ(DecodeCommand(bytes, &d), PayloadError::kOk);
+  EXPECT_EQ(d.domain, Component::kUrot);
+  EXPECT_EQ(d.slot_count, 4);
+  EXPECT_EQ(d.slots[3], 3);
+  EXPECT_EQ(d.sequence, 0xfffffffeu);
+  EXPECT_TRUE(d.has_instance_id);
+  EXPECT_EQ(d.instance_id, c.instance_id);
+  EXPECT_EQ(Encode(d), bytes);
+}
+
+TEST(RevocationPayload, KnownEncoding) {
+  // {1: "app", 2: [1], 3: 7}
+  const std::vector<uint8_t> expected = {0xa3, 0x01, 0x63, 'a', 'p', 'p', 0x02,
+                                         0x81, 0x01, 0x03, 0x07};
+  EXPECT_EQ(Encode(Command(Component::kApp, {1}, 7)), expected);
+}
+
+std::vector<uint8_t> Raw(std::initializer_list<uint8_t> bytes) { return bytes; }
+
+TEST(RevocationPayload, RefusesEveryBreach) {
+  RevocationCommand c;
+  struct Case {
+    std::vector<uint8_t> bytes;
+    PayloadError error;
+  };
+  const Case cases[] = {
+      {Raw({}), PayloadError::kMalformedCbor},
+      {Raw({0x80}), PayloadError::kMalformedCbor},                        // an array
+      {Raw({0xa3, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x81, 0x01, 0x03, 0x07, 0x00}),
+       PayloadError::kMalformedCbor},                                     // trailing byte
+      {Raw({0xa3, 0x02, 0x81, 0x01, 0x01, 0x63, 'a', 'p', 'p', 0x03, 0x07}),
+       PayloadError::kMalformedCbor},                                     // keys out of order
+      {Raw({0xbf, 0x01, 0x63, 'a', 'p', 'p', 0xff}), PayloadError::kMalformedCbor},  // indefinite
+      {Raw({0xa4, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x81, 0x01, 0x03, 0x07, 0x05, 0x00}),
+       PayloadError::kUnknownKey},
+      {Raw({0xa1, 0x20, 0x00}), PayloadError::kUnknownKey},               // negative key
+      {Raw({0xa1, 0x61, 'a', 0x00}), PayloadError::kUnknownKey},          // text key
+      {Raw({0xa2, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x81, 0x01}), PayloadError::kMissingField},
+      {Raw({0xa3, 0x01, 0x63, 'A', 'p', 'p', 0x02, 0x81, 0x01, 0x03, 0x07}),
+       PayloadError::kBadDomain},
+      {Raw({0xa3, 0x01, 0x02, 0x02, 0x81, 0x01, 0x03, 0x07}), PayloadError::kBadDomain},
+      {Raw({0xa3, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x80, 0x03, 0x07}), PayloadError::kBadSlots},
+      {Raw({0xa3, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x82, 0x01, 0x01, 0x03, 0x07}),
+       PayloadError::kBadSlots},                                          // duplicate
+      {Raw({0xa3, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x82, 0x02, 0x01, 0x03, 0x07}),
+       PayloadError::kBadSlots},                                          // descending
+      {Raw({0xa3, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x85, 0, 1, 2, 3, 3, 0x03, 0x07}),
+       PayloadError::kBadSlots},                                          // five
+      {Raw({0xa3, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x01, 0x03, 0x07}), PayloadError::kBadSlots},
+      {Raw({0xa3, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x81, 0x04, 0x03, 0x07}),
+       PayloadError::kSlotOutOfRange},
+      {Raw({0xa3, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x81, 0x01, 0x03, 0x00}),
+       PayloadError::kBadSequence},
+      {Raw({0xa3, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x81, 0x01, 0x03, 0x1a, 0xff, 0xff, 0xff, 0xff}),
+       PayloadError::kBadSequence},                                       // 2^32 - 1
+      {Raw({0xa3, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x81, 0x01, 0x03, 0x20}),
+       PayloadError::kBadSequence},                                       // negative
+      {Raw({0xa4, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x81, 0x01, 0x03, 0x07, 0x04, 0x41, 0x00}),
+       PayloadError::kBadInstanceId},
+  };
+  for (const Case& k : cases) {
+    EXPECT_EQ(DecodeCommand(k.bytes, &c), k.error)
+        << PayloadErrorName(k.error) << " / got " << PayloadErrorName(DecodeCommand(k.bytes, &c));
+  }
+  std::vector<uint8_t> big(kMaxPayloadSize + 1, 0);
+  EXPECT_EQ(DecodeCommand(big, &c), PayloadError::kTooLarge);
+}
+
+TEST(RevocationPayload, EncoderRefusesInvalidCommands) {
+  std::array<uint8_t, kMaxPayloadSize> out{};
+  size_t n = 0;
+  EXPECT_EQ(EncodeCommand(Command(Component::kApp, {}, 1), out, &n).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(EncodeCommand(Command(Component::kApp, {2, 1}, 1), out, &n).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(EncodeCommand(Command(Component::kApp, {4}, 1), out, &n).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(EncodeCommand(Command(Component::kApp, {1}, 0), out, &n).code(),
+            StatusCode::kInvalidArgument);
+  std::array<uint8_t, 8> small{};
+  EXPECT_EQ(EncodeCommand(Command(Component::kApp, {1}, 1), small, &n).code(),
+            StatusCode::kResourceExhausted);
+}
+
+TEST(RevocationNames, AreStable) {
+  EXPECT_STREQ(RefusalReasonName(R::kAccepted), "accepted");
+  EXPECT_STREQ(RefusalReasonName(R::kTooFewSignatures), "too-few-signatures");
+  EXPECT_STREQ(RefusalReasonName(R::kDomainCorrupt), "domain-corrupt");
+  EXPECT_EQ(static_cast<int>(R::kDomainCorrupt), 15);
+  for (int i = 0; i <= 15; ++i) {
+    EXPECT_STRNE(RefusalReasonName(static_cast<R>(i)), "unknown") << i;
+  }
+  EXPECT_STREQ(PayloadErrorName(PayloadError::kBadInstanceId), "bad-instance-id");
+}
+
+// ---- On a provisioned device ----
+//
+// app domain: signing slots 0 (P-256), 1 (P-384), 2 (P-256), slot 3 blank;
+// threshold 2; authority slots 0 and 1.
+
+class RevocationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (uint8_t i = 0; i < 3; ++i) {
+      signing_[i] = MakeKey(i == 1 ? crypto::Curve::kP384 : crypto::Curve::kP256, 20 + i);
+    }
+    authority_[0] = MakeKey(crypto::Curve::kP256, 30);
+    authority_[1] = MakeKey(crypto::Curve::kP384, 31);
+    stranger_ = MakeKey(crypto::Curve::kP256, 40);
+    const auto urot = MakeKey(crypto::Curve::kP256, 50);
+    const auto sm = MakeKey(crypto::Curve::kP256, 51);
+    host::Profile profile;
+    profile.geometry = host::DefaultGeometry();
+    profile.layout = host::DefaultLayout(profile.geometry);
+    profile.domains[0].keys = {Spki(urot)};
+    profile.domains[0].threshold = 1;
+    profile.domains[1].keys = {Spki(sm)};
+    profile.domains[1].threshold = 1;
+    profile.domains[2].keys = {Spki(signing_[0]), Spki(signing_[1]), Spki(signing_[2])};
+    profile.domains[2].authority = {Spki(authority_[0]), Spki(authority_[1])};
+    profile.domains[2].threshold = 2;
+    device_ = VirtualDevice::InMemory(profile.geometry);
+    host::Provision(*device_, profile);
+    ASSERT_TRUE(host::ReadHeader(*device_, &header_));
+  }
+
+  keys::KeyDomain Domain() {
+    keys::KeyDomain domain;
+    EXPECT_TRUE(keys::LoadDomain(device_->platform().otp, Component::kApp, &domain).ok());
+    return domain;
+  }
+
+  R Check(const std::vector<uint8_t>& message, BootableImages bootable = {0, 1},
+          CheckOutcome* outcome = nullptr, const keys::KeyDomain* fake_domain = nullptr) {
+    const keys::KeyDomain domain = fake_domain ? *fake_domain : Domain();
+    KeyStoreSlotKeys slot_keys(*device_, header_.layout, domain);
+    CheckOutcome local;
+    CheckOutcome* o = outcome ? outcome : &local;
+    const CheckContext context{domain, otp::Lifecycle::kSecured,
+                               std::span<const uint8_t, 32>(header_.instance_id), bootable,
+                               slot_keys};
+    const R reason = CheckCommand(message, context, o);
+    EXPECT_EQ(o->reason, reason);
+    return reason;
+  }
+
+  // Checks and, when accepted, applies.
+  R CheckAndApply(const std::vector<uint8_t>& message, BootableImages bootable = {0, 1}) {
+    CheckOutcome outcome;
+    const R reason = Check(message, bootable, &outcome);
+    if (reason == R::kAccepted) {
+      EXPECT_TRUE(ApplyRevocation(device_->platform().otp, Component::kApp, outcome.command).ok());
+    }
+    return reason;
+  }
+
+  void FactoryWord(uint32_t offset, uint32_t value) {
+    std::vector<uint8_t> bytes(4);
+    StoreLe32(bytes.data(), value);
+    device_->FactoryProgramOtp(offset, bytes);
+  }
+  static uint32_t AuthorityRevokedOffset(size_t slot) {
+    return static_cast<uint32_t>(otp::DomainOffset(Component::kApp) +
+                                 offsetof(otp::OtpDomain, authority) +
+                                 slot * sizeof(otp::OtpKeySlot) + offsetof(otp::OtpKeySlot, revoked));
+  }
+  static uint32_t LogOffset(size_t entry) {
+    return static_cast<uint32_t>(otp::DomainOffset(Component::kApp) +
+                                 offsetof(otp::OtpDomain, revocation_sequence) + entry * 4);
+  }
+
+  std::array<crypto::EcKeyPair, 3> signing_;
+  std::array<crypto::EcKeyPair, 2> authority_;
+  crypto::EcKeyPair stranger_;
+  std::unique_ptr<VirtualDevice> device_;
+  otp::OtpHeader header_{};
+};
+
+// -- quorum rules (threshold 2) --
+
+TEST_F(RevocationTest, OneSigningKeyIsTooFew) {
+  CheckOutcome o;
+  EXPECT_EQ(Check(Sign(Command(Component::kApp, {2}, 1), {&signing_[0]}), {0, 1}, &o),
+            R::kTooFewSignatures);
+  EXPECT_EQ(o.authorization.signing_verified, 0b001);
+  EXPECT_EQ(o.authorization.authorized, HardenedBool::kFalse);
+}
+
+TEST_F(RevocationTest, TwoDistinctSigningKeysAuthorise) {
+  CheckOutcome o;
+  EXPECT_EQ(Check(Sign(Command(Component::kApp, {2}, 1), {&signing_[0], &signing_[1]}), {0, 1},
+                  &o),
+            R::kAccepted);
+  EXPECT_EQ(o.authorization.signing_verified, 0b011);
+  EXPECT_EQ(o.authorization.authorized, HardenedBool::kTrue);
+  EXPECT_EQ(o.command.sequence, 1u);
+}
+
+TEST_F(RevocationTest, SameKeyTwiceCountsOnce) {
+  EXPECT_EQ(Check(Sign(Command(Component::kApp, {2}, 1), {&signing_[0], &signing_[0]})),
+            R::kTooFewSignatures);
+}
+
+TEST_F(RevocationTest, OneAuthorityKeyAuthorises) {
+  CheckOutcome o;
+  EXPECT_EQ(Check(Sign(Command(Component::kApp, {2}, 1), {&authority_[1]}), {0, 1}, &o),
+            R::kAccepted);
+  EXPECT_EQ(o.authorization.authority_verified, 0b10);
+  EXPECT_EQ(o.authorization.signing_verified, 0);
+}
+
+TEST_F(RevocationTest, RevokedAuthorityIsRefused) {
+  FactoryWord(AuthorityRevokedOffset(0), otp::kSlotRevokedMarker);
+  CheckOutcome o;
+  EXPECT_EQ(Check(Sign(Command(Component::kApp, {2}, 1), {&authority_[0]}), {0, 1}, &o),
+            R::kRevokedSigner);
+  EXPECT_EQ(o.authorization.offending_signer, 0);
+  // Even next to a quorum that would suffice on its own.
+  EXPECT_EQ(Check(Sign(Command(Component::kApp, {2}, 1),
+                       {&signing_[0], &signing_[1], &authority_[0]})),
+            R::kRevokedSigner);
+}
+
+TEST_F(RevocationTest, RevokedSigningKeyIsRefused) {
+  ASSERT_EQ(CheckAndApply(Sign(Command(Component::kApp, {2}, 1), {&signing_[0], &signing_[1]})),
+            R::kAccepted);
+  CheckOutcome o;
+  EXPECT_EQ(Check(Sign(Command(Component::kApp, {1}, 2), {&signing_[0], &signing_[2]}), {0, 0},
+                  &o),
+            R::kRevokedSigner);
+  EXPECT_EQ(o.authorization.offending_signer, 1);
+}
+
+TEST_F(RevocationTest, UnknownSignerIsRefused) {
+  CheckOutcome o;
+  EXPECT_EQ(Check(Sign(Command(Component::kApp, {2}, 1),
+                       {&signing_[0], &signing_[1], &stranger_}),
+                  {0, 1}, &o),
+            R::kUnknownSigner);
+  EXPECT_EQ(o.authorization.offending_signer, 2);
+}
+
+TEST_F(RevocationTest, BadSignatureIsRefused) {
+  std::vector<uint8_t> message = Sign(Command(Component::kApp, {2}, 1), {&signing_[0], &signing_[2]});
+  message.back() ^= 0x01;  // the last signer's s
+  CheckOutcome o;
+  EXPECT_EQ(Check(message, {0, 1}, &o), R::kBadSignature);
+  EXPECT_EQ(o.authorization.offending_signer, 1);
+}
+
+// A key source that hands out the wrong key: the signature cannot verify.
+class WrongKeys final : public SlotKeySource {
+ public:
+  explicit WrongKeys(const crypto::EcKeyPair& key) : key_(key) {}
+  Status SlotKey(keys::KeyRole, size_t, crypto::EcPublicKey* key) override {
+    *key = key_.public_key;
+    return StatusCode::kOk;
+  }
+
+ private:
+  const crypto::EcKeyPair& key_;
+};
+
+TEST_F(RevocationTest, KeySourceIsTheOnlyKeyAuthority) {
+  const keys::KeyDomain domain = Domain();
+  WrongKeys wrong(stranger_);
+  cose::ParsedCoseSign parsed;
+  const std::vector<uint8_t> message =
+      Sign(Command(Component::kApp, {2}, 1), {&signing_[0], &signing_[2]});
+  ASSERT_EQ(cose::ParseCoseSign(message, cose::TagPolicy::kRequireTag, &parsed),
+            cose::CoseError::kOk);
+  Authorization a;
+  EXPECT_EQ(Authorize(parsed, domain, otp::Lifecycle::kSecured, wrong, &a), HardenedBool::kFalse);
+  EXPECT_EQ(a.reason, R::kBadSignature);
+  // The real key store: accepted.
+  KeyStoreSlotKeys store(*device_, header_.layout, domain);
+  EXPECT_EQ(Authorize(parsed, domain, otp::Lifecycle::kSecured, store, &a), HardenedBool::kTrue);
+  crypto::EcPublicKey key;
+  EXPECT_EQ(store.SlotKey(keys::KeyRole::kSigning, 3, &key).code(), StatusCode::kNotFound);
+  EXPECT_EQ(store.SlotKey(keys::KeyRole::kAuthority, 2, &key).code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_F(RevocationTest, KeysOutsideTheirLifecycleCountForNothing) {
+  const keys::KeyDomain domain = Domain();
+  KeyStoreSlotKeys store(*device_, header_.layout, domain);
+  cose::ParsedCoseSign parsed;
+  const std::vector<uint8_t> message =
+      Sign(Command(Component::kApp, {2}, 1), {&signing_[0], &signing_[1], &authority_[0]});
+  ASSERT_EQ(cose::ParseCoseSign(message, cose::TagPolicy::kRequireTag, &parsed),
+            cose::CoseError::kOk);
+  Authorization a;
+  EXPECT_EQ(Authorize(parsed, domain, otp::Lifecycle::kDecommissioned, store, &a),
+            HardenedBool::kFalse);
+  EXPECT_EQ(a.reason, R::kTooFewSignatures);
+}
+
+// -- malformed input, domain, device --
+
+TEST_F(RevocationTest, MalformedCoseIsRefused) {
+  CheckOutcome o;
+  EXPECT_EQ(Check(Raw({0x01, 0x02, 0x03}), {0, 1}, &o), R::kMalformedCose);
+  std::vector<uint8_t> untagged = Sign(Command(Component::kApp, {2}, 1), {&signing_[0]});
+  untagged.erase(untagged.begin());  // drop the tag 98 head (0xd8 0x62) first byte...
+  untagged.erase(untagged.begin());  // ...and its argument
+  EXPECT_EQ(Check(untagged, {0, 1}, &o), R::kMalformedCose);
+  EXPECT_EQ(o.cose_error, cose::CoseError::kMissingTag);
+}
+
+TEST_F(RevocationTest, MalformedPayloadIsRefused) {
+  CheckOutcome o;
+  const std::vector<uint8_t> payload = {0xa4, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x81,
+                                        0x01, 0x03, 0x07, 0x05, 0x00};
+  EXPECT_EQ(Check(SignPayload(payload, {&signing_[0], &signing_[1]}), {0, 1}, &o),
+            R::kMalformedPayload);
+  EXPECT_EQ(o.payload_error, PayloadError::kUnknownKey);
+}
+
+TEST_F(RevocationTest, SlotOutOfRangeIsRefused) {
+  CheckOutcome o;
+  const std::vector<uint8_t> payload = {0xa3, 0x01, 0x63, 'a', 'p', 'p', 0x02,
+                                        0x81, 0x04, 0x03, 0x07};
+  EXPECT_EQ(Check(SignPayload(payload, {&signing_[0], &signing_[1]}), {0, 1}, &o),
+            R::kSlotOutOfRange);
+  EXPECT_EQ(o.payload_error, PayloadError::kSlotOutOfRange);
+}
+
+TEST_F(RevocationTest, WrongDomainIsReportedForRouting) {
+  CheckOutcome o;
+  EXPECT_EQ(Check(Sign(Command(Component::kSm, {0}, 1), {&signing_[0], &signing_[1]}), {0, 1}, &o),
+            R::kWrongDomain);
+  EXPECT_EQ(o.command.domain, Component::kSm);
+}
+
+TEST_F(RevocationTest, InstanceIdMatchMismatchAbsent) {
+  RevocationCommand c = Command(Component::kApp, {2}, 1);
+  c.has_instance_id = true;
+  std::memcpy(c.instance_id.data(), header_.instance_id, 32);
+  EXPECT_EQ(Check(Sign(c, {&signing_[0], &signing_[1]})), R::kAccepted);
+  c.instance_id[31] ^= 0x01;
+  EXPECT_EQ(Check(Sign(c, {&signing_[0], &signing_[1]})), R::kOtherDevice);
+  c.has_instance_id = false;
+  EXPECT_EQ(Check(Sign(c, {&signing_[0], &signing_[1]})), R::kAccepted);
+}
+
+// -- sequence --
+
+TEST_F(RevocationTest, ReplayIsRefused) {
+  ASSERT_EQ(CheckAndApply(Sign(Command(Component::kApp, {2}, 5), {&authority_[0]})), R::kAccepted);
+  EXPECT_EQ(Domain().revocation_sequence, 5u);
+  EXPECT_EQ(Check(Sign(Command(Component::kApp, {2}, 5), {&authority_[0]})), R::kReplay);
+  EXPECT_EQ(Check(Sign(Command(Component::kApp, {2}, 4), {&authority_[0]})), R::kReplay);
+  EXPECT_EQ(Check(Sign(Command(Component::kApp, {2}, 6), {&authority_[0]})), R::kAccepted);
+}
+
+TEST_F(RevocationTest, FullSequenceLogIsRefused) {
+  for (size_t i = 0; i < otp::kLogEntries; ++i) FactoryWord(LogOffset(i), static_cast<uint32_t>(10 + i + 1));
+  EXPECT_EQ(Domain().revocation_sequence, 25u);
+  EXPECT_EQ(Check(Sign(Command(Component::kApp, {2}, 26), {&authority_[0]})), R::kSequenceLogFull);
+  CheckOutcome o;
+  ASSERT_EQ(Check(Sign(Command(Component::kApp, {0}, 27), {&authority_[0]}), {1, 2}, &o),
+            R::kSequenceLogFull);
+  EXPECT_EQ(ApplyRevocation(device_->platform().otp, Component::kApp, o.command).code(),
+            StatusCode::kResourceExhausted);
+}
+
+TEST_F(RevocationTest, CorruptLogInTheSnapshotIsRefused) {
+  keys::KeyDomain domain = Domain();
+  domain.raw.revocation_sequence[0] = 9;
+  domain.raw.revocation_sequence[1] = 3;  // falls: not a log
+  EXPECT_EQ(Check(Sign(Command(Component::kApp, {2}, 20), {&authority_[0]}), {0, 1}, nullptr,
+                  &domain),
+            R::kDomainCorrupt);
+}
+
+// -- slot and image protection --
+
+TEST_F(RevocationTest, BlankSlotIsRefused) {
+  EXPECT_EQ(Check(Sign(Command(Component::kApp, {3}, 1), {&signing_[0], &signing_[1]})),
+            R::kSlotNotProvisioned);
+}
+
+TEST_F(RevocationTest, LastSigningKeyIsProtected) {
+  EXPECT_EQ(Check(Sign(Command(Component::kApp, {0, 1, 2}, 1), {&authority_[0]}), {0, kNoImage}),
+            R::kLastSigningKey);
+  ASSERT_EQ(CheckAndApply(Sign(Command(Component::kApp, {0, 1}, 1), {&authority_[0]}),
+                          {2, kNoImage}),
+            R::kAccepted);
+  EXPECT_EQ(Domain().ActiveSigningKeys(), 1u);
+  EXPECT_EQ(Check(Sign(Command(Component::kApp, {2}, 2), {&authority_[0]}), {2, kNoImage}),
+            R::kLastSigningKey);
+}
+
+TEST_F(RevocationTest, RunningImageKeepsABootableAlternative) {
+  const auto message = Sign(Command(Component::kApp, {0}, 1), {&signing_[1], &signing_[2]});
+  EXPECT_EQ(Check(message, {0, kNoImage}), R::kNoBootableImage);
+  EXPECT_EQ(Check(message, {0, 0}), R::kNoBootableImage);
+  EXPECT_EQ(Check(message, {0, 2}), R::kAccepted);  // the secondary image survives
+  EXPECT_EQ(Check(message, {1, kNoImage}), R::kAccepted);
+  EXPECT_EQ(Check(message, {kNoImage, kNoImage}), R::kAccepted);  // nothing boots today
+}
+
+TEST_F(RevocationTest, AlreadyRevokedSlotIsANoOp) {
+  ASSERT_EQ(CheckAndApply(Sign(Command(Component::kApp, {0}, 1), {&authority_[0]}), {1, 2}),
+            R::kAccepted);
+  EXPECT_EQ(CheckAndApply(Sign(Command(Component::kApp, {0}, 2), {&authority_[0]}), {1, 2}),
+            R::kAccepted);
+  EXPECT_EQ(Domain().revocation_sequence, 2u);
+}
+
+// -- commit --
+
+TEST_F(RevocationTest, ApplySetsMarkersThenSequenceAndOnlySetsBits) {
+  const std::vector<uint8_t> before = device_->raw_otp();
+  ASSERT_EQ(CheckAndApply(Sign(Command(Component::kApp, {0, 2}, 7), {&signing_[1], &signing_[2]}),
+                          {1, kNoImage}),
+            R::kAccepted);
+  const std::vector<uint8_t>& after = device_->raw_otp();
+  size_t changed = 0;
+  for (size_t i = 0; i < before.size(); ++i) {
+    EXPECT_EQ(before[i] & ~after[i], 0) << "bit cleared at " << i;
+    changed += before[i] != after[i];
+  }
+  EXPECT_LE(changed, 12u);  // two marker words and one log word
+  const keys::KeyDomain d = Domain();
+  EXPECT_EQ(d.signing[0], keys::SlotState::kRevoked);
+  EXPECT_EQ(d.signing[1], keys::SlotState::kProvisioned);
+  EXPECT_EQ(d.signing[2], keys::SlotState::kRevoked);
+  EXPECT_EQ(d.signing[3], keys::SlotState::kBlank);
+  EXPECT_EQ(d.raw.signing[0].revoked, otp::kSlotRevokedMarker);
+  EXPECT_EQ(d.revocation_sequence, 7u);
+  EXPECT_EQ(d.raw.revocation_sequence[0], 8u);  // value + 1
+  // Re-applying programs nothing.
+  const uint64_t ops = device_->operations();
+  const std::vector<uint8_t> settled = device_->raw_otp();
+  RevocationCommand c = Command(Component::kApp, {0, 2}, 7);
+  EXPECT_TRUE(ApplyRevocation(device_->platform().otp, Component::kApp, c).ok());
+  EXPECT_EQ(device_->operations(), ops);
+  EXPECT_EQ(device_->raw_otp(), settled);
+}
+
+TEST_F(RevocationTest, ApplyRefusesMisuse) {
+  auto& otp = device_->platform().otp;
+  EXPECT_EQ(ApplyRevocation(otp, Component::kSm, Command(Component::kApp, {0}, 1)).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(ApplyRevocation(otp, Component::kApp, Command(Component::kApp, {}, 1)).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(ApplyRevocation(otp, Component::kApp, Command(Component::kApp, {3}, 1)).code(),
+            StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(device_->Raise(platform::Hdpl::kSecureManager).ok());
+  EXPECT_EQ(ApplyRevocation(otp, Component::kApp, Command(Component::kApp, {0}, 1)).code(),
+            StatusCode::kPermissionDenied);
+}
+
+// Power loss at every OTP operation of the commit (two markers, one log
+// entry), then a reset and the same command checked and applied again.
+TEST_F(RevocationTest, InterruptedCommitCompletesOnRerun) {
+  const std::vector<uint8_t> message =
+      Sign(Command(Component::kApp, {0, 2}, 3), {&signing_[1], &authority_[0]});
+  const std::vector<uint8_t> pristine = device_->raw_otp();
+  // The app domain's OTP words after an uninterrupted commit (the rest of
+  // the OTP differs between devices: the instance ID is random).
+  const auto app_domain = [this] {
+    const auto& raw = device_->raw_otp();
+    const size_t at = otp::DomainOffset(Component::kApp);
+    return std::vector<uint8_t>(raw.begin() + static_cast<ptrdiff_t>(at),
+                                raw.begin() + static_cast<ptrdiff_t>(at + sizeof(otp::OtpDomain)));
+  };
+  ASSERT_EQ(CheckAndApply(message, {1, kNoImage}), R::kAccepted);
+  const std::vector<uint8_t> reference = app_domain();
+  for (uint64_t cut = 1; cut <= 3; ++cut) {
+    SetUp();  // same keys, fresh device
+    ASSERT_EQ(device_->raw_otp().size(), pristine.size());
+    CheckOutcome o;
+    ASSERT_EQ(Check(message, {1, kNoImage}, &o), R::kAccepted);
+    device_->SetPowerLossAfter(cut);
+    EXPECT_EQ(ApplyRevocation(device_->platform().otp, Component::kApp, o.command).code(),
+              StatusCode::kUnavailable)
+        << cut;
+    device_->WarmReset();
+    device_->SetPowerLossAfter(0);
+    const keys::KeyDomain mid = Domain();
+    // Never a raised sequence with a marker missing.
+    if (mid.revocation_sequence == 3u) {
+      EXPECT_EQ(mid.signing[0], keys::SlotState::kRevoked);
+      EXPECT_EQ(mid.signing[2], keys::SlotState::kRevoked);
+    }
+    EXPECT_EQ(mid.revocation_sequence, 0u) << "the log is the last write; cut " << cut;
+    EXPECT_EQ(mid.signing[0], cut >= 2 ? keys::SlotState::kRevoked : keys::SlotState::kProvisioned);
+    EXPECT_EQ(CheckAndApply(message, {1, kNoImage}), R::kAccepted) << cut;
+    EXPECT_EQ(app_domain(), reference) << cut;
+    EXPECT_EQ(Check(message, {1, kNoImage}), R::kReplay);
+  }
+}
+
+}  // namespace
+}  // namespace bastion::revocation
