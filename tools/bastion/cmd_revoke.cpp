@@ -1,5 +1,6 @@
 // bastion revoke: make and inspect revocation commands (DESIGN §2,
 // docs/revocation.md).
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <nlohmann/json.hpp>
