@@ -76,14 +76,17 @@ int main(int argc, char** argv) {
   if (!fuzz::FuzzDomain(keys, &domain)) return 1;
   const auto app = otp::Component::kApp;
   Write(dir, "payload-min", 1, Payload(Command(app, {1}, 7, false)));
-  Write(dir, "payload-max", 1, Payload(Command(otp::Component::kUrot, {0, 1, 2, 3}, 0xfffffffe, true)));
-  Write(dir, "accepted-two-keys", 0, Sign(Payload(Command(app, {2}, 6, false)), {&keys[0], &keys[1]}));
+  Write(dir, "payload-max", 1,
+        Payload(Command(otp::Component::kUrot, {0, 1, 2, 3}, 0xfffffffe, true)));
+  Write(dir, "accepted-two-keys", 0,
+        Sign(Payload(Command(app, {2}, 6, false)), {&keys[0], &keys[1]}));
   Write(dir, "accepted-device", 0, Sign(Payload(Command(app, {0}, 9, true)), {&keys[1], &keys[0]}));
   Write(dir, "one-key", 0, Sign(Payload(Command(app, {2}, 6, false)), {&keys[0]}));
   Write(dir, "same-key-twice", 0, Sign(Payload(Command(app, {2}, 6, false)), {&keys[1], &keys[1]}));
   Write(dir, "replay", 0, Sign(Payload(Command(app, {2}, 5, false)), {&keys[0], &keys[1]}));
   Write(dir, "last-key", 0, Sign(Payload(Command(app, {0, 1, 2}, 6, false)), {&keys[0], &keys[1]}));
-  Write(dir, "wrong-domain", 0, Sign(Payload(Command(otp::Component::kSm, {2}, 6, false)), {&keys[0], &keys[1]}));
+  Write(dir, "wrong-domain", 0,
+        Sign(Payload(Command(otp::Component::kSm, {2}, 6, false)), {&keys[0], &keys[1]}));
   Write(dir, "blank-slot", 0, Sign(Payload(Command(app, {3}, 6, false)), {&keys[0], &keys[1]}));
   return 0;
 }

@@ -30,7 +30,8 @@ inline bool FuzzSlotHash(const crypto::EcPublicKey& key, uint8_t (&hash)[32]) {
 
 // The fuzz keys (P-256, P-384) and the domain built from them.
 inline bool FuzzDomain(crypto::EcKeyPair (&keys)[2], keys::KeyDomain* out) {
-  if (!CoseFuzzKey(crypto::Curve::kP256, &keys[0]) || !CoseFuzzKey(crypto::Curve::kP384, &keys[1])) {
+  if (!CoseFuzzKey(crypto::Curve::kP256, &keys[0]) ||
+      !CoseFuzzKey(crypto::Curve::kP384, &keys[1])) {
     return false;
   }
   keys::KeyDomain d;
@@ -47,7 +48,8 @@ inline bool FuzzDomain(crypto::EcKeyPair (&keys)[2], keys::KeyDomain* out) {
   d.raw.authority[0].provisioned = otp::kSlotProvisionedMarker;
   d.raw.authority[0].revoked = otp::kSlotRevokedMarker;
   d.raw.revocation_sequence[0] = kFuzzStoredSequence + 1;
-  for (size_t i = 0; i < otp::kSigningSlots; ++i) d.signing[i] = keys::ClassifySlot(d.raw.signing[i]);
+  for (size_t i = 0; i < otp::kSigningSlots; ++i)
+    d.signing[i] = keys::ClassifySlot(d.raw.signing[i]);
   for (size_t i = 0; i < otp::kAuthoritySlots; ++i) {
     d.authority[i] = keys::ClassifySlot(d.raw.authority[i]);
   }

@@ -47,13 +47,15 @@ class FakeOtp final : public platform::Otp {
   uint8_t bytes[otp::kOtpSize] = {};
   uint32_t size() const override { return otp::kOtpSize; }
   Status Read(uint32_t offset, ByteSpan out) override {
-    if (offset > otp::kOtpSize || out.size() > otp::kOtpSize - offset) return StatusCode::kOutOfRange;
+    if (offset > otp::kOtpSize || out.size() > otp::kOtpSize - offset)
+      return StatusCode::kOutOfRange;
     std::memcpy(out.data(), bytes + offset, out.size());
     return StatusCode::kOk;
   }
   Status Program(uint32_t offset, ConstByteSpan data) override {
     if (offset % 4 != 0 || data.size() % 4 != 0) return StatusCode::kInvalidArgument;
-    if (offset > otp::kOtpSize || data.size() > otp::kOtpSize - offset) return StatusCode::kOutOfRange;
+    if (offset > otp::kOtpSize || data.size() > otp::kOtpSize - offset)
+      return StatusCode::kOutOfRange;
     for (size_t i = 0; i < data.size(); ++i) {
       if ((bytes[offset + i] & ~data[i]) != 0) return StatusCode::kFailedPrecondition;
     }
@@ -83,14 +85,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const Fixture& f = Fixed();
   FuzzKeys slot_keys;
-  static constexpr uint8_t kImages[8][2] = {{0, 1},          {0, revocation::kNoImage},
-                                            {1, 0},          {1, revocation::kNoImage},
-                                            {2, 0},          {revocation::kNoImage, 1},
-                                            {0, 0},          {revocation::kNoImage, revocation::kNoImage}};
+  static constexpr uint8_t kImages[8][2] = {
+      {0, 1}, {0, revocation::kNoImage}, {1, 0}, {1, revocation::kNoImage},
+      {2, 0}, {revocation::kNoImage, 1}, {0, 0}, {revocation::kNoImage, revocation::kNoImage}};
   const uint8_t* images = kImages[(data[0] >> 1) & 7];
-  const revocation::CheckContext context{f.domain, otp::Lifecycle::kSecured,
+  const revocation::CheckContext context{f.domain,
+                                         otp::Lifecycle::kSecured,
                                          std::span<const uint8_t, 32>(fuzz::kFuzzInstanceId),
-                                         {images[0], images[1]}, slot_keys};
+                                         {images[0], images[1]},
+                                         slot_keys};
   revocation::CheckOutcome outcome;
   const RefusalReason reason = revocation::CheckCommand(input, context, &outcome);
   if (reason != outcome.reason) __builtin_trap();
@@ -120,7 +123,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     __builtin_trap();
   }
   for (size_t i = 0; i < c.slot_count; ++i) {
-    if (keys::ClassifySlot(after.signing[c.slots[i]]) != keys::SlotState::kRevoked) __builtin_trap();
+    if (keys::ClassifySlot(after.signing[c.slots[i]]) != keys::SlotState::kRevoked)
+      __builtin_trap();
   }
   return 0;
 }

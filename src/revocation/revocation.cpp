@@ -9,22 +9,38 @@ using keys::SlotState;
 
 const char* RefusalReasonName(RefusalReason reason) {
   switch (reason) {
-    case RefusalReason::kAccepted: return "accepted";
-    case RefusalReason::kMalformedCose: return "malformed-cose";
-    case RefusalReason::kMalformedPayload: return "malformed-payload";
-    case RefusalReason::kWrongDomain: return "wrong-domain";
-    case RefusalReason::kRevokedSigner: return "revoked-signer";
-    case RefusalReason::kUnknownSigner: return "unknown-signer";
-    case RefusalReason::kBadSignature: return "bad-signature";
-    case RefusalReason::kTooFewSignatures: return "too-few-signatures";
-    case RefusalReason::kOtherDevice: return "other-device";
-    case RefusalReason::kReplay: return "replay";
-    case RefusalReason::kSequenceLogFull: return "sequence-log-full";
-    case RefusalReason::kSlotOutOfRange: return "slot-out-of-range";
-    case RefusalReason::kSlotNotProvisioned: return "slot-not-provisioned";
-    case RefusalReason::kLastSigningKey: return "last-signing-key";
-    case RefusalReason::kNoBootableImage: return "no-bootable-image";
-    case RefusalReason::kDomainCorrupt: return "domain-corrupt";
+    case RefusalReason::kAccepted:
+      return "accepted";
+    case RefusalReason::kMalformedCose:
+      return "malformed-cose";
+    case RefusalReason::kMalformedPayload:
+      return "malformed-payload";
+    case RefusalReason::kWrongDomain:
+      return "wrong-domain";
+    case RefusalReason::kRevokedSigner:
+      return "revoked-signer";
+    case RefusalReason::kUnknownSigner:
+      return "unknown-signer";
+    case RefusalReason::kBadSignature:
+      return "bad-signature";
+    case RefusalReason::kTooFewSignatures:
+      return "too-few-signatures";
+    case RefusalReason::kOtherDevice:
+      return "other-device";
+    case RefusalReason::kReplay:
+      return "replay";
+    case RefusalReason::kSequenceLogFull:
+      return "sequence-log-full";
+    case RefusalReason::kSlotOutOfRange:
+      return "slot-out-of-range";
+    case RefusalReason::kSlotNotProvisioned:
+      return "slot-not-provisioned";
+    case RefusalReason::kLastSigningKey:
+      return "last-signing-key";
+    case RefusalReason::kNoBootableImage:
+      return "no-bootable-image";
+    case RefusalReason::kDomainCorrupt:
+      return "domain-corrupt";
   }
   return "unknown";
 }
@@ -104,8 +120,8 @@ HardenedBool Authorize(const cose::ParsedCoseSign& message, const keys::KeyDomai
   const bool signing_role_valid = HardenedIsTrue(keys::KeyRoleValid(KeyRole::kSigning, lifecycle));
   const bool authority_role_valid =
       HardenedIsTrue(keys::KeyRoleValid(KeyRole::kAuthority, lifecycle));
-  const size_t signers = message.signer_count < cose::kMaxSigners ? message.signer_count
-                                                                  : cose::kMaxSigners;
+  const size_t signers =
+      message.signer_count < cose::kMaxSigners ? message.signer_count : cose::kMaxSigners;
   for (size_t s = 0; s < signers; ++s) {
     const ConstByteSpan kid = message.signers[s].kid;
     const auto index = static_cast<uint8_t>(s);
@@ -158,9 +174,10 @@ HardenedBool Authorize(const cose::ParsedCoseSign& message, const keys::KeyDomai
     result.reason = RefusalReason::kAccepted;
   }
   const bool first = result.reason == RefusalReason::kAccepted;
-  const HardenedBool second = QuorumFromRawWords(domain, result.signing_verified,
-                                                 result.authority_verified, threshold);
-  result.authorized = (first && HardenedIsTrue(second)) ? HardenedBool::kTrue : HardenedBool::kFalse;
+  const HardenedBool second =
+      QuorumFromRawWords(domain, result.signing_verified, result.authority_verified, threshold);
+  result.authorized =
+      (first && HardenedIsTrue(second)) ? HardenedBool::kTrue : HardenedBool::kFalse;
   *out = result;
   return result.authorized;
 }
@@ -189,8 +206,8 @@ RefusalReason CheckCommand(ConstByteSpan message, const CheckContext& context, C
   if (!HardenedIsTrue(authorized)) return o.reason = RefusalReason::kTooFewSignatures;
 
   if (command.has_instance_id &&
-      !HardenedIsTrue(HardenedEqual(command.instance_id.data(), context.instance_id.data(),
-                                    kInstanceIdSize))) {
+      !HardenedIsTrue(
+          HardenedEqual(command.instance_id.data(), context.instance_id.data(), kInstanceIdSize))) {
     return o.reason = RefusalReason::kOtherDevice;
   }
 
@@ -277,8 +294,9 @@ Status ApplyRevocation(platform::Otp& otp, otp::Component component,
   if (used >= otp::kLogEntries) return StatusCode::kResourceExhausted;
   uint8_t entry[4];
   StoreLe32(entry, command.sequence + 1);
-  const uint32_t offset = base + static_cast<uint32_t>(offsetof(otp::OtpDomain, revocation_sequence) +
-                                                       used * sizeof(uint32_t));
+  const uint32_t offset =
+      base + static_cast<uint32_t>(offsetof(otp::OtpDomain, revocation_sequence) +
+                                   used * sizeof(uint32_t));
   return otp.Program(offset, entry);
 }
 

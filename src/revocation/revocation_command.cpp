@@ -18,16 +18,26 @@ bool RevocationCommand::Revokes(size_t slot) const {
 
 const char* PayloadErrorName(PayloadError error) {
   switch (error) {
-    case PayloadError::kOk: return "ok";
-    case PayloadError::kMalformedCbor: return "malformed-cbor";
-    case PayloadError::kTooLarge: return "too-large";
-    case PayloadError::kUnknownKey: return "unknown-key";
-    case PayloadError::kMissingField: return "missing-field";
-    case PayloadError::kBadDomain: return "bad-domain";
-    case PayloadError::kBadSlots: return "bad-slots";
-    case PayloadError::kSlotOutOfRange: return "slot-out-of-range";
-    case PayloadError::kBadSequence: return "bad-sequence";
-    case PayloadError::kBadInstanceId: return "bad-instance-id";
+    case PayloadError::kOk:
+      return "ok";
+    case PayloadError::kMalformedCbor:
+      return "malformed-cbor";
+    case PayloadError::kTooLarge:
+      return "too-large";
+    case PayloadError::kUnknownKey:
+      return "unknown-key";
+    case PayloadError::kMissingField:
+      return "missing-field";
+    case PayloadError::kBadDomain:
+      return "bad-domain";
+    case PayloadError::kBadSlots:
+      return "bad-slots";
+    case PayloadError::kSlotOutOfRange:
+      return "slot-out-of-range";
+    case PayloadError::kBadSequence:
+      return "bad-sequence";
+    case PayloadError::kBadInstanceId:
+      return "bad-instance-id";
   }
   return "unknown";
 }

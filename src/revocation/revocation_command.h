@@ -50,15 +50,15 @@ struct RevocationCommand {
 // Why a payload was refused. Stable numbers: reported with the refusal.
 enum class PayloadError : uint8_t {
   kOk = 0,
-  kMalformedCbor = 1,    // not strict CBOR, not one map, or bytes after it
-  kTooLarge = 2,         // more than kMaxPayloadSize bytes
-  kUnknownKey = 3,       // a key other than the unsigned 1..4
-  kMissingField = 4,     // domain, slots or sequence absent
-  kBadDomain = 5,        // domain not "urot" / "sm" / "app" (or not text)
-  kBadSlots = 6,         // slots not an array of 1..4 ascending distinct uints
-  kSlotOutOfRange = 7,   // a slot index >= otp::kSigningSlots
-  kBadSequence = 8,      // sequence not a uint in kMinSequence..kMaxSequence
-  kBadInstanceId = 9,    // instance_id not a 32-byte bstr
+  kMalformedCbor = 1,   // not strict CBOR, not one map, or bytes after it
+  kTooLarge = 2,        // more than kMaxPayloadSize bytes
+  kUnknownKey = 3,      // a key other than the unsigned 1..4
+  kMissingField = 4,    // domain, slots or sequence absent
+  kBadDomain = 5,       // domain not "urot" / "sm" / "app" (or not text)
+  kBadSlots = 6,        // slots not an array of 1..4 ascending distinct uints
+  kSlotOutOfRange = 7,  // a slot index >= otp::kSigningSlots
+  kBadSequence = 8,     // sequence not a uint in kMinSequence..kMaxSequence
+  kBadInstanceId = 9,   // instance_id not a 32-byte bstr
 };
 
 // Short stable name ("unknown-key", ...).

@@ -1,6 +1,8 @@
 // Revocation commands (src/revocation): the payload codec, the quorum rules,
 // every refusal reason, and the OTP commit with its power-loss behaviour, on
 // a provisioned virtual device.
+#include "revocation/revocation.h"
+
 #include <gtest/gtest.h>
 
 #include <array>
@@ -13,7 +15,6 @@
 #include "keys/key_domain.h"
 #include "otp/otp_map.h"
 #include "provisioning/provisioning.h"
-#include "revocation/revocation.h"
 #include "revocation/revocation_command.h"
 #include "virtual_device/virtual_device.h"
 
@@ -107,8 +108,8 @@ TEST(RevocationPayload, RoundTripsAndIsDeterministic) {
 
 TEST(RevocationPayload, KnownEncoding) {
   // {1: "app", 2: [1], 3: 7}
-  const std::vector<uint8_t> expected = {0xa3, 0x01, 0x63, 'a', 'p', 'p', 0x02,
-                                         0x81, 0x01, 0x03, 0x07};
+  const std::vector<uint8_t> expected = {0xa3, 0x01, 0x63, 'a',  'p', 'p',
+                                         0x02, 0x81, 0x01, 0x03, 0x07};
   EXPECT_EQ(Encode(Command(Component::kApp, {1}, 7)), expected);
 }
 
@@ -122,36 +123,36 @@ TEST(RevocationPayload, RefusesEveryBreach) {
   };
   const Case cases[] = {
       {Raw({}), PayloadError::kMalformedCbor},
-      {Raw({0x80}), PayloadError::kMalformedCbor},                        // an array
+      {Raw({0x80}), PayloadError::kMalformedCbor},  // an array
       {Raw({0xa3, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x81, 0x01, 0x03, 0x07, 0x00}),
-       PayloadError::kMalformedCbor},                                     // trailing byte
+       PayloadError::kMalformedCbor},  // trailing byte
       {Raw({0xa3, 0x02, 0x81, 0x01, 0x01, 0x63, 'a', 'p', 'p', 0x03, 0x07}),
-       PayloadError::kMalformedCbor},                                     // keys out of order
+       PayloadError::kMalformedCbor},  // keys out of order
       {Raw({0xbf, 0x01, 0x63, 'a', 'p', 'p', 0xff}), PayloadError::kMalformedCbor},  // indefinite
       {Raw({0xa4, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x81, 0x01, 0x03, 0x07, 0x05, 0x00}),
        PayloadError::kUnknownKey},
-      {Raw({0xa1, 0x20, 0x00}), PayloadError::kUnknownKey},               // negative key
-      {Raw({0xa1, 0x61, 'a', 0x00}), PayloadError::kUnknownKey},          // text key
+      {Raw({0xa1, 0x20, 0x00}), PayloadError::kUnknownKey},       // negative key
+      {Raw({0xa1, 0x61, 'a', 0x00}), PayloadError::kUnknownKey},  // text key
       {Raw({0xa2, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x81, 0x01}), PayloadError::kMissingField},
       {Raw({0xa3, 0x01, 0x63, 'A', 'p', 'p', 0x02, 0x81, 0x01, 0x03, 0x07}),
        PayloadError::kBadDomain},
       {Raw({0xa3, 0x01, 0x02, 0x02, 0x81, 0x01, 0x03, 0x07}), PayloadError::kBadDomain},
       {Raw({0xa3, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x80, 0x03, 0x07}), PayloadError::kBadSlots},
       {Raw({0xa3, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x82, 0x01, 0x01, 0x03, 0x07}),
-       PayloadError::kBadSlots},                                          // duplicate
+       PayloadError::kBadSlots},  // duplicate
       {Raw({0xa3, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x82, 0x02, 0x01, 0x03, 0x07}),
-       PayloadError::kBadSlots},                                          // descending
+       PayloadError::kBadSlots},  // descending
       {Raw({0xa3, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x85, 0, 1, 2, 3, 3, 0x03, 0x07}),
-       PayloadError::kBadSlots},                                          // five
+       PayloadError::kBadSlots},  // five
       {Raw({0xa3, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x01, 0x03, 0x07}), PayloadError::kBadSlots},
       {Raw({0xa3, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x81, 0x04, 0x03, 0x07}),
        PayloadError::kSlotOutOfRange},
       {Raw({0xa3, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x81, 0x01, 0x03, 0x00}),
        PayloadError::kBadSequence},
       {Raw({0xa3, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x81, 0x01, 0x03, 0x1a, 0xff, 0xff, 0xff, 0xff}),
-       PayloadError::kBadSequence},                                       // 2^32 - 1
+       PayloadError::kBadSequence},  // 2^32 - 1
       {Raw({0xa3, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x81, 0x01, 0x03, 0x20}),
-       PayloadError::kBadSequence},                                       // negative
+       PayloadError::kBadSequence},  // negative
       {Raw({0xa4, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x81, 0x01, 0x03, 0x07, 0x04, 0x41, 0x00}),
        PayloadError::kBadInstanceId},
   };
@@ -257,9 +258,9 @@ class RevocationTest : public ::testing::Test {
     device_->FactoryProgramOtp(offset, bytes);
   }
   static uint32_t AuthorityRevokedOffset(size_t slot) {
-    return static_cast<uint32_t>(otp::DomainOffset(Component::kApp) +
-                                 offsetof(otp::OtpDomain, authority) +
-                                 slot * sizeof(otp::OtpKeySlot) + offsetof(otp::OtpKeySlot, revoked));
+    return static_cast<uint32_t>(
+        otp::DomainOffset(Component::kApp) + offsetof(otp::OtpDomain, authority) +
+        slot * sizeof(otp::OtpKeySlot) + offsetof(otp::OtpKeySlot, revoked));
   }
   static uint32_t LogOffset(size_t entry) {
     return static_cast<uint32_t>(otp::DomainOffset(Component::kApp) +
@@ -285,8 +286,7 @@ TEST_F(RevocationTest, OneSigningKeyIsTooFew) {
 
 TEST_F(RevocationTest, TwoDistinctSigningKeysAuthorise) {
   CheckOutcome o;
-  EXPECT_EQ(Check(Sign(Command(Component::kApp, {2}, 1), {&signing_[0], &signing_[1]}), {0, 1},
-                  &o),
+  EXPECT_EQ(Check(Sign(Command(Component::kApp, {2}, 1), {&signing_[0], &signing_[1]}), {0, 1}, &o),
             R::kAccepted);
   EXPECT_EQ(o.authorization.signing_verified, 0b011);
   EXPECT_EQ(o.authorization.authorized, HardenedBool::kTrue);
@@ -313,32 +313,31 @@ TEST_F(RevocationTest, RevokedAuthorityIsRefused) {
             R::kRevokedSigner);
   EXPECT_EQ(o.authorization.offending_signer, 0);
   // Even next to a quorum that would suffice on its own.
-  EXPECT_EQ(Check(Sign(Command(Component::kApp, {2}, 1),
-                       {&signing_[0], &signing_[1], &authority_[0]})),
-            R::kRevokedSigner);
+  EXPECT_EQ(
+      Check(Sign(Command(Component::kApp, {2}, 1), {&signing_[0], &signing_[1], &authority_[0]})),
+      R::kRevokedSigner);
 }
 
 TEST_F(RevocationTest, RevokedSigningKeyIsRefused) {
   ASSERT_EQ(CheckAndApply(Sign(Command(Component::kApp, {2}, 1), {&signing_[0], &signing_[1]})),
             R::kAccepted);
   CheckOutcome o;
-  EXPECT_EQ(Check(Sign(Command(Component::kApp, {1}, 2), {&signing_[0], &signing_[2]}), {0, 0},
-                  &o),
+  EXPECT_EQ(Check(Sign(Command(Component::kApp, {1}, 2), {&signing_[0], &signing_[2]}), {0, 0}, &o),
             R::kRevokedSigner);
   EXPECT_EQ(o.authorization.offending_signer, 1);
 }
 
 TEST_F(RevocationTest, UnknownSignerIsRefused) {
   CheckOutcome o;
-  EXPECT_EQ(Check(Sign(Command(Component::kApp, {2}, 1),
-                       {&signing_[0], &signing_[1], &stranger_}),
+  EXPECT_EQ(Check(Sign(Command(Component::kApp, {2}, 1), {&signing_[0], &signing_[1], &stranger_}),
                   {0, 1}, &o),
             R::kUnknownSigner);
   EXPECT_EQ(o.authorization.offending_signer, 2);
 }
 
 TEST_F(RevocationTest, BadSignatureIsRefused) {
-  std::vector<uint8_t> message = Sign(Command(Component::kApp, {2}, 1), {&signing_[0], &signing_[2]});
+  std::vector<uint8_t> message =
+      Sign(Command(Component::kApp, {2}, 1), {&signing_[0], &signing_[2]});
   message.back() ^= 0x01;  // the last signer's s
   CheckOutcome o;
   EXPECT_EQ(Check(message, {0, 1}, &o), R::kBadSignature);
@@ -374,8 +373,7 @@ TEST_F(RevocationTest, KeySourceIsTheOnlyKeyAuthority) {
   EXPECT_EQ(Authorize(parsed, domain, otp::Lifecycle::kSecured, store, &a), HardenedBool::kTrue);
   crypto::EcPublicKey key;
   EXPECT_EQ(store.SlotKey(keys::KeyRole::kSigning, 3, &key).code(), StatusCode::kNotFound);
-  EXPECT_EQ(store.SlotKey(keys::KeyRole::kAuthority, 2, &key).code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(store.SlotKey(keys::KeyRole::kAuthority, 2, &key).code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(RevocationTest, KeysOutsideTheirLifecycleCountForNothing) {
@@ -406,8 +404,8 @@ TEST_F(RevocationTest, MalformedCoseIsRefused) {
 
 TEST_F(RevocationTest, MalformedPayloadIsRefused) {
   CheckOutcome o;
-  const std::vector<uint8_t> payload = {0xa4, 0x01, 0x63, 'a', 'p', 'p', 0x02, 0x81,
-                                        0x01, 0x03, 0x07, 0x05, 0x00};
+  const std::vector<uint8_t> payload = {0xa4, 0x01, 0x63, 'a',  'p',  'p', 0x02,
+                                        0x81, 0x01, 0x03, 0x07, 0x05, 0x00};
   EXPECT_EQ(Check(SignPayload(payload, {&signing_[0], &signing_[1]}), {0, 1}, &o),
             R::kMalformedPayload);
   EXPECT_EQ(o.payload_error, PayloadError::kUnknownKey);
@@ -415,8 +413,8 @@ TEST_F(RevocationTest, MalformedPayloadIsRefused) {
 
 TEST_F(RevocationTest, SlotOutOfRangeIsRefused) {
   CheckOutcome o;
-  const std::vector<uint8_t> payload = {0xa3, 0x01, 0x63, 'a', 'p', 'p', 0x02,
-                                        0x81, 0x04, 0x03, 0x07};
+  const std::vector<uint8_t> payload = {0xa3, 0x01, 0x63, 'a',  'p', 'p',
+                                        0x02, 0x81, 0x04, 0x03, 0x07};
   EXPECT_EQ(Check(SignPayload(payload, {&signing_[0], &signing_[1]}), {0, 1}, &o),
             R::kSlotOutOfRange);
   EXPECT_EQ(o.payload_error, PayloadError::kSlotOutOfRange);
@@ -451,7 +449,8 @@ TEST_F(RevocationTest, ReplayIsRefused) {
 }
 
 TEST_F(RevocationTest, FullSequenceLogIsRefused) {
-  for (size_t i = 0; i < otp::kLogEntries; ++i) FactoryWord(LogOffset(i), static_cast<uint32_t>(10 + i + 1));
+  for (size_t i = 0; i < otp::kLogEntries; ++i)
+    FactoryWord(LogOffset(i), static_cast<uint32_t>(10 + i + 1));
   EXPECT_EQ(Domain().revocation_sequence, 25u);
   EXPECT_EQ(Check(Sign(Command(Component::kApp, {2}, 26), {&authority_[0]})), R::kSequenceLogFull);
   CheckOutcome o;
@@ -465,9 +464,9 @@ TEST_F(RevocationTest, CorruptLogInTheSnapshotIsRefused) {
   keys::KeyDomain domain = Domain();
   domain.raw.revocation_sequence[0] = 9;
   domain.raw.revocation_sequence[1] = 3;  // falls: not a log
-  EXPECT_EQ(Check(Sign(Command(Component::kApp, {2}, 20), {&authority_[0]}), {0, 1}, nullptr,
-                  &domain),
-            R::kDomainCorrupt);
+  EXPECT_EQ(
+      Check(Sign(Command(Component::kApp, {2}, 20), {&authority_[0]}), {0, 1}, nullptr, &domain),
+      R::kDomainCorrupt);
 }
 
 // -- slot and image protection --
@@ -480,9 +479,9 @@ TEST_F(RevocationTest, BlankSlotIsRefused) {
 TEST_F(RevocationTest, LastSigningKeyIsProtected) {
   EXPECT_EQ(Check(Sign(Command(Component::kApp, {0, 1, 2}, 1), {&authority_[0]}), {0, kNoImage}),
             R::kLastSigningKey);
-  ASSERT_EQ(CheckAndApply(Sign(Command(Component::kApp, {0, 1}, 1), {&authority_[0]}),
-                          {2, kNoImage}),
-            R::kAccepted);
+  ASSERT_EQ(
+      CheckAndApply(Sign(Command(Component::kApp, {0, 1}, 1), {&authority_[0]}), {2, kNoImage}),
+      R::kAccepted);
   EXPECT_EQ(Domain().ActiveSigningKeys(), 1u);
   EXPECT_EQ(Check(Sign(Command(Component::kApp, {2}, 2), {&authority_[0]}), {2, kNoImage}),
             R::kLastSigningKey);

@@ -99,8 +99,8 @@ int Make(const ParsedArgs& parsed) {
     command.slots[i] = numbers[i];
   }
   command.slot_count = static_cast<uint8_t>(numbers.size());
-  command.sequence = static_cast<uint32_t>(ParseNumber(parsed.Require("seq"), "--seq",
-                                                       revocation::kMaxSequence));
+  command.sequence =
+      static_cast<uint32_t>(ParseNumber(parsed.Require("seq"), "--seq", revocation::kMaxSequence));
   if (command.sequence < revocation::kMinSequence) throw UsageError("--seq must be at least 1");
   if (auto device = parsed.Get("device")) {
     command.has_instance_id = true;
@@ -127,8 +127,8 @@ int Make(const ParsedArgs& parsed) {
   for (size_t i = 0; i < keys.size(); ++i) signers.push_back({&keys[i], kids[i]});
   std::vector<uint8_t> out(cose::kMaxMessageSize);
   size_t written = 0;
-  const Status built = cose::BuildCoseSign(ConstByteSpan(payload.data(), payload_size), signers,
-                                           {}, out, &written);
+  const Status built =
+      cose::BuildCoseSign(ConstByteSpan(payload.data(), payload_size), signers, {}, out, &written);
   if (!built.ok()) throw CliError(std::string("cannot sign the command: ") + StatusName(built));
   out.resize(written);
   WriteFileAtomic(output, out);
@@ -141,14 +141,15 @@ const char* AlgName(cose::Algorithm alg) {
 
 int Inspect(const ParsedArgs& parsed) {
   for (const char* option : {"domain", "slot", "seq", "device", "output"}) {
-    if (parsed.Has(option)) throw UsageError(std::string("--") + option + " cannot go with --inspect");
+    if (parsed.Has(option))
+      throw UsageError(std::string("--") + option + " cannot go with --inspect");
   }
   const std::string path = parsed.Require("inspect");
   const std::vector<uint8_t> message = ReadFile(path);
   cose::ParsedCoseSign parsed_message;
   cbor::CborError cbor_error = cbor::CborError::kOk;
-  const cose::CoseError cose_error = cose::ParseCoseSign(message, cose::TagPolicy::kRequireTag,
-                                                         &parsed_message, &cbor_error);
+  const cose::CoseError cose_error =
+      cose::ParseCoseSign(message, cose::TagPolicy::kRequireTag, &parsed_message, &cbor_error);
   if (cose_error != cose::CoseError::kOk) {
     std::string why = cose::CoseErrorName(cose_error);
     if (cose_error == cose::CoseError::kMalformedCbor) {
@@ -160,8 +161,8 @@ int Inspect(const ParsedArgs& parsed) {
   const revocation::PayloadError payload_error =
       revocation::DecodeCommand(parsed_message.payload, &command);
   if (payload_error != revocation::PayloadError::kOk) {
-    throw CliError(path + ": malformed revocation payload: " +
-                   revocation::PayloadErrorName(payload_error));
+    throw CliError(
+        path + ": malformed revocation payload: " + revocation::PayloadErrorName(payload_error));
   }
   std::vector<crypto::EcPublicKey> keys;
   for (const std::string& key_path : parsed.GetAll("key")) keys.push_back(LoadPublicKey(key_path));
@@ -193,26 +194,29 @@ int Inspect(const ParsedArgs& parsed) {
     j["domain"] = otp::ComponentName(command.domain);
     j["slots"] = slots;
     j["sequence"] = command.sequence;
-    j["instance_id"] = command.has_instance_id ? nlohmann::ordered_json(device)
-                                               : nlohmann::ordered_json();
+    j["instance_id"] =
+        command.has_instance_id ? nlohmann::ordered_json(device) : nlohmann::ordered_json();
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (const SignerInfo& s : signers) {
       nlohmann::ordered_json e;
       e["alg"] = s.alg;
       e["kid"] = s.kid;
-      e["verified"] = s.verified < 0 ? nlohmann::ordered_json() : nlohmann::ordered_json(s.verified == 1);
+      e["verified"] =
+          s.verified < 0 ? nlohmann::ordered_json() : nlohmann::ordered_json(s.verified == 1);
       list.push_back(e);
     }
     j["signers"] = list;
     const std::string text = j.dump(2) + "\n";
     WriteStdout(ConstByteSpan(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
   } else {
-    std::string text = "revocation command (COSE_Sign, " + std::to_string(message.size()) + " bytes)\n";
+    std::string text =
+        "revocation command (COSE_Sign, " + std::to_string(message.size()) + " bytes)\n";
     text += std::string("  domain:    ") + otp::ComponentName(command.domain) + "\n";
     text += "  slots:     ";
     for (size_t i = 0; i < slots.size(); ++i) text += (i ? ", " : "") + std::to_string(slots[i]);
     text += "\n  sequence:  " + std::to_string(command.sequence) + "\n";
-    text += "  device:    " + (command.has_instance_id ? device : std::string("every device")) + "\n";
+    text +=
+        "  device:    " + (command.has_instance_id ? device : std::string("every device")) + "\n";
     text += "  signers:   " + std::to_string(signers.size()) + "\n";
     for (size_t i = 0; i < signers.size(); ++i) {
       text += "    [" + std::to_string(i) + "] " + signers[i].alg + " kid " + signers[i].kid;
