@@ -53,6 +53,12 @@ Status AppendImage(BootReport* report, const BootReportImage& image) {
   return StatusCode::kOk;
 }
 
+Status AppendRequest(BootReport* report, const BootReportRequest& request) {
+  if (report->request_count >= kMaxReportRequests) return StatusCode::kResourceExhausted;
+  report->requests[report->request_count++] = request;
+  return StatusCode::kOk;
+}
+
 namespace {
 uint32_t ReportCrc(const BootReport& report) {
   return Crc32(ConstByteSpan(reinterpret_cast<const uint8_t*>(&report), offsetof(BootReport, crc)));
@@ -77,6 +83,7 @@ Status ReadBootReport(platform::SharedRam& ram, BootReport* report) {
   if (copy.magic == 0 && copy.crc == 0) return StatusCode::kNotFound;
   if (copy.magic != kBootReportMagic || copy.version != kBootReportVersion ||
       copy.size != sizeof(BootReport) || copy.image_count > kMaxReportImages ||
+      copy.request_count > kMaxReportRequests ||
       copy.crc != ReportCrc(copy)) {
     return StatusCode::kDataLoss;
   }

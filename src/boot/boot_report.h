@@ -57,9 +57,43 @@ struct BootReportImage {
 static_assert(sizeof(image::ImageVersion) == 8);
 static_assert(sizeof(BootReportImage) == 72);
 
+// What became of one mailbox request (mailbox.h). Values 1..15 are the
+// revocation::RefusalReason numbers (0 = kAccepted = applied); the boot
+// stages' own outcomes start at 0x80. Stable numbers.
+enum class RequestOutcome : uint8_t {
+  kApplied = 0,
+  // 1..15: revocation::RefusalReason (the command was refused, nothing written)
+  kUrotRevocationUnsupported = 0x80,  // urot-domain command: iROT does not process
+                                      // the mailbox (size budget), see docs/revocation.md
+  kNoTrialImage = 0x81,               // confirm/reject: no trial image (no update engine yet)
+  kCommitFailed = 0x82,               // accepted, but ApplyRevocation failed (detail: StatusCode)
+};
+// "applied", a revocation refusal name ("too-few-signatures", ...), or one of
+// "urot-revocation-unsupported", "not-applied: no trial image", "commit-failed".
+const char* RequestOutcomeName(uint8_t outcome);
+
+constexpr uint8_t kUnknownDomain = 0xff;  // revoke whose payload did not decode
+
+struct BootReportRequest {
+  uint8_t type;           // mailbox::RequestType
+  uint8_t component;      // confirm/reject: the component; revoke: the command's
+                          // domain (otp::Component) or kUnknownDomain
+  uint8_t outcome;        // RequestOutcome
+  uint8_t detail;         // refusal detail: cose::CoseError (kMalformedCose),
+                          // revocation::PayloadError (kMalformedPayload), the
+                          // offending signer index (signer refusals), or the
+                          // StatusCode (kCommitFailed); 0 otherwise
+  uint32_t sequence;      // the command's sequence number (0 when not decoded)
+  uint8_t revoked_slots;  // bit i: the command names signing slot i
+  uint8_t reserved[3];
+};
+static_assert(sizeof(BootReportRequest) == 12);
+static_assert(offsetof(BootReportRequest, sequence) == 4);
+
 constexpr uint32_t kBootReportMagic = 0xc3b1e52a;
-constexpr uint16_t kBootReportVersion = 1;
+constexpr uint16_t kBootReportVersion = 2;
 constexpr size_t kMaxReportImages = 4;
+constexpr size_t kMaxReportRequests = 4;  // mailbox::kMaxRequests
 
 struct BootReport {
   uint32_t magic;
@@ -74,16 +108,27 @@ struct BootReport {
   uint8_t image_count;
   uint8_t reserved;
   BootReportImage images[kMaxReportImages];
+  uint16_t mailbox_error;  // mailbox::MailboxError of this boot's mailbox (0 ok, 1 empty)
+  uint8_t request_count;   // entries used in requests[]
+  uint8_t reserved2;
+  BootReportRequest requests[kMaxReportRequests];
   uint32_t crc;  // CRC-32 of everything before it
 };
-static_assert(sizeof(BootReport) == 24 + 4 * 72 + 4);
+static_assert(sizeof(BootReport) == 24 + 4 * 72 + 4 + 4 * 12 + 4);
 static_assert(offsetof(BootReport, images) == 24);
+static_assert(offsetof(BootReport, mailbox_error) == 312);
+static_assert(offsetof(BootReport, requests) == 316);
+static_assert(offsetof(BootReport, crc) == 364);
+static_assert(sizeof(BootReport) <= 512, "must fit the 512-byte boot report RAM region");
 
 // Starts an empty report (outcome kInProgress).
 void InitBootReport(BootReport* report, otp::Lifecycle lifecycle);
 
 // Appends an image entry; returns kResourceExhausted when full.
 Status AppendImage(BootReport* report, const BootReportImage& image);
+
+// Appends a request outcome; returns kResourceExhausted when full.
+Status AppendRequest(BootReport* report, const BootReportRequest& request);
 
 // Writes the report (computing its CRC). Returns kOk or the RAM error.
 Status WriteBootReport(platform::SharedRam& ram, BootReport* report);

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "boot/boot_requests.h"
 #include "boot/handoff.h"
 #include "crypto/crypto.h"
 #include "keys/key_domain.h"
@@ -228,6 +229,10 @@ void RunUrot(platform::Platform& p) {
   if (!ReadOtpHeader(p, &header).ok()) {
     FailBoot(p, BootReason::kOtpNotProvisioned, Component::kSm, image::ImageError::kOk);
   }
+  // The application's requests first: a revocation applied now already
+  // refuses, below, the images its keys signed.
+  ProcessMailbox(p, header);
+  EnterStage(p, Component::kSm);
   // Verify before touching the HDPL1 seed: a refusal must leave no copy of
   // it on this stage's stack (FailBoot does not return).
   const HardenedBool sm_ok = VerifyOrFail(p, header, Component::kSm);

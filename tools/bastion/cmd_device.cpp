@@ -8,6 +8,9 @@
 
 #include "boot/boot_report.h"
 #include "cli_util.h"
+#include "cose/cose.h"
+#include "mailbox/mailbox.h"
+#include "revocation/revocation_command.h"
 #include "commands.h"
 #include "image/image.h"
 #include "keys/key_domain.h"
@@ -31,6 +34,8 @@ constexpr const char* kDeviceUsage =
     "                                      exit 0 only when the application was reached\n"
     "  status DIR [--json]                 lifecycle, instance ID, key domains, counters,\n"
     "                                      slots and the last boot report\n"
+    "  request DIR confirm|reject [--component C]\n"
+    "  request DIR revoke CMD.cose         queue a request in the mailbox for the next boot\n"
     "  power-cycle DIR                     cut power: RAM (mailbox, boot report) is cleared\n"
     "\n"
     "Exit status: 0 success, 1 failure, 2 usage error.\n";
@@ -92,6 +97,41 @@ json ImageJson(const boot::BootReportImage& image) {
   return j;
 }
 
+std::string DomainName(uint8_t c) {
+  return c == boot::kUnknownDomain ? "unknown" : ComponentName(c);
+}
+
+json RequestJson(const boot::BootReportRequest& r) {
+  json j = {{"type", mailbox::RequestTypeName(static_cast<mailbox::RequestType>(r.type))},
+            {"outcome", boot::RequestOutcomeName(r.outcome)},
+            {"applied", r.outcome == static_cast<uint8_t>(boot::RequestOutcome::kApplied)}};
+  if (r.type == static_cast<uint8_t>(mailbox::RequestType::kRevoke)) {
+    j["domain"] = DomainName(r.component);
+    j["sequence"] = r.sequence;
+    json slots = json::array();
+    for (unsigned i = 0; i < 8; ++i) {
+      if (r.revoked_slots & (1u << i)) slots.push_back(i);
+    }
+    j["slots"] = slots;
+    if (r.detail != 0) j["detail"] = r.detail;
+  } else {
+    j["component"] = ComponentName(r.component);
+  }
+  return j;
+}
+
+json RequestsJson(const boot::BootReport& r) {
+  json a = json::array();
+  for (size_t i = 0; i < r.request_count && i < boot::kMaxReportRequests; ++i) {
+    a.push_back(RequestJson(r.requests[i]));
+  }
+  return a;
+}
+
+std::string MailboxText(const boot::BootReport& r) {
+  return mailbox::MailboxErrorName(static_cast<mailbox::MailboxError>(r.mailbox_error));
+}
+
 json ReportJson(const host::VirtualDevice::BootRun& run) {
   json j;
   j["booted"] = run.app_reached;
@@ -117,6 +157,8 @@ json ReportJson(const host::VirtualDevice::BootRun& run) {
   for (size_t i = 0; i < r.image_count && i < boot::kMaxReportImages; ++i) {
     j["images"].push_back(ImageJson(r.images[i]));
   }
+  j["mailbox"] = MailboxText(r);
+  j["requests"] = RequestsJson(r);
   return j;
 }
 
@@ -127,6 +169,22 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
   }
   const boot::BootReport& r = run.report;
   std::printf("lifecycle: %s\n", otp::LifecycleName(static_cast<otp::Lifecycle>(r.lifecycle)));
+  const auto mailbox_error = static_cast<mailbox::MailboxError>(r.mailbox_error);
+  if (mailbox_error != mailbox::MailboxError::kOk && mailbox_error != mailbox::MailboxError::kEmpty) {
+    std::printf("uROT: mailbox REFUSED: %s (nothing applied)\n", MailboxText(r).c_str());
+  }
+  for (size_t i = 0; i < r.request_count && i < boot::kMaxReportRequests; ++i) {
+    const json q = RequestJson(r.requests[i]);
+    if (q["type"] == "revoke") {
+      std::printf("uROT: request revoke %s slots %s sequence %u: %s\n",
+                  q["domain"].get<std::string>().c_str(), q["slots"].dump().c_str(),
+                  q["sequence"].get<uint32_t>(), q["outcome"].get<std::string>().c_str());
+    } else {
+      std::printf("uROT: request %s %s: %s\n", q["type"].get<std::string>().c_str(),
+                  q["component"].get<std::string>().c_str(),
+                  q["outcome"].get<std::string>().c_str());
+    }
+  }
   for (size_t i = 0; i < r.image_count && i < boot::kMaxReportImages; ++i) {
     const boot::BootReportImage& image = r.images[i];
     if (image.verified == 1) {
@@ -284,6 +342,46 @@ json SlotJson(host::VirtualDevice& device, const otp::FlashRegion& region) {
   return j;
 }
 
+// What a revocation command in the mailbox names (for display only; the
+// device decides). Empty when it does not decode.
+json PeekRevocation(ConstByteSpan message) {
+  cose::ParsedCoseSign parsed;
+  revocation::RevocationCommand command;
+  if (cose::ParseCoseSign(message, cose::TagPolicy::kRequireTag, &parsed) != cose::CoseError::kOk ||
+      revocation::DecodeCommand(parsed.payload, &command) != revocation::PayloadError::kOk) {
+    return {{"domain", "unknown"}};
+  }
+  json slots = json::array();
+  for (size_t i = 0; i < command.slot_count; ++i) slots.push_back(command.slots[i]);
+  return {{"domain", otp::ComponentName(command.domain)},
+          {"slots", slots},
+          {"sequence", command.sequence}};
+}
+
+// The requests waiting in the mailbox region for the next boot.
+json PendingJson(host::VirtualDevice& device) {
+  const auto& ram = device.raw_ram();
+  const ConstByteSpan bytes(ram.data(), host::kMailboxSize);
+  mailbox::Requests requests;
+  const mailbox::MailboxError error = mailbox::ParseMailbox(bytes, &requests);
+  json j = {{"state", error == mailbox::MailboxError::kOk ? "pending"
+                                                           : mailbox::MailboxErrorName(error)}};
+  json pending = json::array();
+  for (size_t i = 0; i < requests.count; ++i) {
+    const mailbox::Request& r = requests.items[i];
+    json q = {{"type", mailbox::RequestTypeName(r.type)}};
+    if (r.type == mailbox::RequestType::kRevoke) {
+      q.update(PeekRevocation(r.data));
+      q["size"] = r.data.size();
+    } else {
+      q["component"] = ComponentName(r.component);
+    }
+    pending.push_back(q);
+  }
+  j["requests"] = pending;
+  return j;
+}
+
 json StatusJson(host::VirtualDevice& device) {
   otp::OtpHeader header;
   json j;
@@ -355,6 +453,7 @@ json StatusJson(host::VirtualDevice& device) {
   last.report_valid = last.report.magic == boot::kBootReportMagic;
   last.app_reached = last.report_valid && last.report.outcome == boot::BootOutcome::kBooted;
   j["last_boot"] = last.report_valid ? ReportJson(last) : json(nullptr);
+  j["mailbox"] = PendingJson(device);
   return j;
 }
 
@@ -408,6 +507,31 @@ int StatusCommand(const std::vector<std::string>& args) {
       }
     }
   }
+  const json& pending = j["mailbox"]["requests"];
+  if (pending.empty()) {
+    std::printf("mailbox: %s\n", j["mailbox"]["state"].get<std::string>().c_str());
+  } else {
+    std::printf("mailbox: %zu request(s) pending for the next boot\n", pending.size());
+    for (const json& q : pending) {
+      if (q["type"] == "revoke") {
+        std::printf("  revoke %s slots %s sequence %s\n", q["domain"].get<std::string>().c_str(),
+                    q.value("slots", json::array()).dump().c_str(),
+                    q.value("sequence", json("?")).dump().c_str());
+      } else {
+        std::printf("  %s %s\n", q["type"].get<std::string>().c_str(),
+                    q["component"].get<std::string>().c_str());
+      }
+    }
+  }
+  if (!j["last_boot"].is_null()) {
+    const json& b = j["last_boot"];
+    for (const json& q : b["requests"]) {
+      std::printf("last boot request %s %s: %s\n", q["type"].get<std::string>().c_str(),
+                  q.contains("domain") ? q["domain"].get<std::string>().c_str()
+                                       : q["component"].get<std::string>().c_str(),
+                  q["outcome"].get<std::string>().c_str());
+    }
+  }
   if (j["last_boot"].is_null()) {
     std::printf("last boot: none since power-on\n");
   } else {
@@ -415,6 +539,87 @@ int StatusCommand(const std::vector<std::string>& args) {
     std::printf("last boot: %s\n", b["booted"].get<bool>()
                                        ? "application started"
                                        : ("stopped: " + b["reason"].get<std::string>()).c_str());
+  }
+  return cli::kExitOk;
+}
+
+int RequestCommand(const std::vector<std::string>& args) {
+  const cli::ParsedArgs a = cli::ParseArgs(args, {{'c', "component", true, false}});
+  if (a.help()) {
+    std::fputs(
+        "usage: bastion device request DIR confirm|reject [--component urot|sm|app]\n"
+        "       bastion device request DIR revoke CMD.cose\n"
+        "Appends a request to the device's mailbox (shared RAM, kept across a warm\n"
+        "reset), exactly as the application will; the next `device boot` acts on it\n"
+        "and reports its outcome. At most 4 requests fit, and a revocation command\n"
+        "must fit the 1 KiB mailbox. --component defaults to app.\n",
+        stdout);
+    return cli::kExitOk;
+  }
+  const auto& pos = a.positional();
+  if (pos.size() < 2) throw UsageError("device request takes DIR and confirm|reject|revoke");
+  const std::string& what = pos[1];
+  mailbox::Request request;
+  std::vector<uint8_t> command;
+  if (what == "confirm" || what == "reject") {
+    if (pos.size() != 2) throw UsageError("device request " + what + " takes no file");
+    request.type =
+        what == "confirm" ? mailbox::RequestType::kConfirm : mailbox::RequestType::kReject;
+    try {
+      request.component = static_cast<uint8_t>(host::ParseComponent(a.Get("component").value_or("app")));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+  } else if (what == "revoke") {
+    if (pos.size() != 3) throw UsageError("device request revoke takes one CMD.cose");
+    if (a.Has("component")) throw UsageError("revoke takes no --component (the command names its domain)");
+    command = cli::ReadFile(pos[2]);
+    if (command.empty()) throw CliError(pos[2] + ": empty file");
+    request.type = mailbox::RequestType::kRevoke;
+    request.component = mailbox::kAnyComponent;
+    request.data = ConstByteSpan(command.data(), command.size());
+  } else {
+    throw UsageError("unknown request '" + what + "' (confirm, reject or revoke)");
+  }
+
+  auto device = OpenDevice(pos[0]);
+  ByteSpan region;
+  if (!device->Region(platform::RamRegion::kMailbox, &region).ok()) {
+    throw CliError("cannot reach the mailbox region");
+  }
+  const std::vector<uint8_t> current(region.begin(), region.end());
+  mailbox::Requests existing;
+  const mailbox::MailboxError error = mailbox::ParseMailbox(current, &existing);
+  if (error != mailbox::MailboxError::kOk && error != mailbox::MailboxError::kEmpty) {
+    std::fprintf(stderr, "bastion: warning: the mailbox held unparseable contents (%s); replaced\n",
+                 mailbox::MailboxErrorName(error));
+    existing.count = 0;
+  }
+  if (existing.count >= mailbox::kMaxRequests) {
+    throw CliError("the mailbox is full (" + std::to_string(mailbox::kMaxRequests) +
+                   " requests); boot the device first");
+  }
+  std::vector<mailbox::Request> all(existing.items, existing.items + existing.count);
+  all.push_back(request);
+  std::vector<uint8_t> built(region.size());
+  const Status status = mailbox::BuildMailbox(all.data(), all.size(), built);
+  if (!status.ok()) {
+    throw CliError(status.code() == StatusCode::kResourceExhausted
+                       ? "the request does not fit in the mailbox (" +
+                             std::to_string(region.size()) + " bytes, " +
+                             std::to_string(command.size()) + "-byte command)"
+                       : "invalid request");
+  }
+  std::memcpy(region.data(), built.data(), built.size());
+  device->Save();
+  if (request.type == mailbox::RequestType::kRevoke) {
+    const json peek = PeekRevocation(request.data);
+    std::printf("queued: revoke %s (%zu-byte command, domain %s), request %zu of %zu\n",
+                pos[2].c_str(), command.size(), peek["domain"].get<std::string>().c_str(),
+                all.size(), mailbox::kMaxRequests);
+  } else {
+    std::printf("queued: %s %s, request %zu of %zu\n", what.c_str(),
+                ComponentName(request.component).c_str(), all.size(), mailbox::kMaxRequests);
   }
   return cli::kExitOk;
 }
@@ -451,6 +656,7 @@ int RunDeviceCommand(const std::vector<std::string>& args) {
   if (sub == "flash") return Flash(rest);
   if (sub == "boot") return Boot(rest);
   if (sub == "status") return StatusCommand(rest);
+  if (sub == "request") return RequestCommand(rest);
   if (sub == "power-cycle") return PowerCycle(rest);
   throw UsageError("unknown device subcommand '" + sub + "' (see bastion device --help)");
 }
