@@ -525,10 +525,110 @@ cp -r g128k g128k_bad
 "$BASTION" device flash g128k_bad --component app app-tampered.img >/dev/null
 refused_boot "tampered payload (128 KiB sectors)" g128k_bad app hash-mismatch image-refused
 
+# ==== requests through the mailbox: the key-compromise story ====
+# The app is signed with key 0 (app-full.img) and boots.
+"$BASTION" device create rv --profile k/doc.json >/dev/null
+"$BASTION" device flash rv --component urot urot.img >/dev/null
+"$BASTION" device flash rv --component sm sm.img >/dev/null
+"$BASTION" device flash rv --component app app-full.img >/dev/null
+expect_ok "request story: key 0 app boots" "$BASTION" device boot rv --json
+jassert "request story: no request, empty mailbox" '
+assert d["booted"] is True and d["requests"] == [] and d["mailbox"] == "empty", d'
+# Key 0 leaks: keys 1 and 2 (threshold 2) sign the revocation of slot 0.
+expect_ok "revoke command (keys 1+2)" "$BASTION" revoke --domain app --slot 0 --seq 1 \
+  -k k/app-1.pem -k k/app-2.pem -o rv0.cose
+expect_ok "request revoke" "$BASTION" device request rv revoke rv0.cose
+check "request revoke message" grep -q '^queued: revoke rv0.cose (.*domain app), request 1 of 4' "$T/out"
+expect_ok "status shows the pending request" "$BASTION" device status rv --json
+jassert "status: pending revoke" '
+m = d["mailbox"]
+assert m["state"] == "pending" and len(m["requests"]) == 1, m
+q = m["requests"][0]
+assert q["type"] == "revoke" and q["domain"] == "app" and q["slots"] == [0] and q["sequence"] == 1, q'
+# The running app is signed by key 0: revoking it would leave nothing to boot.
+before=$(sums rv)
+expect_ok "boot with the revoke (app by key 0)" "$BASTION" device boot rv --json
+jassert "revoke refused: no bootable image" '
+assert d["booted"] is True, d
+assert d["mailbox"] == "ok", d["mailbox"]
+q = d["requests"]
+assert len(q) == 1 and q[0]["type"] == "revoke" and q[0]["domain"] == "app", q
+assert q[0]["outcome"] == "no-bootable-image" and q[0]["applied"] is False and q[0]["sequence"] == 1, q'
+check "refused revoke changed nothing" test "$(sums rv)" = "$before"
+expect_ok "status after boot" "$BASTION" device status rv --json
+jassert "mailbox wiped by the boot" '
+assert d["mailbox"] == {"state": "empty", "requests": []}, d["mailbox"]
+assert d["domains"]["app"]["signing_slots"][0]["state"] == "provisioned", d["domains"]["app"]'
+# The vendor's app signed by key 1 is in place: the revocation applies.
+"$BASTION" device flash rv --component app app.img >/dev/null
+expect_ok "request revoke again" "$BASTION" device request rv revoke rv0.cose
+expect_ok "boot applies the revocation" "$BASTION" device boot rv --json
+jassert "revoke applied" '
+assert d["booted"] is True, d
+q = d["requests"]
+assert len(q) == 1 and q[0]["outcome"] == "applied" and q[0]["applied"] is True, q
+assert q[0]["domain"] == "app" and q[0]["slots"] == [0] and q[0]["sequence"] == 1, q
+assert d["images"][2]["key_slot"] == 1, d["images"][2]'
+expect_ok "status after the revocation" "$BASTION" device status rv --json
+jassert "status: slot 0 revoked, sequence raised" '
+a = d["domains"]["app"]
+assert [s["state"] for s in a["signing_slots"]] == ["revoked", "provisioned", "provisioned", "blank"], a
+assert a["revocation_sequence"] == 1, a
+assert d["last_boot"]["requests"][0]["outcome"] == "applied", d["last_boot"]'
+expect_ok "status text shows the last request" "$BASTION" device status rv
+check "status text: request outcome" grep -q '^last boot request revoke app: applied' "$T/out"
+# Images signed by key 0 are refused from now on.
+"$BASTION" device flash rv --component app app-full.img >/dev/null
+refused_boot "key 0 after its revocation" rv app key-revoked image-refused
+"$BASTION" device flash rv --component app app.img >/dev/null
+# The thief, with key 0 alone, tries to revoke key 1: refused, nothing changes.
+"$BASTION" revoke --domain app --slot 1 --seq 9 -k k/app-0.pem -o thief.cose >/dev/null
+expect_ok "request thief's revoke" "$BASTION" device request rv revoke thief.cose
+before=$(sums rv)
+expect_ok "boot with the thief's command" "$BASTION" device boot rv --json
+jassert "thief refused" '
+q = d["requests"]
+assert d["booted"] is True and q[0]["outcome"] == "revoked-signer" and q[0]["applied"] is False, q'
+check "thief's command changed nothing" test "$(sums rv)" = "$before"
+# Replay of the applied command, and confirm/reject (no update engine yet): in one boot.
+expect_ok "request replay" "$BASTION" device request rv revoke rv0.cose
+expect_ok "request confirm" "$BASTION" device request rv confirm
+check "request confirm message" grep -qx 'queued: confirm app, request 2 of 4' "$T/out"
+expect_ok "request reject sm" "$BASTION" device request rv reject --component sm
+expect_ok "request urot revoke" "$BASTION" revoke --domain urot --slot 0 --seq 1 -k k/urot-1.pem -o urot0.cose
+expect_ok "request urot-domain revoke" "$BASTION" device request rv revoke urot0.cose
+expect_fail "a fifth request does not fit" 1 "$BASTION" device request rv confirm
+check "full mailbox named" grep -q "full" "$T/err"
+before=$(sums rv)
+expect_ok "boot with four requests" "$BASTION" device boot rv
+check "text: replay" grep -q '^uROT: request revoke app slots \[0\] sequence 1: replay' "$T/out"
+check "text: confirm" grep -q '^uROT: request confirm app: not-applied: no trial image' "$T/out"
+check "text: reject" grep -q '^uROT: request reject sm: not-applied: no trial image' "$T/out"
+check "text: urot" grep -q '^uROT: request revoke urot slots \[0\] sequence 1: urot-revocation-unsupported' "$T/out"
+check "four refused requests changed nothing" test "$(sums rv)" = "$before"
+# Garbage in the mailbox: reported, the device still boots.
+python3 -c "
+import sys
+with open('rv/ram.bin', 'r+b') as f:
+    f.write(bytes((i * 37 + 11) & 0xff for i in range(1024)))"
+expect_ok "boot with a garbage mailbox" "$BASTION" device boot rv --json
+jassert "garbage mailbox reported" '
+assert d["booted"] is True and d["mailbox"] == "bad-magic" and d["requests"] == [], d'
+check "garbage mailbox changed nothing" test "$(sums rv)" = "$before"
+# Usage.
+expect_ok "device request --help" "$BASTION" device request --help
+check "device request --help is usage" grep -q "^usage: bastion device request" "$T/out"
+expect_fail "request unknown kind" 2 "$BASTION" device request rv frobnicate
+expect_fail "request revoke without file" 2 "$BASTION" device request rv revoke
+expect_fail "request revoke missing file" 1 "$BASTION" device request rv revoke no_such.cose
+head -c 2000 /dev/urandom >big.cose
+expect_fail "request revoke too large" 1 "$BASTION" device request rv revoke big.cose
+expect_fail "request bad component" 2 "$BASTION" device request rv confirm --component bootloader
+
 # ==== help and usage ====
 expect_ok "device --help" "$BASTION" device --help
 check "device --help lists the subcommands" grep -q 'power-cycle' "$T/out"
-for s in create flash boot status power-cycle; do
+for s in create flash boot status request power-cycle; do
   expect_ok "device $s --help" "$BASTION" device $s --help
   check "device $s --help is usage" grep -q "^usage: bastion device $s" "$T/out"
 done
