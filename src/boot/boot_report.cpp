@@ -83,8 +83,7 @@ Status ReadBootReport(platform::SharedRam& ram, BootReport* report) {
   if (copy.magic == 0 && copy.crc == 0) return StatusCode::kNotFound;
   if (copy.magic != kBootReportMagic || copy.version != kBootReportVersion ||
       copy.size != sizeof(BootReport) || copy.image_count > kMaxReportImages ||
-      copy.request_count > kMaxReportRequests ||
-      copy.crc != ReportCrc(copy)) {
+      copy.request_count > kMaxReportRequests || copy.crc != ReportCrc(copy)) {
     return StatusCode::kDataLoss;
   }
   *report = copy;

@@ -79,9 +79,8 @@ void ProcessRevoke(platform::Platform& p, const otp::OtpHeader& header, ConstByt
   const otp::Lifecycle lifecycle = otp::LifecycleFromMarks(header.lifecycle_marks);
   revocation::KeyStoreSlotKeys slot_keys(p.flash, header.layout, domain);
   revocation::BootableImages bootable;
-  bootable.primary_slot_key = entry->component == kUnknownDomain
-                                  ? revocation::kNoImage
-                                  : PrimaryKeySlot(p, header, target);
+  bootable.primary_slot_key =
+      entry->component == kUnknownDomain ? revocation::kNoImage : PrimaryKeySlot(p, header, target);
   bootable.secondary_slot_key = revocation::kNoImage;  // update engine not wired yet
   const revocation::CheckContext context{
       domain, lifecycle, std::span<const uint8_t, revocation::kInstanceIdSize>(header.instance_id),

@@ -185,8 +185,7 @@ TEST_F(RevocationBootTest, KeyCompromiseStory) {
   // The app is signed with key 0 and boots.
   auto device = Device(0);
   ASSERT_TRUE(device->Boot().app_reached);
-  const auto revoke0 =
-      RevokeCommand(Component::kApp, {0}, 1, {&app_[1], &app_[2]});
+  const auto revoke0 = RevokeCommand(Component::kApp, {0}, 1, {&app_[1], &app_[2]});
 
   // Key 0 leaks. Revoking it while the only bootable app is signed by it
   // would leave the domain with nothing to boot: refused, nothing changes.

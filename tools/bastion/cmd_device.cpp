@@ -8,13 +8,13 @@
 
 #include "boot/boot_report.h"
 #include "cli_util.h"
-#include "cose/cose.h"
-#include "mailbox/mailbox.h"
-#include "revocation/revocation_command.h"
 #include "commands.h"
+#include "cose/cose.h"
 #include "image/image.h"
 #include "keys/key_domain.h"
+#include "mailbox/mailbox.h"
 #include "provisioning/provisioning.h"
+#include "revocation/revocation_command.h"
 #include "virtual_device/virtual_device.h"
 
 namespace {
@@ -170,7 +170,8 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
   const boot::BootReport& r = run.report;
   std::printf("lifecycle: %s\n", otp::LifecycleName(static_cast<otp::Lifecycle>(r.lifecycle)));
   const auto mailbox_error = static_cast<mailbox::MailboxError>(r.mailbox_error);
-  if (mailbox_error != mailbox::MailboxError::kOk && mailbox_error != mailbox::MailboxError::kEmpty) {
+  if (mailbox_error != mailbox::MailboxError::kOk &&
+      mailbox_error != mailbox::MailboxError::kEmpty) {
     std::printf("uROT: mailbox REFUSED: %s (nothing applied)\n", MailboxText(r).c_str());
   }
   for (size_t i = 0; i < r.request_count && i < boot::kMaxReportRequests; ++i) {
@@ -364,8 +365,8 @@ json PendingJson(host::VirtualDevice& device) {
   const ConstByteSpan bytes(ram.data(), host::kMailboxSize);
   mailbox::Requests requests;
   const mailbox::MailboxError error = mailbox::ParseMailbox(bytes, &requests);
-  json j = {{"state", error == mailbox::MailboxError::kOk ? "pending"
-                                                           : mailbox::MailboxErrorName(error)}};
+  json j = {{"state",
+             error == mailbox::MailboxError::kOk ? "pending" : mailbox::MailboxErrorName(error)}};
   json pending = json::array();
   for (size_t i = 0; i < requests.count; ++i) {
     const mailbox::Request& r = requests.items[i];
@@ -566,13 +567,15 @@ int RequestCommand(const std::vector<std::string>& args) {
     request.type =
         what == "confirm" ? mailbox::RequestType::kConfirm : mailbox::RequestType::kReject;
     try {
-      request.component = static_cast<uint8_t>(host::ParseComponent(a.Get("component").value_or("app")));
+      request.component =
+          static_cast<uint8_t>(host::ParseComponent(a.Get("component").value_or("app")));
     } catch (const std::invalid_argument& e) {
       throw UsageError(e.what());
     }
   } else if (what == "revoke") {
     if (pos.size() != 3) throw UsageError("device request revoke takes one CMD.cose");
-    if (a.Has("component")) throw UsageError("revoke takes no --component (the command names its domain)");
+    if (a.Has("component"))
+      throw UsageError("revoke takes no --component (the command names its domain)");
     command = cli::ReadFile(pos[2]);
     if (command.empty()) throw CliError(pos[2] + ": empty file");
     request.type = mailbox::RequestType::kRevoke;
