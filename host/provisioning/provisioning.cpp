@@ -1,5 +1,6 @@
 #include "provisioning/provisioning.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -124,9 +125,9 @@ otp::FlashLayout DefaultLayout(const platform::FlashGeometry& g) {
   const uint32_t slot_sizes[otp::kComponentCount] = {64u * 1024, 128u * 1024, 384u * 1024};
   for (size_t c = 0; c < otp::kComponentCount; ++c) {
     l.primary[c] = take(slot_sizes[c]);
-    l.secondary[c] = take(slot_sizes[c]);
+    l.secondary[c] = take(l.primary[c].size + g.sector_size);  // + the swap's offset sector
   }
-  l.scratch = take(16u * 1024);
+  l.scratch = take(std::max(16u * 1024, 2 * g.sector_size));  // swap journal: >= 2 sectors
   l.storage = take(32u * 1024);
   return l;
 }
@@ -197,14 +198,17 @@ Profile LoadProfile(const fs::path& path) {
       }
       const uint32_t size = ParseNumber(s["size"], where + ".size");
       profile.layout.primary[c] = {ParseNumber(s["primary"], where + ".primary"), size};
-      profile.layout.secondary[c] = {ParseNumber(s["secondary"], where + ".secondary"), size};
+      // The secondary is one sector larger (the swap's offset sector).
+      profile.layout.secondary[c] = {ParseNumber(s["secondary"], where + ".secondary"),
+                                     size + profile.geometry.sector_size};
     }
   }
   if (!otp::LayoutValid(profile.layout, profile.geometry.size, profile.geometry.sector_size)) {
     throw ProfileError(
         "the flash layout is invalid: regions must be sector-aligned, inside the "
-        "flash, non-overlapping, primary and secondary of equal size, and the key "
-        "store at least " +
+        "flash, non-overlapping, each secondary slot one sector larger than its "
+        "primary (\"size\" is the primary's), a scratch area of at least two sectors, "
+        "and the key store at least " +
         std::to_string(otp::kKeyStoreSize) + " bytes");
   }
 

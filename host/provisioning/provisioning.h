@@ -35,8 +35,10 @@ struct Profile {
 };
 
 // The default layout for a geometry: key store, then for urot, sm, app a
-// primary and a secondary slot of 64 KiB, 128 KiB and 384 KiB (rounded up to
-// whole sectors), then a scratch area and a storage area.
+// primary slot of 64 KiB, 128 KiB and 384 KiB (rounded up to whole sectors)
+// each followed by its secondary slot, one sector larger (the swap's offset
+// sector), then a scratch (swap status) area of max(16 KiB, 2 sectors) and a
+// 32 KiB storage area.
 otp::FlashLayout DefaultLayout(const platform::FlashGeometry& geometry);
 
 // Reads and checks a profile; key paths are relative to the profile's folder.

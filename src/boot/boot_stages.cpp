@@ -6,6 +6,7 @@
 #include "boot/handoff.h"
 #include "crypto/crypto.h"
 #include "keys/key_domain.h"
+#include "update/slot_swap.h"
 
 namespace bastion::boot {
 namespace {
@@ -72,6 +73,22 @@ void EnterStage(platform::Platform& p, Component stage) {
 }
 
 }  // namespace
+
+update::SlotSet SlotsOf(const otp::OtpHeader& header, Component component) {
+  const size_t c = static_cast<size_t>(component);
+  return update::SlotSet{header.layout.primary[c], header.layout.secondary[c],
+                         header.layout.scratch};
+}
+
+void ResumeSwaps(platform::Platform& p, const otp::OtpHeader& header) {
+  // At most one swap is unfinished (swaps run one at a time); whichever
+  // component it belongs to finishes it. Errors are left to verification:
+  // a primary that a swap left inconsistent does not verify.
+  for (const Component c : {Component::kSm, Component::kApp}) {
+    update::SwapOutcome outcome;
+    (void)update::ResumeIfInterrupted(p.flash, SlotsOf(header, c), &outcome);
+  }
+}
 
 void RemoveFaultHandler() {
   SetHardenedTrapHandler(nullptr);
@@ -229,6 +246,8 @@ void RunUrot(platform::Platform& p) {
   if (!ReadOtpHeader(p, &header).ok()) {
     FailBoot(p, BootReason::kOtpNotProvisioned, Component::kSm, image::ImageError::kOk);
   }
+  // An interrupted swap is finished before anything reads a primary slot.
+  ResumeSwaps(p, header);
   // The application's requests first: a revocation applied now already
   // refuses, below, the images its keys signed.
   ProcessMailbox(p, header);

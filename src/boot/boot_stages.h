@@ -14,6 +14,7 @@
 #include "image/image.h"
 #include "otp/otp_map.h"
 #include "platform/platform.h"
+#include "update/slot_swap.h"
 
 namespace bastion::boot {
 
@@ -52,6 +53,15 @@ image::ImageError VerifyComponent(platform::Platform& p, const otp::OtpHeader& h
                                   otp::Component component, BootReportImage* entry,
                                   HardenedBool* decision, uint32_t* header_size = nullptr,
                                   uint32_t* image_size = nullptr);
+
+// The primary, secondary and status area of `component` (for the swap).
+update::SlotSet SlotsOf(const otp::OtpHeader& header, otp::Component component);
+
+// uROT: finishes a swap of the `sm` or `app` slots that a power loss
+// interrupted (update::ResumeIfInterrupted), before any primary is read.
+// iROT does not do this for `urot` (no room in its budget): urot updates
+// are not supported (docs/update-swap.md).
+void ResumeSwaps(platform::Platform& p, const otp::OtpHeader& header);
 
 // What iROT verified: the port jumps into exactly this image and checks its
 // entry point against these bounds first (see targets/).

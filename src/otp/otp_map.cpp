@@ -92,9 +92,12 @@ bool LayoutValid(const FlashLayout& layout, uint32_t flash_size, uint32_t sector
       if (r.offset < o.offset + o.size && o.offset < r.offset + r.size) return false;
     }
   }
+  // The swap with offset (docs/update-swap.md): the secondary slot is one
+  // sector larger than the primary; the journal needs two status sectors.
   for (size_t c = 0; c < kComponentCount; ++c) {
-    if (layout.primary[c].size != layout.secondary[c].size) return false;
+    if (layout.secondary[c].size != layout.primary[c].size + sector_size) return false;
   }
+  if (layout.scratch.size < 2 * sector_size) return false;
   return layout.key_store.size >= kKeyStoreSize;
 }
 

@@ -175,6 +175,8 @@ Lifecycle LifecycleFromMarks(const uint32_t (&marks)[kLifecycleStates]);
 
 namespace bastion::otp {
 // True when every region is sector-aligned, inside the flash, non-empty
-// (storage and scratch may be empty) and no two regions overlap.
+// (storage may be empty), no two regions overlap, each secondary slot is
+// exactly one sector larger than its primary (the swap's offset sector) and
+// the scratch (swap status) area holds at least two sectors.
 bool LayoutValid(const FlashLayout& layout, uint32_t flash_size, uint32_t sector_size);
 }  // namespace bastion::otp

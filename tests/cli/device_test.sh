@@ -82,10 +82,10 @@ p = {
   "flash": {"size": "0x200000", "sector_size": 8192, "program_unit": 16},
   "layout": {"key_store": {"offset": "0x0", "size": "0x2000"},
              "urot": {"primary": "0x2000", "secondary": "0x12000", "size": "0x10000"},
-             "sm": {"primary": "0x22000", "secondary": "0x42000", "size": "0x20000"},
-             "app": {"primary": "0x62000", "secondary": "0xc2000", "size": "0x60000"},
-             "scratch": {"offset": "0x122000", "size": "0x4000"},
-             "storage": {"offset": "0x126000", "size": "0x8000"}},
+             "sm": {"primary": "0x24000", "secondary": "0x44000", "size": "0x20000"},
+             "app": {"primary": "0x66000", "secondary": "0xc6000", "size": "0x60000"},
+             "scratch": {"offset": "0x128000", "size": "0x4000"},
+             "storage": {"offset": "0x12c000", "size": "0x8000"}},
   "domains": {
     "urot": {"keys": ["urot-0.pem", "urot-1.pub.pem"], "threshold": 1},
     "sm": {"keys": ["sm-0.pem"], "threshold": 1},
@@ -149,11 +149,11 @@ assert all(dm[n]["revoke_older_on_confirm"] is False for n in dm), dm
 jassert "status: counters and slots follow the layout" '
 c = d["components"]
 assert all(c[n]["security_counter"] == 0 for n in ("urot", "sm", "app")), c
-want = {"urot": (0x2000, 0x12000, 0x10000), "sm": (0x22000, 0x42000, 0x20000), "app": (0x62000, 0xc2000, 0x60000)}
+want = {"urot": (0x2000, 0x12000, 0x10000), "sm": (0x24000, 0x44000, 0x20000), "app": (0x66000, 0xc6000, 0x60000)}
 for n, (p, s, size) in want.items():
     assert c[n]["primary"]["offset"] == p and c[n]["secondary"]["offset"] == s, c[n]
-    for w in ("primary", "secondary"):
-        assert c[n][w]["size"] == size and c[n][w]["image"] is None and c[n][w]["state"] == "empty", c[n]'
+    for w, wsize in (("primary", size), ("secondary", size + 0x2000)):
+        assert c[n][w]["size"] == wsize and c[n][w]["image"] is None and c[n][w]["state"] == "empty", c[n]'
 id1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["instance_id"])' "$T/out")
 expect_ok "status text" "$BASTION" device status dev
 check "status text lifecycle" grep -q '^lifecycle: *secured$' "$T/out"
@@ -178,7 +178,7 @@ mkdir slash_empty
 expect_ok "create into an existing empty DIR/" "$BASTION" device create slash_empty/ --profile k/doc.json
 check "existing empty DIR/ holds the device" test -f slash_empty/device.json -a ! -e slash_empty/.creating
 # Numbers in strings are decimal or 0x-hex: a leading zero is not octal.
-mkprofile decimal.json 'p["layout"]["scratch"]["offset"] = "01187840"; p["layout"]["storage"]["offset"] = "0X126000"'
+mkprofile decimal.json 'p["layout"]["scratch"]["offset"] = "01212416"; p["layout"]["storage"]["offset"] = "0X12c000"'
 expect_ok "decimal string with a leading zero" "$BASTION" device create dec_dev --profile k/decimal.json
 
 # ==== profile errors: exit 1, one line naming the problem, nothing created ====
@@ -237,7 +237,7 @@ bad_profile "number string with blanks" 'layout.urot.primary must be a non-negat
 bad_profile "number too large" 'flash.size is too large' 'p["flash"]["size"] = 4294967296'
 bad_profile "hex without digits" 'layout.key_store.offset must be a non-negative number' 'p["layout"]["key_store"]["offset"] = "0x"'
 bad_profile "overlapping layout" 'layout is invalid' 'p["layout"]["sm"]["primary"] = "0x10000"'
-bad_profile "unaligned layout" 'layout is invalid' 'p["layout"]["scratch"]["offset"] = "0x122100"'
+bad_profile "unaligned layout" 'layout is invalid' 'p["layout"]["scratch"]["offset"] = "0x128100"'
 bad_profile "layout past the flash" 'layout is invalid' 'p["layout"]["storage"]["offset"] = "0x1fc000"'
 bad_profile "key store too small" 'layout is invalid.*2320' \
   'p["flash"]["sector_size"] = 2048; p["layout"]["key_store"]["size"] = "0x800"'
@@ -299,7 +299,7 @@ for n in ("urot", "sm", "app"):
 python3 - fl/flash.bin <<'PY' && ok || fail "flashed bytes are in flash.bin, rest of the slot erased"
 import sys
 flash = open(sys.argv[1], "rb").read()
-for name, off, size in (("urot", 0x2000, 0x10000), ("sm", 0x22000, 0x20000), ("app", 0x62000, 0x60000)):
+for name, off, size in (("urot", 0x2000, 0x10000), ("sm", 0x24000, 0x20000), ("app", 0x66000, 0x60000)):
     img = open(name + ".img", "rb").read()
     assert flash[off:off + len(img)] == img, name
     assert flash[off + len(img):off + size] == b"\xff" * (size - len(img)), name
@@ -497,11 +497,11 @@ mkprofile g4k.json '
 p["flash"] = {"size": "0x100000", "sector_size": 4096, "program_unit": 8}
 p["layout"] = {"key_store": {"offset": 0, "size": 4096},
                "urot": {"primary": "0x1000", "secondary": "0x11000", "size": "0x10000"},
-               "sm": {"primary": "0x21000", "secondary": "0x41000", "size": "0x20000"},
-               "app": {"primary": "0x61000", "secondary": "0x91000", "size": "0x30000"},
-               "scratch": {"offset": "0xc1000", "size": "0x4000"},
-               "storage": {"offset": "0xc5000", "size": "0x8000"}}'
-mkprofile g128k.json 'p["flash"] = {"size": "0x200000", "sector_size": 131072, "program_unit": 32}; del p["layout"]'
+               "sm": {"primary": "0x22000", "secondary": "0x42000", "size": "0x20000"},
+               "app": {"primary": "0x63000", "secondary": "0x93000", "size": "0x30000"},
+               "scratch": {"offset": "0xc4000", "size": "0x4000"},
+               "storage": {"offset": "0xc8000", "size": "0x8000"}}'
+mkprofile g128k.json 'p["flash"] = {"size": "0x400000", "sector_size": 131072, "program_unit": 32}; del p["layout"]'
 for g in g4k g128k; do
   expect_ok "create $g" "$BASTION" device create $g --profile k/$g.json
   for c in urot sm app; do expect_ok "flash $g $c" "$BASTION" device flash $g --component $c $c.img; done
@@ -510,15 +510,15 @@ for g in g4k g128k; do
   expect_ok "status $g" "$BASTION" device status $g --json
 done
 jassert "128 KiB geometry and default layout" '
-assert d["flash"] == {"size": 0x200000, "sector_size": 0x20000, "program_unit": 32}, d["flash"]
+assert d["flash"] == {"size": 0x400000, "sector_size": 0x20000, "program_unit": 32}, d["flash"]
 c = d["components"]
-want = {"urot": (0x20000, 0x40000, 0x20000), "sm": (0x60000, 0x80000, 0x20000), "app": (0xa0000, 0x100000, 0x60000)}
+want = {"urot": (0x20000, 0x40000, 0x20000), "sm": (0x80000, 0xa0000, 0x20000), "app": (0xe0000, 0x140000, 0x60000)}
 for n, (p, s, size) in want.items():
     assert (c[n]["primary"]["offset"], c[n]["secondary"]["offset"], c[n]["primary"]["size"]) == (p, s, size), (n, c[n])'
 "$BASTION" device status g4k --json >"$T/out"
 jassert "4 KiB geometry and explicit layout" '
 assert d["flash"] == {"size": 0x100000, "sector_size": 4096, "program_unit": 8}, d["flash"]
-assert d["components"]["app"]["primary"]["offset"] == 0x61000 and d["components"]["app"]["primary"]["size"] == 0x30000, d'
+assert d["components"]["app"]["primary"]["offset"] == 0x63000 and d["components"]["app"]["primary"]["size"] == 0x30000, d'
 check "4 KiB device flash.bin is 1 MiB" test "$(stat -c %s g4k/flash.bin)" -eq $((0x100000))
 # A tampered image is refused on the other geometries too.
 cp -r g128k g128k_bad
