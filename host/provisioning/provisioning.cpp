@@ -6,7 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "boot/boot_update.h"
 #include "crypto/crypto.h"
+#include "update/slot_swap.h"
+#include "update/slot_trailer.h"
 #include "image/image.h"
 
 namespace bastion::host {
@@ -339,6 +342,53 @@ void Provision(VirtualDevice& device, const Profile& profile) {
   std::vector<uint8_t> marker(4);
   StoreLe32(marker.data(), otp::kHeaderCompleteMarker);
   device.FactoryProgramOtp(otp::kHeaderOffset + offsetof(otp::OtpHeader, complete), marker);
+}
+
+void InstallSecondarySlot(VirtualDevice& device, otp::Component component,
+                          const std::vector<uint8_t>& bytes, bool permanent) {
+  otp::OtpHeader header;
+  if (!ReadHeader(device, &header)) throw DeviceError("the device is not provisioned");
+  if (component == otp::Component::kUrot) {
+    throw DeviceError("urot updates are not supported (iROT has no update engine)");
+  }
+  const size_t c = static_cast<size_t>(component);
+  const update::SlotSet slots{header.layout.primary[c], header.layout.secondary[c],
+                              header.layout.scratch};
+  platform::Platform p = device.platform();
+  const boot::ImageState primary = boot::PrimaryState(p.flash, slots);
+  if (primary != boot::ImageState::kReady) {
+    throw DeviceError(std::string("the ") + otp::ComponentName(component) +
+                      " primary slot is " + boot::ImageStateName(static_cast<uint8_t>(primary)) +
+                      ": boot (and confirm or reject) first; the secondary slot holds the "
+                      "image to revert to");
+  }
+  const uint32_t sector = device.geometry().sector_size;
+  const uint32_t room = update::MaxSwapSectors(device.geometry(), slots, 1) * sector;
+  if (bytes.empty()) throw DeviceError("the image is empty");
+  if (bytes.size() > room) {
+    throw DeviceError("the image (" + std::to_string(bytes.size()) + " bytes) does not fit the " +
+                      otp::ComponentName(component) + " slots (" + std::to_string(room) +
+                      " bytes: the primary slot less its trailer sector)");
+  }
+  const image::SpanImageSource source(bytes);
+  image::ParsedImage parsed;
+  const image::ImageError error = image::ParseImage(source, &parsed);
+  if (error != image::ImageError::kOk) {
+    throw DeviceError(std::string("not a valid image: ") + image::ImageErrorName(error));
+  }
+  // As a download would: the image one sector into the secondary slot, the
+  // rest erased, then the trailer marks it STAGED (magic; image_ok too when
+  // permanent). Its signature is checked at boot, not here.
+  std::vector<uint8_t> full(slots.secondary.size, device.geometry().erased_value);
+  std::copy(bytes.begin(), bytes.end(), full.begin() + sector);
+  device.FactoryWriteFlash(slots.secondary.offset, full);
+  Status s = StatusCode::kOk;
+  if (permanent) {
+    s = update::WriteTrailerField(p.flash, slots.secondary, update::TrailerField::kImageOk,
+                                  update::kFlagSet);
+  }
+  if (s.ok()) s = update::WriteTrailerMagic(p.flash, slots.secondary);
+  if (!s.ok()) throw DeviceError("cannot write the secondary slot's trailer");
 }
 
 void FlashPrimarySlot(VirtualDevice& device, otp::Component component,

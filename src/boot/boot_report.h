@@ -48,14 +48,19 @@ struct BootReportImage {
   uint8_t hash_alg;      // crypto::HashAlg
   uint8_t verified;      // 1 when verified and handed on
   uint16_t image_error;  // image::ImageError (0 when verified)
-  uint16_t reserved;
+  uint8_t state;         // boot::ImageState of the primary slot (boot_update.h)
+  uint8_t update;        // boot::UpdateEvent of this boot for the component
   image::ImageVersion version;
   uint32_t security_counter;  // SEC_CNT of the image
   uint32_t stored_counter;    // the device's counter for the component
   uint8_t measurement[48];    // image hash (32 bytes used for SHA-256)
+  uint16_t update_detail;     // kInstallRefused: the download's image::ImageError;
+                              // kUpdateFailed: the StatusCode; 0 otherwise
+  uint16_t reserved;
 };
 static_assert(sizeof(image::ImageVersion) == 8);
-static_assert(sizeof(BootReportImage) == 72);
+static_assert(sizeof(BootReportImage) == 76);
+static_assert(offsetof(BootReportImage, state) == 6);
 
 // What became of one mailbox request (mailbox.h). Values 1..15 are the
 // revocation::RefusalReason numbers (0 = kAccepted = applied); the boot
@@ -65,7 +70,7 @@ enum class RequestOutcome : uint8_t {
   // 1..15: revocation::RefusalReason (the command was refused, nothing written)
   kUrotRevocationUnsupported = 0x80,  // urot-domain command: iROT does not process
                                       // the mailbox (size budget), see docs/revocation.md
-  kNoTrialImage = 0x81,               // confirm/reject: no trial image (no update engine yet)
+  kNoTrialImage = 0x81,               // confirm/reject: the component has no image in TRIAL
   kCommitFailed = 0x82,               // accepted, but ApplyRevocation failed (detail: StatusCode)
 };
 // "applied", a revocation refusal name ("too-few-signatures", ...), or one of
@@ -91,7 +96,7 @@ static_assert(sizeof(BootReportRequest) == 12);
 static_assert(offsetof(BootReportRequest, sequence) == 4);
 
 constexpr uint32_t kBootReportMagic = 0xc3b1e52a;
-constexpr uint16_t kBootReportVersion = 2;
+constexpr uint16_t kBootReportVersion = 3;
 constexpr size_t kMaxReportImages = 4;
 constexpr size_t kMaxReportRequests = 4;  // mailbox::kMaxRequests
 
@@ -114,11 +119,11 @@ struct BootReport {
   BootReportRequest requests[kMaxReportRequests];
   uint32_t crc;  // CRC-32 of everything before it
 };
-static_assert(sizeof(BootReport) == 24 + 4 * 72 + 4 + 4 * 12 + 4);
+static_assert(sizeof(BootReport) == 24 + 4 * 76 + 4 + 4 * 12 + 4);
 static_assert(offsetof(BootReport, images) == 24);
-static_assert(offsetof(BootReport, mailbox_error) == 312);
-static_assert(offsetof(BootReport, requests) == 316);
-static_assert(offsetof(BootReport, crc) == 364);
+static_assert(offsetof(BootReport, mailbox_error) == 328);
+static_assert(offsetof(BootReport, requests) == 332);
+static_assert(offsetof(BootReport, crc) == 380);
 static_assert(sizeof(BootReport) <= 512, "must fit the 512-byte boot report RAM region");
 
 // Starts an empty report (outcome kInProgress).

@@ -113,7 +113,7 @@ void ProcessRevoke(platform::Platform& p, const otp::OtpHeader& header, ConstByt
 
 }  // namespace
 
-void ProcessMailbox(platform::Platform& p, const otp::OtpHeader& header) {
+void ProcessMailbox(platform::Platform& p, const otp::OtpHeader& header, UpdateRecord* updates) {
   ByteBuffer<mailbox::kMailboxCapacity> copy;
   mailbox::Requests requests;
   const mailbox::MailboxError error = mailbox::TakeRequests(p.ram, &copy, &requests);
@@ -130,9 +130,18 @@ void ProcessMailbox(platform::Platform& p, const otp::OtpHeader& header) {
     entry.component = request.component;
     if (request.type == mailbox::RequestType::kRevoke) {
       ProcessRevoke(p, header, request.data, &entry);
+    } else if (request.component < otp::kComponentCount &&
+               (request.type == mailbox::RequestType::kConfirm ||
+                request.type == mailbox::RequestType::kReject)) {
+      const auto c = static_cast<Component>(request.component);
+      UpdateRecord* record = &updates[request.component];
+      entry.outcome = request.type == mailbox::RequestType::kConfirm
+                          ? ConfirmTrial(p, header, c, record)
+                          : RejectTrial(p, header, c, record);
+      if (entry.outcome == static_cast<uint8_t>(RequestOutcome::kCommitFailed)) {
+        entry.detail = static_cast<uint8_t>(record->detail);
+      }
     } else {
-      // confirm / reject act on a trial image; without the update engine
-      // there is none, and saying "applied" would be a lie.
       entry.outcome = static_cast<uint8_t>(RequestOutcome::kNoTrialImage);
     }
     (void)AppendRequest(&report, entry);

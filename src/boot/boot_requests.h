@@ -5,6 +5,7 @@
 #pragma once
 
 #include "boot/boot_report.h"
+#include "boot/boot_update.h"
 #include "otp/otp_map.h"
 #include "platform/platform.h"
 
@@ -22,9 +23,11 @@ namespace bastion::boot {
 //  - revoke, domain urot: refused kUrotRevocationUnsupported (only iROT may
 //    write the HDPL0 area, and iROT has no room for COSE/CBOR; see
 //    docs/revocation.md).
-//  - confirm / reject: kNoTrialImage (no update engine yet).
+//  - confirm / reject: ConfirmTrial / RejectTrial (boot_update.h) when the
+//    component's primary is in TRIAL, else kNoTrialImage; what they did goes
+//    into `updates[component]`.
 // Never fails the boot itself; a key domain that cannot be read stops the
 // boot through FailBoot as image verification would.
-void ProcessMailbox(platform::Platform& p, const otp::OtpHeader& header);
+void ProcessMailbox(platform::Platform& p, const otp::OtpHeader& header, UpdateRecord* updates);
 
 }  // namespace bastion::boot

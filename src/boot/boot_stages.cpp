@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "boot/boot_requests.h"
+#include "boot/boot_update.h"
 #include "boot/handoff.h"
 #include "crypto/crypto.h"
 #include "keys/key_domain.h"
@@ -34,11 +35,18 @@ void RecordImage(platform::Platform& p, const BootReportImage& entry) {
 // Verifies `component` and stops the boot unless it passed; the decision is
 // checked twice (once here, once at hand-over by the caller).
 HardenedBool VerifyOrFail(platform::Platform& p, const otp::OtpHeader& header, Component component,
-                          uint32_t* header_size = nullptr, uint32_t* image_size = nullptr) {
+                          uint32_t* header_size = nullptr, uint32_t* image_size = nullptr,
+                          const BootReportImage* update = nullptr) {
   BootReportImage entry{};
   HardenedBool decision = HardenedBool::kFalse;
   const image::ImageError error =
       VerifyComponent(p, header, component, &entry, &decision, header_size, image_size);
+  entry.state = static_cast<uint8_t>(ImageState::kReady);
+  if (update != nullptr) {  // uROT: image state and this boot's update event
+    entry.state = update->state;
+    entry.update = update->update;
+    entry.update_detail = update->update_detail;
+  }
   RecordImage(p, entry);
   if (error != image::ImageError::kOk) {
     FailBoot(p, BootReason::kImageRefused, component, error);
@@ -140,6 +148,14 @@ image::ImageError VerifyComponent(platform::Platform& p, const otp::OtpHeader& h
                                   Component component, BootReportImage* entry,
                                   HardenedBool* decision, uint32_t* header_size,
                                   uint32_t* image_size) {
+  return VerifyComponentAt(p, header, component, header.layout.primary[static_cast<size_t>(component)],
+                           entry, decision, header_size, image_size);
+}
+
+image::ImageError VerifyComponentAt(platform::Platform& p, const otp::OtpHeader& header,
+                                    Component component, const otp::FlashRegion& region,
+                                    BootReportImage* entry, HardenedBool* decision,
+                                    uint32_t* header_size, uint32_t* image_size) {
   *decision = HardenedBool::kFalse;
   *entry = BootReportImage{};
   entry->component = static_cast<uint8_t>(component);
@@ -150,7 +166,7 @@ image::ImageError VerifyComponent(platform::Platform& p, const otp::OtpHeader& h
   }
   entry->stored_counter = domain.security_counter;
 
-  const FlashRegionSource source(p.flash, header.layout.primary[static_cast<size_t>(component)]);
+  const FlashRegionSource source(p.flash, region);
   image::ParsedImage parsed;
   image::ImageError error = image::ParseImage(source, &parsed);
   if (error == image::ImageError::kOk) {
@@ -246,17 +262,31 @@ void RunUrot(platform::Platform& p) {
   if (!ReadOtpHeader(p, &header).ok()) {
     FailBoot(p, BootReason::kOtpNotProvisioned, Component::kSm, image::ImageError::kOk);
   }
-  // An interrupted swap is finished before anything reads a primary slot.
+  // An interrupted swap is finished before anything reads a primary slot,
+  // then an interrupted install or revert (docs/update-swap.md).
   ResumeSwaps(p, header);
+  UpdateRecord updates[otp::kComponentCount]{};
+  FinishUpdates(p, header, updates);
   // The application's requests first: a revocation applied now already
-  // refuses, below, the images its keys signed.
-  ProcessMailbox(p, header);
+  // refuses, below, the images its keys signed; a confirm keeps a TRIAL image.
+  ProcessMailbox(p, header, updates);
+  // Unconfirmed TRIAL images are reverted, staged downloads installed.
+  RunUpdates(p, header, updates);
   EnterStage(p, Component::kSm);
   // Verify before touching the HDPL1 seed: a refusal must leave no copy of
   // it on this stage's stack (FailBoot does not return).
-  const HardenedBool sm_ok = VerifyOrFail(p, header, Component::kSm);
+  BootReportImage states[otp::kComponentCount]{};
+  for (const Component c : {Component::kSm, Component::kApp}) {
+    const size_t i = static_cast<size_t>(c);
+    states[i].state = static_cast<uint8_t>(PrimaryState(p.flash, SlotsOf(header, c)));
+    states[i].update = updates[i].event;
+    states[i].update_detail = updates[i].detail;
+  }
+  const HardenedBool sm_ok = VerifyOrFail(p, header, Component::kSm, nullptr, nullptr,
+                                          &states[static_cast<size_t>(Component::kSm)]);
   EnterStage(p, Component::kApp);
-  const HardenedBool app_ok = VerifyOrFail(p, header, Component::kApp);
+  const HardenedBool app_ok = VerifyOrFail(p, header, Component::kApp, nullptr, nullptr,
+                                           &states[static_cast<size_t>(Component::kApp)]);
   EnterStage(p, Component::kSm);
 
   SmHandoff sm{};

@@ -63,6 +63,14 @@ update::SlotSet SlotsOf(const otp::OtpHeader& header, otp::Component component);
 // are not supported (docs/update-swap.md).
 void ResumeSwaps(platform::Platform& p, const otp::OtpHeader& header);
 
+// As VerifyComponent, for the image at the start of `region` (uROT checks
+// a secondary slot's download with it before installing it).
+image::ImageError VerifyComponentAt(platform::Platform& p, const otp::OtpHeader& header,
+                                    otp::Component component, const otp::FlashRegion& region,
+                                    BootReportImage* entry, HardenedBool* decision,
+                                    uint32_t* header_size = nullptr,
+                                    uint32_t* image_size = nullptr);
+
 // What iROT verified: the port jumps into exactly this image and checks its
 // entry point against these bounds first (see targets/).
 struct VerifiedEntry {

@@ -625,10 +625,90 @@ head -c 2000 /dev/urandom >big.cose
 expect_fail "request revoke too large" 1 "$BASTION" device request rv revoke big.cose
 expect_fail "request bad component" 2 "$BASTION" device request rv confirm --component bootloader
 
+# ==== updates: install -> TRIAL -> confirm / revert / reject / refused ====
+"$BASTION" device create up --profile k/doc.json >/dev/null
+for c in urot sm app; do "$BASTION" device flash up --component $c $c.img >/dev/null; done
+head -c 9000 /dev/urandom >app2.bin
+for n in 9 11 3; do
+  "$BASTION" sign -k k/app-1.pem -v $n.0.0 -H 0x200 --pad-header -s $n app2.bin app-v$n.img >/dev/null
+done
+cp app-v11.img app-v11-tampered.img
+printf '\x00' | dd of=app-v11-tampered.img bs=1 seek=$((0x200 + 50)) conv=notrunc status=none
+appjson() {  # appjson PYTHON: d = status --json of up, c = d["components"]["app"], i = last app image
+  "$BASTION" device status up --json >"$T/out" || true
+  jassert "$1" "c = d['components']['app']; i = [x for x in d['last_boot']['images'] if x['component'] == 'app'][0] if d['last_boot'] else None
+$2"
+}
+expect_ok "install app v9 (trial)" "$BASTION" device install up --component app app-v9.img
+check "install message" grep -q '^app secondary slot written .* staged for a trial install' "$T/out"
+appjson "install: secondary STAGED one sector in" '
+assert c["secondary"]["image_state"] == "STAGED" and c["secondary"]["image"]["security_counter"] == 9, c
+assert c["secondary"]["image_offset"] == 8192 and c["primary"]["image_state"] == "READY", c'
+expect_ok "boot installs app v9" "$BASTION" device boot up
+check "boot text: installed" grep -q '^uROT: update app: installed$' "$T/out"
+check "boot text: TRIAL" grep -q '^      image state TRIAL$' "$T/out"
+appjson "after install: TRIAL, counter unchanged, old image kept" '
+assert c["primary"]["image_state"] == "TRIAL" and c["primary"]["image"]["security_counter"] == 9, c
+assert c["secondary"]["image"]["security_counter"] == 7 and c["security_counter"] == 0, c
+assert c["swap"]["kind"] == "install" and c["swap"]["state"] == "complete", c
+assert i["state"] == "TRIAL" and i["update"] == "installed" and i["verified"], i'
+expect_fail "install while a trial runs" 1 "$BASTION" device install up --component app app-v11.img
+check "install during trial refused with reason" grep -q 'primary slot is TRIAL' "$T/err"
+expect_ok "confirm app" "$BASTION" device request up confirm
+expect_ok "boot confirms" "$BASTION" device boot up
+check "confirm applied" grep -q '^uROT: request confirm app: applied$' "$T/out"
+appjson "confirmed: READY, counter raised to 9" '
+assert c["primary"]["image_state"] == "READY" and c["security_counter"] == 9, c
+assert i["update"] == "confirmed" and i["device_security_counter"] == 9, i'
+expect_ok "boot after confirm" "$BASTION" device boot up
+appjson "confirm survives reboot" '
+assert c["primary"]["image"]["security_counter"] == 9 and c["primary"]["image_state"] == "READY", c
+assert c["security_counter"] == 9 and i["update"] == "none", (c, i)'
+# No confirm: reverted at the next reset.
+expect_ok "install app v11" "$BASTION" device install up --component app app-v11.img
+expect_ok "boot installs v11" "$BASTION" device boot up
+expect_ok "boot without confirm" "$BASTION" device boot up
+check "boot text: reverted" grep -q '^uROT: update app: reverted$' "$T/out"
+appjson "unconfirmed trial reverted, counter unchanged" '
+assert c["primary"]["image"]["security_counter"] == 9 and c["primary"]["image_state"] == "READY", c
+assert c["security_counter"] == 9 and c["swap"]["kind"] == "revert", c
+assert i["update"] == "reverted" and i["security_counter"] == 9, i'
+# Reject: reverted now.
+expect_ok "install app v11 again" "$BASTION" device install up --component app app-v11.img
+expect_ok "boot installs v11 again" "$BASTION" device boot up
+expect_ok "reject app" "$BASTION" device request up reject
+expect_ok "boot rejects" "$BASTION" device boot up
+check "reject applied" grep -q '^uROT: request reject app: applied$' "$T/out"
+appjson "rejected: old image back" '
+assert c["primary"]["image"]["security_counter"] == 9 and c["security_counter"] == 9, c
+assert i["update"] == "rejected", i'
+expect_ok "confirm without trial" "$BASTION" device request up confirm
+expect_ok "boot: confirm without trial" "$BASTION" device boot up
+check "confirm without trial not applied" grep -q '^uROT: request confirm app: not-applied: no trial image$' "$T/out"
+# Refused downloads: rolled back and tampered; the old image boots.
+expect_ok "install rolled-back app" "$BASTION" device install up --component app app-v3.img
+expect_ok "boot refuses rollback" "$BASTION" device boot up
+check "rollback refused with reason" grep -q '^uROT: update app: install-refused (security-counter-rollback)$' "$T/out"
+appjson "rollback: FAILED, v9 still runs" '
+assert c["secondary"]["image_state"] == "FAILED" and c["primary"]["image"]["security_counter"] == 9, c
+assert i["update"] == "install-refused" and i["update_error"] == "security-counter-rollback", i'
+expect_ok "install tampered app" "$BASTION" device install up --component app app-v11-tampered.img
+expect_ok "boot refuses tampered" "$BASTION" device boot up
+check "tampered refused with reason" grep -q '^uROT: update app: install-refused (hash-mismatch)$' "$T/out"
+# Permanent install: READY at once, counter raised.
+expect_ok "install app v11 permanent" "$BASTION" device install up --component app app-v11.img --permanent
+expect_ok "boot installs permanently" "$BASTION" device boot up
+appjson "permanent: READY, counter 11" '
+assert c["primary"]["image_state"] == "READY" and c["security_counter"] == 11, c
+assert i["update"] == "installed-permanent", i'
+expect_fail "install urot unsupported" 1 "$BASTION" device install up --component urot urot.img
+check "urot install refused with reason" grep -q 'urot updates are not supported' "$T/err"
+expect_fail "install without IMAGE" 2 "$BASTION" device install up --component app
+
 # ==== help and usage ====
 expect_ok "device --help" "$BASTION" device --help
 check "device --help lists the subcommands" grep -q 'power-cycle' "$T/out"
-for s in create flash boot status request power-cycle; do
+for s in create flash install boot status request power-cycle; do
   expect_ok "device $s --help" "$BASTION" device $s --help
   check "device $s --help is usage" grep -q "^usage: bastion device $s" "$T/out"
 done

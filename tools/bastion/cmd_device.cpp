@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "boot/boot_report.h"
+#include "boot/boot_update.h"
+#include "update/slot_swap.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "cose/cose.h"
@@ -30,6 +32,8 @@ constexpr const char* kDeviceUsage =
     "  create DIR --profile PROFILE.json   provision a new virtual device in DIR\n"
     "  flash DIR --component urot|sm|app IMAGE\n"
     "                                      program a primary slot as a factory would\n"
+    "  install DIR --component sm|app IMAGE [--permanent]\n"
+    "                                      stage an update in the secondary slot\n"
     "  boot DIR [--json]                   reset the device and run the boot chain once;\n"
     "                                      exit 0 only when the application was reached\n"
     "  status DIR [--json]                 lifecycle, instance ID, key domains, counters,\n"
@@ -83,7 +87,14 @@ json ImageJson(const boot::BootReportImage& image) {
             {"verified", image.verified == 1},
             {"version", VersionString(image.version)},
             {"security_counter", image.security_counter},
-            {"device_security_counter", image.stored_counter}};
+            {"device_security_counter", image.stored_counter},
+            {"state", boot::ImageStateName(image.state)},
+            {"update", boot::UpdateEventName(image.update)}};
+  if (image.update == static_cast<uint8_t>(boot::UpdateEvent::kInstallRefused)) {
+    j["update_error"] = image::ImageErrorName(static_cast<image::ImageError>(image.update_detail));
+  } else if (image.update == static_cast<uint8_t>(boot::UpdateEvent::kUpdateFailed)) {
+    j["update_error"] = StatusName(Status(static_cast<StatusCode>(image.update_detail)));
+  }
   if (image.verified == 1) {
     j["key_slot"] = image.key_slot;
     j["measurement"] = Measurement(image);
@@ -187,14 +198,23 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
     }
   }
   for (size_t i = 0; i < r.image_count && i < boot::kMaxReportImages; ++i) {
+    const json u = ImageJson(r.images[i]);
+    if (u["update"] == "none") continue;
+    std::printf("uROT: update %s: %s%s\n", u["component"].get<std::string>().c_str(),
+                u["update"].get<std::string>().c_str(),
+                u.contains("update_error") ? (" (" + u["update_error"].get<std::string>() + ")").c_str()
+                                           : "");
+  }
+  for (size_t i = 0; i < r.image_count && i < boot::kMaxReportImages; ++i) {
     const boot::BootReportImage& image = r.images[i];
     if (image.verified == 1) {
       std::printf(
           "%s: %s %s verified with key slot %u (security counter %u, device counter %u)\n"
-          "      measurement %s\n",
+          "      measurement %s\n"
+          "      image state %s\n",
           StageOf(image.component), ComponentName(image.component).c_str(),
           VersionString(image.version).c_str(), image.key_slot, image.security_counter,
-          image.stored_counter, Measurement(image).c_str());
+          image.stored_counter, Measurement(image).c_str(), boot::ImageStateName(image.state));
     } else {
       // Errors from hash-mismatch on come after a successful parse: the
       // version in the entry is the image's.
@@ -296,6 +316,42 @@ int Flash(const std::vector<std::string>& args) {
   return cli::kExitOk;
 }
 
+int Install(const std::vector<std::string>& args) {
+  const cli::ParsedArgs a =
+      cli::ParseArgs(args, {{'c', "component", true, false}, {0, "permanent", false, false}});
+  if (a.help()) {
+    std::fputs(
+        "usage: bastion device install DIR --component sm|app IMAGE [--permanent]\n"
+        "Writes IMAGE into the component's secondary slot as a download would (one\n"
+        "sector in) and marks it for install at the next boot: uROT installs it if it\n"
+        "verifies (key domain, security counter) and boots it in TRIAL; the\n"
+        "application must then confirm it (`device request DIR confirm`) or it is\n"
+        "reverted at the following reset. --permanent: installed confirmed (no trial).\n"
+        "urot updates are not supported.\n",
+        stdout);
+    return cli::kExitOk;
+  }
+  if (a.positional().size() != 2) throw UsageError("device install takes DIR and IMAGE");
+  otp::Component component;
+  try {
+    component = host::ParseComponent(a.Require("component"));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  const std::vector<uint8_t> bytes = cli::ReadFile(a.positional()[1]);
+  auto device = OpenDevice(a.positional()[0]);
+  try {
+    host::InstallSecondarySlot(*device, component, bytes, a.Has("permanent"));
+    device->Save();
+  } catch (const host::DeviceError& e) {
+    throw CliError(a.positional()[1] + ": " + e.what());
+  }
+  std::printf("%s secondary slot written (%zu bytes), staged for %s install at the next boot\n",
+              otp::ComponentName(component), bytes.size(),
+              a.Has("permanent") ? "a permanent" : "a trial");
+  return cli::kExitOk;
+}
+
 int Boot(const std::vector<std::string>& args) {
   const cli::ParsedArgs a = cli::ParseArgs(args, {{0, "json", false, false}});
   if (a.help()) {
@@ -324,14 +380,26 @@ int Boot(const std::vector<std::string>& args) {
   return run.app_reached ? cli::kExitOk : cli::kExitFailure;
 }
 
-json SlotJson(host::VirtualDevice& device, const otp::FlashRegion& region) {
+json SlotJson(host::VirtualDevice& device, const otp::FlashRegion& region, bool secondary = false) {
   const auto& flash = device.raw_flash();
   std::vector<uint8_t> bytes(flash.begin() + region.offset,
                              flash.begin() + region.offset + region.size);
-  const image::SpanImageSource source(bytes);
   image::ParsedImage parsed;
-  const image::ImageError error = image::ParseImage(source, &parsed);
+  image::ImageError error = image::ParseImage(image::SpanImageSource(bytes), &parsed);
+  uint32_t image_offset = 0;
+  if (error != image::ImageError::kOk && secondary) {
+    // A download sits one sector in (the swap's offset); the image an
+    // install replaced sits at the start.
+    const uint32_t sector = device.geometry().sector_size;
+    const std::vector<uint8_t> rest(bytes.begin() + sector, bytes.end());
+    const image::ImageError at_offset = image::ParseImage(image::SpanImageSource(rest), &parsed);
+    if (at_offset == image::ImageError::kOk) {
+      error = at_offset;
+      image_offset = sector;
+    }
+  }
   json j = {{"offset", region.offset}, {"size", region.size}};
+  if (secondary && error == image::ImageError::kOk) j["image_offset"] = image_offset;
   if (error == image::ImageError::kOk) {
     j["image"] = {{"version", VersionString(parsed.header.version)},
                   {"security_counter", parsed.security_counter},
@@ -445,7 +513,32 @@ json StatusJson(host::VirtualDevice& device) {
         {"revocation_sequence", seq_ok ? json(sequence) : json("corrupt")}};
     components[name] = {{"security_counter", counter_ok ? json(counter_value) : json("corrupt")},
                         {"primary", SlotJson(device, header.layout.primary[c])},
-                        {"secondary", SlotJson(device, header.layout.secondary[c])}};
+                        {"secondary", SlotJson(device, header.layout.secondary[c], true)}};
+    // Image states (DESIGN §4) from the slot trailers, and the swap journal.
+    {
+      const update::SlotSet set{header.layout.primary[c], header.layout.secondary[c],
+                                header.layout.scratch};
+      platform::Platform p = device.platform();
+      json& comp = components[name];
+      comp["primary"]["image_state"] =
+          component == otp::Component::kUrot
+              ? "READY"
+              : boot::ImageStateName(static_cast<uint8_t>(boot::PrimaryState(p.flash, set)));
+      comp["secondary"]["image_state"] =
+          boot::ImageStateName(static_cast<uint8_t>(boot::SecondaryState(p.flash, set)));
+      update::SwapStatus st;
+      if (update::QuerySwap(p.flash, set.scratch, &st).ok() &&
+          st.state != update::SwapState::kNone && st.primary_offset == set.primary.offset) {
+        comp["swap"] = {
+            {"state", st.state == update::SwapState::kComplete ? "complete" : "in-progress"},
+            {"kind", st.kind == update::SwapKind::kInstall ? "install" : "revert"},
+            {"sequence", st.sequence},
+            {"steps_done", st.steps_done},
+            {"steps_total", st.steps_total}};
+      } else {
+        comp["swap"] = nullptr;
+      }
+    }
   }
   j["domains"] = domains;
   j["components"] = components;
@@ -500,12 +593,21 @@ int StatusCommand(const std::vector<std::string>& args) {
     for (const char* which : {"primary", "secondary"}) {
       const json& slot = c[which];
       if (slot["image"].is_null()) {
-        std::printf("  %-9s %s\n", which, slot["state"].get<std::string>().c_str());
+        std::printf("  %-9s %-9s %s\n", which, slot["image_state"].get<std::string>().c_str(),
+                    slot["state"].get<std::string>().c_str());
       } else {
-        std::printf("  %-9s image %s (security counter %u)\n", which,
+        std::printf("  %-9s %-9s image %s (security counter %u)\n", which,
+                    slot["image_state"].get<std::string>().c_str(),
                     slot["image"]["version"].get<std::string>().c_str(),
                     slot["image"]["security_counter"].get<uint32_t>());
       }
+    }
+    if (!c["swap"].is_null()) {
+      std::printf("  swap      %s %s (sequence %u, %u/%u steps)\n",
+                  c["swap"]["kind"].get<std::string>().c_str(),
+                  c["swap"]["state"].get<std::string>().c_str(),
+                  c["swap"]["sequence"].get<uint32_t>(), c["swap"]["steps_done"].get<uint32_t>(),
+                  c["swap"]["steps_total"].get<uint32_t>());
     }
   }
   const json& pending = j["mailbox"]["requests"];
@@ -657,6 +759,7 @@ int RunDeviceCommand(const std::vector<std::string>& args) {
   }
   if (sub == "create") return Create(rest);
   if (sub == "flash") return Flash(rest);
+  if (sub == "install") return Install(rest);
   if (sub == "boot") return Boot(rest);
   if (sub == "status") return StatusCommand(rest);
   if (sub == "request") return RequestCommand(rest);

@@ -1,0 +1,381 @@
+#include "boot/boot_update.h"
+
+#include <cstring>
+
+#include "boot/boot_stages.h"
+#include "common/bytes.h"
+#include "image/image.h"
+#include "keys/key_domain.h"
+#include "update/slot_trailer.h"
+
+namespace bastion::boot {
+
+const char* ImageStateName(uint8_t state) {
+  switch (static_cast<ImageState>(state)) {
+    case ImageState::kEmpty:
+      return "EMPTY";
+    case ImageState::kReady:
+      return "READY";
+    case ImageState::kTrial:
+      return "TRIAL";
+    case ImageState::kRejected:
+      return "REJECTED";
+    case ImageState::kStaged:
+      return "STAGED";
+    case ImageState::kFailed:
+      return "FAILED";
+    case ImageState::kCandidate:
+      return "CANDIDATE";
+    case ImageState::kWriting:
+      return "WRITING";
+  }
+  return "UNKNOWN";
+}
+
+const char* UpdateEventName(uint8_t event) {
+  switch (static_cast<UpdateEvent>(event)) {
+    case UpdateEvent::kNone:
+      return "none";
+    case UpdateEvent::kInstalled:
+      return "installed";
+    case UpdateEvent::kInstalledPermanent:
+      return "installed-permanent";
+    case UpdateEvent::kInstallRefused:
+      return "install-refused";
+    case UpdateEvent::kReverted:
+      return "reverted";
+    case UpdateEvent::kRejected:
+      return "rejected";
+    case UpdateEvent::kConfirmed:
+      return "confirmed";
+    case UpdateEvent::kUpdateFailed:
+      return "update-failed";
+    case UpdateEvent::kNoRoom:
+      return "no-room";
+  }
+  return "unknown";
+}
+
+namespace {
+
+using otp::Component;
+using update::SlotSet;
+using update::Trailer;
+using update::TrailerField;
+
+constexpr uint32_t kImageMagic = 0x96f3b83d;
+
+Trailer ReadTrailerOrBlank(platform::Flash& flash, const otp::FlashRegion& slot) {
+  Trailer t;
+  if (!update::ReadTrailer(flash, slot, &t).ok()) return Trailer{};
+  return t;
+}
+
+ImageState ClassifyPrimary(const Trailer& t) {
+  if (!t.magic_good) return ImageState::kReady;
+  if (t.image_ok == kRevertMark) return ImageState::kRejected;
+  if (t.copy_done != update::kFlagSet) {
+    const uint8_t type = t.swap_info & 0x0f;
+    if (type == static_cast<uint8_t>(update::SwapType::kTest) ||
+        type == static_cast<uint8_t>(update::SwapType::kPerm)) {
+      return ImageState::kWriting;
+    }
+    return ImageState::kReady;
+  }
+  return t.image_ok == update::kFlagSet ? ImageState::kReady : ImageState::kTrial;
+}
+
+uint32_t SectorSize(platform::Flash& flash) { return flash.geometry().sector_size; }
+
+Status EraseTrailer(platform::Flash& flash, const otp::FlashRegion& slot) {
+  return flash.EraseSector(slot.offset + slot.size - SectorSize(flash));
+}
+
+uint32_t ReadSwapSize(platform::Flash& flash, const otp::FlashRegion& slot) {
+  const update::TrailerLayout l = update::TrailerLayoutFor(slot, flash.geometry().program_unit);
+  uint8_t b[4];
+  if (!flash.Read(l.swap_size, ByteSpan(b, 4)).ok()) return 0;
+  return LoadLe32(b);
+}
+
+Status WriteSwapSize(platform::Flash& flash, const otp::FlashRegion& slot, uint32_t value) {
+  const update::TrailerLayout l = update::TrailerLayoutFor(slot, flash.geometry().program_unit);
+  uint8_t unit[256];
+  std::memset(unit, 0xff, sizeof(unit));
+  StoreLe32(unit, value);
+  return flash.Program(l.swap_size, ConstByteSpan(unit, l.align));
+}
+
+// Sectors of the image at the start of `region`, or 0 when none parses.
+uint32_t ImageSectors(platform::Flash& flash, const otp::FlashRegion& region) {
+  const FlashRegionSource source(flash, region);
+  image::ParsedImage parsed;
+  if (image::ParseImage(source, &parsed) != image::ImageError::kOk) return 0;
+  return update::SectorsFor(parsed.total_size, SectorSize(flash));
+}
+
+otp::FlashRegion DownloadRegion(platform::Flash& flash, const SlotSet& slots) {
+  const uint32_t at =
+      update::SecondaryImageAddress(flash.geometry(), slots, update::SwapKind::kInstall);
+  return {at, slots.secondary.offset + slots.secondary.size - at};
+}
+
+otp::FlashRegion BackupRegion(platform::Flash& flash, const SlotSet& slots) {
+  return {slots.secondary.offset, slots.secondary.size - SectorSize(flash)};
+}
+
+void Fail(UpdateRecord* record, Status status) {
+  record->event = static_cast<uint8_t>(UpdateEvent::kUpdateFailed);
+  record->detail = static_cast<uint16_t>(status.code());
+}
+
+bool JournalIs(platform::Flash& flash, const SlotSet& slots, update::SwapKind kind,
+               uint32_t min_sequence, uint32_t max_sequence) {
+  update::SwapStatus st;
+  if (!update::QuerySwap(flash, slots.scratch, &st).ok()) return false;
+  return st.state == update::SwapState::kComplete && st.kind == kind &&
+         st.primary_offset == slots.primary.offset &&
+         st.secondary_offset == slots.secondary.offset && st.sequence >= min_sequence &&
+         st.sequence <= max_sequence;
+}
+
+// Steps c and d of an install: the swap is complete.
+void FinishInstall(platform::Flash& flash, const SlotSet& slots, UpdateRecord* record) {
+  const Trailer t = ReadTrailerOrBlank(flash, slots.primary);
+  Status s = update::WriteTrailerField(flash, slots.primary, TrailerField::kCopyDone,
+                                       update::kFlagSet);
+  if (s.ok()) s = EraseTrailer(flash, slots.secondary);
+  if (!s.ok()) return Fail(record, s);
+  record->event = static_cast<uint8_t>(t.image_ok == update::kFlagSet
+                                           ? UpdateEvent::kInstalledPermanent
+                                           : UpdateEvent::kInstalled);
+}
+
+// Revert: mark (image_ok = kRevertMark), swap back, erase the primary
+// trailer (READY). Each step is redone or skipped at the next boot.
+void Revert(platform::Flash& flash, const SlotSet& slots, UpdateEvent event,
+            UpdateRecord* record) {
+  if (ClassifyPrimary(ReadTrailerOrBlank(flash, slots.primary)) != ImageState::kRejected) {
+    const Status s =
+        update::WriteTrailerField(flash, slots.primary, TrailerField::kImageOk, kRevertMark);
+    if (!s.ok()) return Fail(record, s);
+  }
+  const uint32_t install_sequence = ReadSwapSize(flash, slots.primary);
+  if (!JournalIs(flash, slots, update::SwapKind::kRevert, install_sequence + 1, UINT32_MAX)) {
+    const uint32_t max = update::MaxSwapSectors(flash.geometry(), slots, 1);
+    uint32_t np = ImageSectors(flash, slots.primary);
+    uint32_t ns = ImageSectors(flash, BackupRegion(flash, slots));
+    if (np == 0 || ns == 0) np = ns = max;  // unknown extent: swap all of it
+    const Status s = update::StartSwap(flash, slots, update::SwapKind::kRevert, np, ns);
+    if (!s.ok()) return Fail(record, s);
+  }
+  const Status s = EraseTrailer(flash, slots.primary);
+  if (!s.ok()) return Fail(record, s);
+  record->event = static_cast<uint8_t>(event);
+}
+
+// Raises the counter to the SEC_CNT of a confirmed primary image when it is
+// higher and the image verifies.
+Status RaiseConfirmedCounter(platform::Platform& p, const otp::OtpHeader& header, Component c) {
+  const SlotSet slots = SlotsOf(header, c);
+  const Trailer t = ReadTrailerOrBlank(p.flash, slots.primary);
+  if (!t.magic_good || t.copy_done != update::kFlagSet || t.image_ok != update::kFlagSet) {
+    return StatusCode::kOk;
+  }
+  const FlashRegionSource source(p.flash, slots.primary);
+  image::ParsedImage parsed;
+  if (image::ParseImage(source, &parsed) != image::ImageError::kOk) return StatusCode::kOk;
+  keys::KeyDomain domain;
+  BASTION_TRY(keys::LoadDomain(p.otp, c, &domain));
+  if (parsed.security_counter <= domain.security_counter) return StatusCode::kOk;
+  BootReportImage entry{};
+  HardenedBool decision = HardenedBool::kFalse;
+  if (VerifyComponent(p, header, c, &entry, &decision) != image::ImageError::kOk ||
+      !HardenedIsTrue(decision)) {
+    return StatusCode::kOk;  // not ours to raise: verification refuses it later
+  }
+  return RaiseCounter(p.otp, c, entry.security_counter);
+}
+
+void Install(platform::Platform& p, const otp::OtpHeader& header, Component c,
+             UpdateRecord* record) {
+  platform::Flash& flash = p.flash;
+  const SlotSet slots = SlotsOf(header, c);
+  const Trailer staged = ReadTrailerOrBlank(flash, slots.secondary);
+  const bool permanent = staged.image_ok == update::kFlagSet;
+  const otp::FlashRegion download = DownloadRegion(flash, slots);
+
+  auto refuse = [&](UpdateEvent event, uint16_t detail) {
+    record->event = static_cast<uint8_t>(event);
+    record->detail = detail;
+    (void)update::WriteTrailerField(flash, slots.secondary, TrailerField::kSwapInfo,
+                                    static_cast<uint8_t>(update::SwapType::kFail));
+    if (ClassifyPrimary(ReadTrailerOrBlank(flash, slots.primary)) == ImageState::kWriting) {
+      (void)EraseTrailer(flash, slots.primary);
+    }
+  };
+
+  BootReportImage entry{};
+  HardenedBool decision = HardenedBool::kFalse;
+  const image::ImageError error = VerifyComponentAt(p, header, c, download, &entry, &decision);
+  if (error != image::ImageError::kOk || !HardenedIsTrue(decision)) {
+    return refuse(UpdateEvent::kInstallRefused, static_cast<uint16_t>(error));
+  }
+  const uint32_t max = update::MaxSwapSectors(flash.geometry(), slots, 1);
+  const uint32_t ns = ImageSectors(flash, download);
+  uint32_t np = ImageSectors(flash, slots.primary);
+  if (ns == 0 || ns > max || np > max) return refuse(UpdateEvent::kNoRoom, 0);
+  if (np == 0) np = ns;
+
+  // a: the primary trailer announces the install and the journal sequence
+  // it will run under; magic last, so a torn a reads as READY.
+  update::SwapStatus st;
+  Status s = update::QuerySwap(flash, slots.scratch, &st);
+  const uint32_t sequence = st.sequence + 1;
+  if (s.ok()) s = EraseTrailer(flash, slots.primary);
+  if (s.ok()) s = WriteSwapSize(flash, slots.primary, sequence);
+  if (s.ok()) {
+    s = update::WriteTrailerField(
+        flash, slots.primary, TrailerField::kSwapInfo,
+        static_cast<uint8_t>(permanent ? update::SwapType::kPerm : update::SwapType::kTest));
+  }
+  if (s.ok() && permanent) {
+    s = update::WriteTrailerField(flash, slots.primary, TrailerField::kImageOk, update::kFlagSet);
+  }
+  if (s.ok()) s = update::WriteTrailerMagic(flash, slots.primary);
+  // b: the swap (journaled; ResumeSwaps finishes it after a power loss).
+  if (s.ok()) s = update::StartSwap(flash, slots, update::SwapKind::kInstall, np, ns);
+  if (!s.ok()) return Fail(record, s);
+  // c, d.
+  FinishInstall(flash, slots, record);
+}
+
+constexpr Component kUpdatable[] = {Component::kSm, Component::kApp};
+
+}  // namespace
+
+ImageState PrimaryState(platform::Flash& flash, const SlotSet& slots) {
+  return ClassifyPrimary(ReadTrailerOrBlank(flash, slots.primary));
+}
+
+ImageState SecondaryState(platform::Flash& flash, const SlotSet& slots) {
+  const Trailer t = ReadTrailerOrBlank(flash, slots.secondary);
+  if (t.magic_good) {
+    return (t.swap_info & 0x0f) == static_cast<uint8_t>(update::SwapType::kFail)
+               ? ImageState::kFailed
+               : ImageState::kStaged;
+  }
+  for (const uint32_t at : {slots.secondary.offset, DownloadRegion(flash, slots).offset}) {
+    uint8_t b[4];
+    if (flash.Read(at, ByteSpan(b, 4)).ok() && LoadLe32(b) == kImageMagic) {
+      return ImageState::kCandidate;
+    }
+  }
+  return ImageState::kEmpty;
+}
+
+Status RaiseCounter(platform::Otp& otp, Component component, uint32_t value) {
+  otp::OtpCounter counter;
+  BASTION_TRY(otp.Read(otp::CounterOffset(component),
+                       ByteSpan(reinterpret_cast<uint8_t*>(&counter), sizeof(counter))));
+  uint32_t current = 0;
+  size_t used = 0;
+  if (!otp::ReadLog(counter.entries, &current, &used)) return StatusCode::kDataLoss;
+  if (used > 0 && current >= value) return StatusCode::kOk;
+  if (used == 0 && value == 0) return StatusCode::kOk;
+  if (used >= otp::kLogEntries || value == UINT32_MAX) return StatusCode::kResourceExhausted;
+  uint8_t entry[4];
+  StoreLe32(entry, value + 1);
+  return otp.Program(otp::CounterOffset(component) + static_cast<uint32_t>(used * 4), entry);
+}
+
+void FinishUpdates(platform::Platform& p, const otp::OtpHeader& header, UpdateRecord* records) {
+  for (const Component c : kUpdatable) {
+    const SlotSet slots = SlotsOf(header, c);
+    UpdateRecord* record = &records[static_cast<size_t>(c)];
+    const Trailer t = ReadTrailerOrBlank(p.flash, slots.primary);
+    switch (ClassifyPrimary(t)) {
+      case ImageState::kWriting: {
+        const uint32_t sequence = ReadSwapSize(p.flash, slots.primary);
+        if (JournalIs(p.flash, slots, update::SwapKind::kInstall, sequence, sequence)) {
+          FinishInstall(p.flash, slots, record);
+        }
+        // Otherwise the swap never started: RunUpdates installs again.
+        break;
+      }
+      case ImageState::kRejected:
+        Revert(p.flash, slots, UpdateEvent::kReverted, record);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+uint8_t ConfirmTrial(platform::Platform& p, const otp::OtpHeader& header, Component c,
+                     UpdateRecord* record) {
+  if (c == Component::kUrot) return static_cast<uint8_t>(RequestOutcome::kNoTrialImage);
+  const SlotSet slots = SlotsOf(header, c);
+  if (PrimaryState(p.flash, slots) != ImageState::kTrial) {
+    return static_cast<uint8_t>(RequestOutcome::kNoTrialImage);
+  }
+  Status s =
+      update::WriteTrailerField(p.flash, slots.primary, TrailerField::kImageOk, update::kFlagSet);
+  if (s.ok()) {
+    record->event = static_cast<uint8_t>(UpdateEvent::kConfirmed);
+    s = RaiseConfirmedCounter(p, header, c);
+  }
+  if (!s.ok()) {
+    Fail(record, s);
+    return static_cast<uint8_t>(RequestOutcome::kCommitFailed);
+  }
+  return static_cast<uint8_t>(RequestOutcome::kApplied);
+}
+
+uint8_t RejectTrial(platform::Platform& p, const otp::OtpHeader& header, Component c,
+                    UpdateRecord* record) {
+  if (c == Component::kUrot) return static_cast<uint8_t>(RequestOutcome::kNoTrialImage);
+  const SlotSet slots = SlotsOf(header, c);
+  if (PrimaryState(p.flash, slots) != ImageState::kTrial) {
+    return static_cast<uint8_t>(RequestOutcome::kNoTrialImage);
+  }
+  Revert(p.flash, slots, UpdateEvent::kRejected, record);
+  return record->event == static_cast<uint8_t>(UpdateEvent::kRejected)
+             ? static_cast<uint8_t>(RequestOutcome::kApplied)
+             : static_cast<uint8_t>(RequestOutcome::kCommitFailed);
+}
+
+void RunUpdates(platform::Platform& p, const otp::OtpHeader& header, UpdateRecord* records) {
+  for (const Component c : kUpdatable) {
+    const SlotSet slots = SlotsOf(header, c);
+    UpdateRecord* record = &records[static_cast<size_t>(c)];
+    ImageState state = PrimaryState(p.flash, slots);
+    const bool installed_now =
+        record->event == static_cast<uint8_t>(UpdateEvent::kInstalled) ||
+        record->event == static_cast<uint8_t>(UpdateEvent::kInstalledPermanent);
+    if (state == ImageState::kTrial && !installed_now) {
+      // Not confirmed before this reset (watchdog included): back it goes.
+      Revert(p.flash, slots, UpdateEvent::kReverted, record);
+      continue;
+    }
+    if (state == ImageState::kReady) {
+      const Status s = RaiseConfirmedCounter(p, header, c);
+      if (!s.ok()) Fail(record, s);
+    }
+    if (record->event != static_cast<uint8_t>(UpdateEvent::kNone)) continue;
+    const bool staged = SecondaryState(p.flash, slots) == ImageState::kStaged;
+    if (state == ImageState::kWriting && !staged) {
+      (void)EraseTrailer(p.flash, slots.primary);  // nothing left to install
+      state = ImageState::kReady;
+    }
+    if (staged && (state == ImageState::kReady || state == ImageState::kWriting)) {
+      Install(p, header, c, record);
+      if (record->event == static_cast<uint8_t>(UpdateEvent::kInstalledPermanent)) {
+        const Status s = RaiseConfirmedCounter(p, header, c);
+        if (!s.ok()) Fail(record, s);
+      }
+    }
+  }
+}
+
+}  // namespace bastion::boot

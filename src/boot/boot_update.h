@@ -1,0 +1,98 @@
+// uROT's update engine for the `sm` and `app` components (DESIGN §4,
+// docs/update-swap.md "Image states"): installs a download staged in the
+// secondary slot with the slot swap, boots it in TRIAL, confirms it (then
+// raises the security counter) or reverts it.
+//
+// State lives in the MCUboot-layout trailers at the slots' last sectors
+// (slot_trailer.h) plus the swap journal (swap_journal.h):
+//
+//   secondary trailer  magic                  STAGED: install at the next boot
+//                      + image_ok             ... permanently (no trial)
+//                      + swap_info = kFail    FAILED: the download was refused
+//   primary trailer    erased                 READY (factory or reverted image)
+//                      magic + swap_info (Test/Perm) + swap_size = E,
+//                        copy_done unset      install under way, journal sequence E
+//                      + copy_done            TRIAL (image_ok unset) / READY (image_ok set)
+//                      image_ok = kRevertMark REJECTED: revert under way
+//
+// Every transition is one flash write or one journaled swap, ordered so a
+// power loss at any operation leaves a state the next boot completes or
+// restarts (see the functions below and the doc).
+#pragma once
+
+#include <cstdint>
+
+#include "boot/boot_report.h"
+#include "otp/otp_map.h"
+#include "platform/platform.h"
+#include "update/slot_swap.h"
+
+namespace bastion::boot {
+
+// PSA Firmware Update image states (DESIGN §4) as Bastion reports them.
+enum class ImageState : uint8_t {
+  kEmpty = 0,      // no image (reported for a secondary slot)
+  kReady = 1,      // primary: running image, confirmed (or factory-flashed)
+  kTrial = 2,      // primary: installed, not yet confirmed
+  kRejected = 3,   // primary: revert under way
+  kStaged = 4,     // secondary: marked for install at the next boot
+  kFailed = 5,     // secondary: install refused (did not verify)
+  kCandidate = 6,  // secondary: holds an image not marked for install
+  kWriting = 7,    // primary: install under way (swap not finished)
+};
+const char* ImageStateName(uint8_t state);  // "READY", "TRIAL", ...
+
+// What this boot did for a component. Stable numbers.
+enum class UpdateEvent : uint8_t {
+  kNone = 0,
+  kInstalled = 1,           // a staged download was swapped in; it boots in TRIAL
+  kInstalledPermanent = 2,  // ... staged permanent: it boots READY
+  kInstallRefused = 3,      // the download did not verify (detail: image::ImageError)
+  kReverted = 4,            // an unconfirmed TRIAL image was reverted
+  kRejected = 5,            // a reject request reverted the TRIAL image
+  kConfirmed = 6,           // a confirm request confirmed the TRIAL image
+  kUpdateFailed = 7,        // a flash/OTP error stopped the update (detail: StatusCode)
+  kNoRoom = 8,              // the download or the running image needs the trailer sector
+};
+const char* UpdateEventName(uint8_t event);
+
+// Image-ok value marking "revert under way" (not MCUboot's; any value other
+// than kFlagSet and erased).
+constexpr uint8_t kRevertMark = 0x52;
+
+// States read from the trailers (no verification).
+ImageState PrimaryState(platform::Flash& flash, const update::SlotSet& slots);
+ImageState SecondaryState(platform::Flash& flash, const update::SlotSet& slots);
+
+struct UpdateRecord {
+  uint8_t event = 0;  // UpdateEvent
+  uint16_t detail = 0;
+};
+
+// Finishes an install or a revert a power loss interrupted (after
+// ResumeSwaps). `records` has one entry per component.
+void FinishUpdates(platform::Platform& p, const otp::OtpHeader& header, UpdateRecord* records);
+
+// Mailbox requests. Return the RequestOutcome.
+//  confirm: TRIAL -> image_ok set, THEN the counter raised to the image's
+//           SEC_CNT (only if higher). A power loss between the two leaves a
+//           confirmed image whose counter RaiseConfirmedCounters raises at
+//           the next boot; the other order could leave a raised counter
+//           with a reverted (older) image that it then refuses.
+//  reject:  TRIAL -> reverted now.
+uint8_t ConfirmTrial(platform::Platform& p, const otp::OtpHeader& header, otp::Component c,
+                     UpdateRecord* record);
+uint8_t RejectTrial(platform::Platform& p, const otp::OtpHeader& header, otp::Component c,
+                    UpdateRecord* record);
+
+// After the mailbox: reverts TRIAL images not installed during this boot
+// (unconfirmed at this reset), raises counters of confirmed images, then
+// installs staged downloads that verify.
+void RunUpdates(platform::Platform& p, const otp::OtpHeader& header, UpdateRecord* records);
+
+// Raises `component`'s security counter in OTP to `value` when higher
+// (appends to its 16-entry log). kOk; kResourceExhausted (log full);
+// kDataLoss (corrupt log); OTP errors.
+Status RaiseCounter(platform::Otp& otp, otp::Component component, uint32_t value);
+
+}  // namespace bastion::boot
