@@ -1,0 +1,360 @@
+// The update engine in uROT (boot_update.h) on the virtual device: install
+// -> TRIAL -> confirm (counter raised), unconfirmed -> reverted, reject,
+// refused downloads, and power loss at every flash/OTP operation of an
+// install, a revert and a confirmation.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "boot/boot_report.h"
+#include "boot/boot_update.h"
+#include "crypto/crypto.h"
+#include "image/image.h"
+#include "mailbox/mailbox.h"
+#include "otp/otp_map.h"
+#include "provisioning/provisioning.h"
+#include "update/slot_swap.h"
+#include "virtual_device/virtual_device.h"
+
+namespace bastion {
+namespace {
+
+using boot::ImageState;
+using boot::UpdateEvent;
+using host::VirtualDevice;
+using otp::Component;
+
+crypto::EcKeyPair MakeKey(uint8_t seed) {
+  std::array<uint8_t, 48> entropy{};
+  entropy.fill(seed);
+  crypto::Drbg drbg;
+  EXPECT_TRUE(drbg.Seed(entropy, {}).ok());
+  crypto::EcKeyPair key;
+  EXPECT_TRUE(drbg.GenerateKeyPair(crypto::Curve::kP256, &key).ok());
+  return key;
+}
+
+std::vector<uint8_t> Spki(const crypto::EcKeyPair& key) {
+  std::vector<uint8_t> der(crypto::kMaxSpkiDerSize);
+  size_t n = 0;
+  EXPECT_TRUE(crypto::WritePublicKeySpki(key.public_key, der, &n).ok());
+  der.resize(n);
+  return der;
+}
+
+std::vector<uint8_t> SignImage(const crypto::EcKeyPair& key, uint8_t major, uint32_t counter,
+                               size_t payload_size, bool full_key = false) {
+  std::vector<uint8_t> payload(payload_size);
+  for (size_t i = 0; i < payload.size(); ++i) {
+    payload[i] = static_cast<uint8_t>((i * 7 + major * 13) ^ (i >> 8));
+  }
+  image::SignOptions options;
+  options.version.major = major;
+  options.header_size = 0x200;
+  options.pad_header = true;
+  options.has_security_counter = true;
+  options.security_counter = counter;
+  options.full_public_key = full_key;
+  std::vector<uint8_t> out(payload.size() + 0x200 + 1024);
+  size_t written = 0;
+  EXPECT_EQ(image::BuildSignedImage(payload, options, key, out, &written), image::BuildError::kOk);
+  out.resize(written);
+  return out;
+}
+
+constexpr size_t kApp = static_cast<size_t>(Component::kApp);
+
+class UpdateBootTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    keys_ = new std::array<crypto::EcKeyPair, 3>{MakeKey(31), MakeKey(32), MakeKey(33)};
+    old_app_ = new std::vector<uint8_t>(SignImage((*keys_)[2], 1, 3, 20000));
+    new_app_ = new std::vector<uint8_t>(SignImage((*keys_)[2], 2, 5, 26000));
+  }
+  static void TearDownTestSuite() {
+    delete keys_;
+    delete old_app_;
+    delete new_app_;
+  }
+
+  void SetUp() override {
+    profile_.geometry = host::DefaultGeometry();
+    profile_.layout = host::DefaultLayout(profile_.geometry);
+    for (size_t c = 0; c < 3; ++c) {
+      profile_.domains[c].keys = {Spki((*keys_)[c])};
+      profile_.domains[c].threshold = 1;
+    }
+  }
+
+  std::unique_ptr<VirtualDevice> Device() {
+    auto device = VirtualDevice::InMemory(profile_.geometry);
+    host::Provision(*device, profile_);
+    host::FlashPrimarySlot(*device, Component::kUrot, SignImage((*keys_)[0], 1, 0, 3000, true));
+    host::FlashPrimarySlot(*device, Component::kSm, SignImage((*keys_)[1], 1, 0, 3000));
+    host::FlashPrimarySlot(*device, Component::kApp, *old_app_);
+    return device;
+  }
+
+  update::SlotSet Slots() const {
+    return {profile_.layout.primary[kApp], profile_.layout.secondary[kApp],
+            profile_.layout.scratch};
+  }
+
+  ImageState Primary(VirtualDevice& device) {
+    return boot::PrimaryState(device.platform().flash, Slots());
+  }
+  ImageState Secondary(VirtualDevice& device) {
+    return boot::SecondaryState(device.platform().flash, Slots());
+  }
+
+  static uint32_t Counter(const VirtualDevice& device) {
+    otp::OtpCounter counter;
+    std::memcpy(&counter, device.raw_otp().data() + otp::CounterOffset(Component::kApp),
+                sizeof(counter));
+    uint32_t value = 0;
+    size_t used = 0;
+    EXPECT_TRUE(otp::ReadLog(counter.entries, &value, &used));
+    return value;
+  }
+
+  static const boot::BootReportImage* AppEntry(const VirtualDevice::BootRun& run) {
+    for (size_t i = 0; i < run.report.image_count; ++i) {
+      if (run.report.images[i].component == kApp) return &run.report.images[i];
+    }
+    return nullptr;
+  }
+
+  static void Queue(VirtualDevice& device, mailbox::RequestType type) {
+    ByteSpan region;
+    ASSERT_TRUE(device.Region(platform::RamRegion::kMailbox, &region).ok());
+    const mailbox::Request request{type, static_cast<uint8_t>(Component::kApp), {}};
+    ASSERT_TRUE(mailbox::BuildMailbox(&request, 1, region).ok());
+  }
+
+  // Boots and checks the app booted; returns its report entry.
+  boot::BootReportImage BootOk(VirtualDevice& device) {
+    const VirtualDevice::BootRun run = device.Boot();
+    EXPECT_TRUE(run.app_reached);
+    const boot::BootReportImage* e = AppEntry(run);
+    EXPECT_NE(e, nullptr);
+    return e != nullptr ? *e : boot::BootReportImage{};
+  }
+
+  // A device whose new app image runs in TRIAL.
+  std::unique_ptr<VirtualDevice> InTrial() {
+    auto device = Device();
+    host::InstallSecondarySlot(*device, Component::kApp, *new_app_, false);
+    const boot::BootReportImage e = BootOk(*device);
+    EXPECT_EQ(e.update, static_cast<uint8_t>(UpdateEvent::kInstalled));
+    EXPECT_EQ(e.version.major, 2);
+    EXPECT_EQ(Primary(*device), ImageState::kTrial);
+    return device;
+  }
+
+  host::Profile profile_;
+  static std::array<crypto::EcKeyPair, 3>* keys_;
+  static std::vector<uint8_t>* old_app_;
+  static std::vector<uint8_t>* new_app_;
+};
+
+std::array<crypto::EcKeyPair, 3>* UpdateBootTest::keys_ = nullptr;
+std::vector<uint8_t>* UpdateBootTest::old_app_ = nullptr;
+std::vector<uint8_t>* UpdateBootTest::new_app_ = nullptr;
+
+TEST_F(UpdateBootTest, InstallTrialConfirmRaisesCounterAndSurvivesReboot) {
+  auto device = Device();
+  EXPECT_EQ(BootOk(*device).version.major, 1);
+  host::InstallSecondarySlot(*device, Component::kApp, *new_app_, false);
+  EXPECT_EQ(Secondary(*device), ImageState::kStaged);
+  auto device_trial = std::move(device);
+  const boot::BootReportImage trial = BootOk(*device_trial);
+  EXPECT_EQ(trial.state, static_cast<uint8_t>(ImageState::kTrial));
+  EXPECT_EQ(trial.update, static_cast<uint8_t>(UpdateEvent::kInstalled));
+  EXPECT_EQ(trial.version.major, 2);
+  EXPECT_EQ(Counter(*device_trial), 0u);  // not raised before confirmation
+
+  Queue(*device_trial, mailbox::RequestType::kConfirm);
+  const VirtualDevice::BootRun run = device_trial->Boot();
+  ASSERT_TRUE(run.app_reached);
+  ASSERT_EQ(run.report.request_count, 1);
+  EXPECT_EQ(run.report.requests[0].outcome, static_cast<uint8_t>(boot::RequestOutcome::kApplied));
+  EXPECT_EQ(AppEntry(run)->update, static_cast<uint8_t>(UpdateEvent::kConfirmed));
+  EXPECT_EQ(AppEntry(run)->state, static_cast<uint8_t>(ImageState::kReady));
+  EXPECT_EQ(Counter(*device_trial), 5u);
+
+  device_trial->PowerCycle();
+  const boot::BootReportImage after = BootOk(*device_trial);
+  EXPECT_EQ(after.version.major, 2);
+  EXPECT_EQ(after.state, static_cast<uint8_t>(ImageState::kReady));
+  EXPECT_EQ(after.update, static_cast<uint8_t>(UpdateEvent::kNone));
+  EXPECT_EQ(Counter(*device_trial), 5u);
+}
+
+TEST_F(UpdateBootTest, UnconfirmedTrialIsRevertedAtTheNextReset) {
+  auto device = InTrial();
+  const boot::BootReportImage e = BootOk(*device);  // no confirm: a watchdog reset, say
+  EXPECT_EQ(e.update, static_cast<uint8_t>(UpdateEvent::kReverted));
+  EXPECT_EQ(e.version.major, 1);
+  EXPECT_EQ(e.state, static_cast<uint8_t>(ImageState::kReady));
+  EXPECT_EQ(Counter(*device), 0u);
+  EXPECT_EQ(BootOk(*device).version.major, 1);  // stable
+}
+
+TEST_F(UpdateBootTest, RejectRevertsNow) {
+  auto device = InTrial();
+  Queue(*device, mailbox::RequestType::kReject);
+  const VirtualDevice::BootRun run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  EXPECT_EQ(run.report.requests[0].outcome, static_cast<uint8_t>(boot::RequestOutcome::kApplied));
+  EXPECT_EQ(AppEntry(run)->update, static_cast<uint8_t>(UpdateEvent::kRejected));
+  EXPECT_EQ(AppEntry(run)->version.major, 1);
+  EXPECT_EQ(Counter(*device), 0u);
+}
+
+TEST_F(UpdateBootTest, ConfirmWithoutTrialIsNotApplied) {
+  auto device = Device();
+  Queue(*device, mailbox::RequestType::kConfirm);
+  const VirtualDevice::BootRun run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  EXPECT_EQ(run.report.requests[0].outcome,
+            static_cast<uint8_t>(boot::RequestOutcome::kNoTrialImage));
+  EXPECT_EQ(Counter(*device), 0u);
+}
+
+TEST_F(UpdateBootTest, TamperedOrRolledBackDownloadIsRefusedAndTheOldImageBoots) {
+  {
+    auto device = Device();
+    std::vector<uint8_t> tampered = *new_app_;
+    tampered[0x200 + 100] ^= 1;
+    host::InstallSecondarySlot(*device, Component::kApp, tampered, false);
+    const boot::BootReportImage e = BootOk(*device);
+    EXPECT_EQ(e.update, static_cast<uint8_t>(UpdateEvent::kInstallRefused));
+    EXPECT_EQ(e.update_detail, static_cast<uint16_t>(image::ImageError::kHashMismatch));
+    EXPECT_EQ(e.version.major, 1);
+    EXPECT_EQ(Secondary(*device), ImageState::kFailed);
+    EXPECT_EQ(BootOk(*device).update, static_cast<uint8_t>(UpdateEvent::kNone));  // not retried
+  }
+  {
+    // Counter 5 after confirming the new image; a download with SEC_CNT 3
+    // (the old image) is refused.
+    auto device = InTrial();
+    Queue(*device, mailbox::RequestType::kConfirm);
+    EXPECT_EQ(BootOk(*device).update, static_cast<uint8_t>(UpdateEvent::kConfirmed));
+    host::InstallSecondarySlot(*device, Component::kApp, *old_app_, false);
+    const boot::BootReportImage e = BootOk(*device);
+    EXPECT_EQ(e.update, static_cast<uint8_t>(UpdateEvent::kInstallRefused));
+    EXPECT_EQ(e.update_detail,
+              static_cast<uint16_t>(image::ImageError::kSecurityCounterRollback));
+    EXPECT_EQ(e.version.major, 2);
+    EXPECT_EQ(Counter(*device), 5u);
+  }
+}
+
+TEST_F(UpdateBootTest, PermanentInstallIsReadyAndRaisesTheCounter) {
+  auto device = Device();
+  host::InstallSecondarySlot(*device, Component::kApp, *new_app_, true);
+  const boot::BootReportImage e = BootOk(*device);
+  EXPECT_EQ(e.update, static_cast<uint8_t>(UpdateEvent::kInstalledPermanent));
+  EXPECT_EQ(e.state, static_cast<uint8_t>(ImageState::kReady));
+  EXPECT_EQ(Counter(*device), 5u);
+  EXPECT_EQ(BootOk(*device).version.major, 2);
+}
+
+TEST_F(UpdateBootTest, InstallWhileTrialRunsIsRefusedByTheHostTool) {
+  auto device = InTrial();
+  EXPECT_THROW(host::InstallSecondarySlot(*device, Component::kApp, *new_app_, false),
+               host::DeviceError);
+  EXPECT_THROW(host::InstallSecondarySlot(*device, Component::kUrot, *new_app_, false),
+               host::DeviceError);
+}
+
+// Power loss at operation n of the boot that installs / reverts / confirms,
+// then boots until stable. Invariants: every later boot reaches the
+// application with a verified image that is exactly the old or the new one,
+// the counter never falls, and it ends READY.
+enum class Scenario { kInstall, kRevert, kConfirm };
+
+class UpdatePowerLossTest
+    : public UpdateBootTest,
+      public ::testing::WithParamInterface<std::tuple<Scenario, VirtualDevice::PowerLossMode>> {
+ protected:
+  std::unique_ptr<VirtualDevice> Prepare(Scenario s) {
+    if (s == Scenario::kInstall) {
+      auto device = Device();
+      host::InstallSecondarySlot(*device, Component::kApp, *new_app_, false);
+      return device;
+    }
+    auto device = InTrial();
+    if (s == Scenario::kConfirm) Queue(*device, mailbox::RequestType::kConfirm);
+    return device;
+  }
+};
+
+TEST_P(UpdatePowerLossTest, EveryOperation) {
+  const auto [scenario, mode] = GetParam();
+  // How many operations the interrupted boot performs.
+  uint64_t total = 0;
+  {
+    auto device = Prepare(scenario);
+    const uint64_t before = device->operations();
+    ASSERT_TRUE(device->Boot().app_reached);
+    total = device->operations() - before;
+  }
+  ASSERT_GT(total, 0u);
+  uint32_t checked = 0;
+  for (uint64_t n = 1; n <= total; ++n) {
+    SCOPED_TRACE(testing::Message() << "power loss at operation " << n << " of " << total);
+    auto device = Prepare(scenario);
+    device->SetPowerLossMode(mode);
+    uint32_t counter = Counter(*device);
+    device->SetPowerLossAfter(n);
+    (void)device->Boot();
+    device->SetPowerLossMode(VirtualDevice::PowerLossMode::kClean);
+    device->PowerCycle();  // power came back: RAM (mailbox) is gone
+    uint8_t last_major = 0;
+    for (int boot = 0; boot < 4; ++boot) {
+      const VirtualDevice::BootRun run = device->Boot();
+      ASSERT_TRUE(run.app_reached) << "boot " << boot;
+      const boot::BootReportImage* e = AppEntry(run);
+      ASSERT_NE(e, nullptr);
+      ASSERT_EQ(e->verified, 1);
+      ASSERT_TRUE(e->version.major == 1 || e->version.major == 2) << static_cast<int>(e->version.major);
+      ASSERT_EQ(e->security_counter, e->version.major == 1 ? 3u : 5u);
+      const uint32_t now = Counter(*device);
+      ASSERT_GE(now, counter);
+      counter = now;
+      last_major = e->version.major;
+    }
+    EXPECT_EQ(Primary(*device), ImageState::kReady);
+    // Once the counter is raised (only by a confirmation), the new image
+    // stays: the old one would be refused.
+    if (counter == 5) {
+      EXPECT_EQ(last_major, 2);
+    }
+    EXPECT_TRUE(counter == 0 || counter == 5) << counter;
+    if (scenario == Scenario::kConfirm) {
+      // Confirmed (image_ok written): new image and counter rolled forward
+      // to 5; confirmation lost: reverted, counter untouched.
+      EXPECT_TRUE((last_major == 2 && counter == 5) || (last_major == 1 && counter == 0));
+    } else {
+      // Never confirmed: the trial is reverted, the counter never raised.
+      EXPECT_EQ(last_major, 1);
+      EXPECT_EQ(counter, 0u);
+    }
+    ++checked;
+  }
+  std::printf("[ power loss ] %u interruption points checked\n", checked);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    All, UpdatePowerLossTest,
+    ::testing::Combine(::testing::Values(Scenario::kInstall, Scenario::kRevert,
+                                         Scenario::kConfirm),
+                       ::testing::Values(VirtualDevice::PowerLossMode::kClean,
+                                         VirtualDevice::PowerLossMode::kTorn)));
+
+}  // namespace
+}  // namespace bastion
