@@ -36,7 +36,8 @@ void RecordImage(platform::Platform& p, const BootReportImage& entry) {
 // checked twice (once here, once at hand-over by the caller).
 HardenedBool VerifyOrFail(platform::Platform& p, const otp::OtpHeader& header, Component component,
                           uint32_t* header_size = nullptr, uint32_t* image_size = nullptr,
-                          const BootReportImage* update = nullptr) {
+                          const BootReportImage* update = nullptr,
+                          BootReportImage* out = nullptr) {
   BootReportImage entry{};
   HardenedBool decision = HardenedBool::kFalse;
   const image::ImageError error =
@@ -48,6 +49,7 @@ HardenedBool VerifyOrFail(platform::Platform& p, const otp::OtpHeader& header, C
     entry.update_detail = update->update_detail;
   }
   RecordImage(p, entry);
+  if (out != nullptr) *out = entry;
   if (error != image::ImageError::kOk) {
     FailBoot(p, BootReason::kImageRefused, component, error);
   }
@@ -282,11 +284,15 @@ void RunUrot(platform::Platform& p) {
     states[i].update = updates[i].event;
     states[i].update_detail = updates[i].detail;
   }
+  BootReportImage verified{};
   const HardenedBool sm_ok = VerifyOrFail(p, header, Component::kSm, nullptr, nullptr,
-                                          &states[static_cast<size_t>(Component::kSm)]);
+                                          &states[static_cast<size_t>(Component::kSm)], &verified);
+  // A confirmed image's revocation command / revoke_older_on_confirm.
+  ApplyConfirmedPolicies(p, header, Component::kSm, verified.key_slot);
   EnterStage(p, Component::kApp);
   const HardenedBool app_ok = VerifyOrFail(p, header, Component::kApp, nullptr, nullptr,
-                                           &states[static_cast<size_t>(Component::kApp)]);
+                                           &states[static_cast<size_t>(Component::kApp)], &verified);
+  ApplyConfirmedPolicies(p, header, Component::kApp, verified.key_slot);
   EnterStage(p, Component::kSm);
 
   SmHandoff sm{};

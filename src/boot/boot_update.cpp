@@ -4,8 +4,11 @@
 
 #include "boot/boot_stages.h"
 #include "common/bytes.h"
+#include "cose/cose.h"
 #include "image/image.h"
 #include "keys/key_domain.h"
+#include "revocation/revocation.h"
+#include "revocation/revocation_command.h"
 #include "update/slot_trailer.h"
 
 namespace bastion::boot {
@@ -287,6 +290,98 @@ Status RaiseCounter(platform::Otp& otp, Component component, uint32_t value) {
   uint8_t entry[4];
   StoreLe32(entry, value + 1);
   return otp.Program(otp::CounterOffset(component) + static_cast<uint32_t>(used * 4), entry);
+}
+
+namespace {
+
+void Report(platform::Platform& p, const BootReportRequest& entry) {
+  BootReport report;
+  if (!ReadBootReport(p.ram, &report).ok()) return;
+  (void)AppendRequest(&report, entry);
+  (void)WriteBootReport(p.ram, &report);
+}
+
+constexpr size_t kMaxImageRevocation = 1024;
+
+}  // namespace
+
+void ApplyConfirmedPolicies(platform::Platform& p, const otp::OtpHeader& header, Component c,
+                            uint8_t key_slot) {
+  if (c == Component::kUrot || key_slot >= otp::kSigningSlots) return;
+  const SlotSet slots = SlotsOf(header, c);
+  const Trailer t = ReadTrailerOrBlank(p.flash, slots.primary);
+  if (!t.magic_good || t.copy_done != update::kFlagSet || t.image_ok != update::kFlagSet) return;
+  keys::KeyDomain domain;
+  if (!keys::LoadDomain(p.otp, c, &domain).ok()) return;
+
+  // The image's own revocation command.
+  const FlashRegionSource source(p.flash, slots.primary);
+  image::ParsedImage parsed;
+  uint8_t buffer[kMaxImageRevocation];
+  if (image::ParseImage(source, &parsed) == image::ImageError::kOk && parsed.revocation.present &&
+      parsed.revocation.length <= sizeof(buffer) &&
+      source.Read(parsed.revocation.value_offset, ByteSpan(buffer, parsed.revocation.length))
+          .ok()) {
+    const ConstByteSpan message(buffer, parsed.revocation.length);
+    cose::ParsedCoseSign cose_sign;
+    revocation::RevocationCommand command;
+    if (cose::ParseCoseSign(message, cose::TagPolicy::kRequireTag, &cose_sign) ==
+            cose::CoseError::kOk &&
+        revocation::DecodeCommand(cose_sign.payload, &command) == revocation::PayloadError::kOk &&
+        command.domain == c && command.sequence > domain.revocation_sequence) {
+      BootReportRequest entry{};
+      entry.type = kImageRevocationRequest;
+      entry.component = static_cast<uint8_t>(c);
+      entry.sequence = command.sequence;
+      for (size_t i = 0; i < command.slot_count && i < command.slots.size(); ++i) {
+        if (command.slots[i] < 8) entry.revoked_slots |= static_cast<uint8_t>(1u << command.slots[i]);
+      }
+      revocation::KeyStoreSlotKeys slot_keys(p.flash, header.layout, domain);
+      revocation::BootableImages bootable;
+      bootable.primary_slot_key = key_slot;
+      const revocation::CheckContext context{
+          domain, otp::LifecycleFromMarks(header.lifecycle_marks),
+          std::span<const uint8_t, revocation::kInstanceIdSize>(header.instance_id), bootable,
+          slot_keys};
+      revocation::CheckOutcome outcome;
+      const revocation::RefusalReason reason = revocation::CheckCommand(message, context, &outcome);
+      entry.outcome = static_cast<uint8_t>(reason);
+      if (reason == revocation::RefusalReason::kAccepted) {
+        const Status applied = revocation::ApplyRevocation(p.otp, c, outcome.command);
+        if (!applied.ok()) {
+          entry.outcome = static_cast<uint8_t>(RequestOutcome::kCommitFailed);
+          entry.detail = static_cast<uint8_t>(applied.code());
+        }
+      }
+      Report(p, entry);
+      if (!keys::LoadDomain(p.otp, c, &domain).ok()) return;
+    }
+  }
+
+  // revoke_older_on_confirm: the slots below the one that signed it.
+  if ((domain.raw.config.flags & otp::kDomainFlagRevokeOlderOnConfirm) == 0) return;
+  BootReportRequest entry{};
+  entry.type = kRevokeOlderRequest;
+  entry.component = static_cast<uint8_t>(c);
+  for (uint8_t i = 0; i < key_slot; ++i) {
+    if (domain.signing[i] != keys::SlotState::kProvisioned || domain.raw.signing[i].revoked != 0) {
+      continue;
+    }
+    uint8_t marker[4];
+    StoreLe32(marker, otp::kSlotRevokedMarker);
+    const uint32_t offset =
+        otp::DomainOffset(c) + static_cast<uint32_t>(offsetof(otp::OtpDomain, signing) +
+                                                     i * sizeof(otp::OtpKeySlot) +
+                                                     offsetof(otp::OtpKeySlot, revoked));
+    const Status written = p.otp.Program(offset, marker);
+    if (!written.ok()) {
+      entry.outcome = static_cast<uint8_t>(RequestOutcome::kCommitFailed);
+      entry.detail = static_cast<uint8_t>(written.code());
+      break;
+    }
+    entry.revoked_slots |= static_cast<uint8_t>(1u << i);
+  }
+  if (entry.revoked_slots != 0 || entry.outcome != 0) Report(p, entry);
 }
 
 void FinishUpdates(platform::Platform& p, const otp::OtpHeader& header, UpdateRecord* records) {

@@ -90,6 +90,19 @@ uint8_t RejectTrial(platform::Platform& p, const otp::OtpHeader& header, otp::Co
 // installs staged downloads that verify.
 void RunUpdates(platform::Platform& p, const otp::OtpHeader& header, UpdateRecord* records);
 
+// For a confirmed primary image of `c` (trailer: copy_done and image_ok set)
+// that verified with signing slot `key_slot`, run after its verification at
+// every boot (idempotent, so an interrupted run is finished next time):
+//  - a revocation command in its protected TLV (bastion sign --revocation)
+//    whose sequence is above the domain's is checked (revocation::
+//    CheckCommand, the image's slot as the bootable one) and applied;
+//  - with the domain's revoke_older_on_confirm flag, signing slots below
+//    `key_slot` still unrevoked are revoked.
+// Each action is appended to the boot report's requests
+// (kImageRevocationRequest / kRevokeOlderRequest).
+void ApplyConfirmedPolicies(platform::Platform& p, const otp::OtpHeader& header, otp::Component c,
+                            uint8_t key_slot);
+
 // Raises `component`'s security counter in OTP to `value` when higher
 // (appends to its 16-entry log). kOk; kResourceExhausted (log full);
 // kDataLoss (corrupt log); OTP errors.

@@ -705,6 +705,46 @@ expect_fail "install urot unsupported" 1 "$BASTION" device install up --componen
 check "urot install refused with reason" grep -q 'urot updates are not supported' "$T/err"
 expect_fail "install without IMAGE" 2 "$BASTION" device install up --component app
 
+# ==== revocation carried in an image, applied once it is confirmed ====
+mkprofile imgrev.json 'p["domains"]["app"]["threshold"] = 1'
+"$BASTION" device create ir --profile k/imgrev.json >/dev/null
+for c in urot sm; do "$BASTION" device flash ir --component $c $c.img >/dev/null; done
+"$BASTION" device flash ir --component app app-full.img >/dev/null   # signed with app key 0
+irid=$("$BASTION" device status ir --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["instance_id"])')
+expect_ok "revocation of app slot 0 for the image" "$BASTION" revoke --domain app --slot 0 --seq 1 --device "$irid" -k k/app-1.pem -o imgrev.cose
+"$BASTION" sign -k k/app-1.pem -v 2.0.0 -H 0x200 --pad-header -s 8 --revocation imgrev.cose app2.bin app-rev.img >/dev/null
+expect_ok "install the image carrying the revocation" "$BASTION" device install ir --component app app-rev.img
+expect_ok "boot: trial, revocation not applied yet" "$BASTION" device boot ir
+check "no image revocation during the trial" test -z "$(grep image-revocation "$T/out")"
+"$BASTION" device status ir --json >"$T/out"
+jassert "trial: slot 0 still provisioned" 'assert d["domains"]["app"]["signing_slots"][0]["state"] == "provisioned", d["domains"]["app"]'
+"$BASTION" device request ir confirm >/dev/null
+expect_ok "boot: confirm applies the image's revocation" "$BASTION" device boot ir
+check "image revocation applied" grep -q '^uROT: image-revocation app slots \[0\] sequence 1: applied$' "$T/out"
+"$BASTION" device status ir --json >"$T/out"
+jassert "confirmed: slot 0 revoked, sequence 1, counter 8" '
+a = d["domains"]["app"]
+assert a["signing_slots"][0]["state"] == "revoked" and a["revocation_sequence"] == 1, a
+assert d["components"]["app"]["security_counter"] == 8, d["components"]["app"]'
+"$BASTION" sign -k k/app-0.pem -v 3.0.0 -H 0x200 --pad-header -s 9 app2.bin app-k0.img >/dev/null
+"$BASTION" device install ir --component app app-k0.img >/dev/null
+expect_ok "boot: key-0 image refused after" "$BASTION" device boot ir
+check "key-0 download refused" grep -q '^uROT: update app: install-refused (key-revoked)$' "$T/out"
+# revoke_older_on_confirm: confirming an image signed by slot 1 revokes slot 0.
+mkprofile older.json 'p["domains"]["app"]["threshold"] = 1; p["domains"]["app"]["revoke_older_on_confirm"] = True'
+"$BASTION" device create ro --profile k/older.json >/dev/null
+for c in urot sm; do "$BASTION" device flash ro --component $c $c.img >/dev/null; done
+"$BASTION" device flash ro --component app app-full.img >/dev/null
+"$BASTION" device install ro --component app app-v9.img >/dev/null   # signed with app key 1
+"$BASTION" device boot ro >/dev/null
+"$BASTION" device request ro confirm >/dev/null
+expect_ok "boot: confirm with revoke_older_on_confirm" "$BASTION" device boot ro
+check "older slots revoked" grep -q '^uROT: revoke-older-on-confirm app slots \[0\] sequence 0: applied$' "$T/out"
+"$BASTION" device status ro --json >"$T/out"
+jassert "revoke_older_on_confirm: slot 0 revoked, 1 and 2 not" '
+s = d["domains"]["app"]["signing_slots"]
+assert [x["state"] for x in s[:3]] == ["revoked", "provisioned", "provisioned"], s'
+
 # ==== help and usage ====
 expect_ok "device --help" "$BASTION" device --help
 check "device --help lists the subcommands" grep -q 'power-cycle' "$T/out"

@@ -113,10 +113,15 @@ std::string DomainName(uint8_t c) {
 }
 
 json RequestJson(const boot::BootReportRequest& r) {
-  json j = {{"type", mailbox::RequestTypeName(static_cast<mailbox::RequestType>(r.type))},
+  const char* type = r.type == boot::kImageRevocationRequest ? "image-revocation"
+                     : r.type == boot::kRevokeOlderRequest
+                         ? "revoke-older-on-confirm"
+                         : mailbox::RequestTypeName(static_cast<mailbox::RequestType>(r.type));
+  json j = {{"type", type},
             {"outcome", boot::RequestOutcomeName(r.outcome)},
             {"applied", r.outcome == static_cast<uint8_t>(boot::RequestOutcome::kApplied)}};
-  if (r.type == static_cast<uint8_t>(mailbox::RequestType::kRevoke)) {
+  if (r.type == static_cast<uint8_t>(mailbox::RequestType::kRevoke) ||
+      r.type == boot::kImageRevocationRequest || r.type == boot::kRevokeOlderRequest) {
     j["domain"] = DomainName(r.component);
     j["sequence"] = r.sequence;
     json slots = json::array();
@@ -187,7 +192,11 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
   }
   for (size_t i = 0; i < r.request_count && i < boot::kMaxReportRequests; ++i) {
     const json q = RequestJson(r.requests[i]);
-    if (q["type"] == "revoke") {
+    if (q["type"] != "revoke" && q.contains("domain")) {
+      std::printf("uROT: %s %s slots %s sequence %u: %s\n", q["type"].get<std::string>().c_str(),
+                  q["domain"].get<std::string>().c_str(), q["slots"].dump().c_str(),
+                  q["sequence"].get<uint32_t>(), q["outcome"].get<std::string>().c_str());
+    } else if (q["type"] == "revoke") {
       std::printf("uROT: request revoke %s slots %s sequence %u: %s\n",
                   q["domain"].get<std::string>().c_str(), q["slots"].dump().c_str(),
                   q["sequence"].get<uint32_t>(), q["outcome"].get<std::string>().c_str());
