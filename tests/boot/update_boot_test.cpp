@@ -11,11 +11,13 @@
 
 #include "boot/boot_report.h"
 #include "boot/boot_update.h"
+#include "cose/cose.h"
 #include "crypto/crypto.h"
 #include "image/image.h"
 #include "mailbox/mailbox.h"
 #include "otp/otp_map.h"
 #include "provisioning/provisioning.h"
+#include "revocation/revocation_command.h"
 #include "update/slot_swap.h"
 #include "virtual_device/virtual_device.h"
 
@@ -347,6 +349,165 @@ TEST_P(UpdatePowerLossTest, EveryOperation) {
     ++checked;
   }
   std::printf("[ power loss ] %u interruption points checked\n", checked);
+}
+
+// ---- a revocation carried by an update, and revoke_older_on_confirm ----
+
+std::vector<uint8_t> RevokeCommand(Component domain, uint8_t slot, uint32_t sequence,
+                                   const crypto::EcKeyPair& signer) {
+  revocation::RevocationCommand c;
+  c.domain = domain;
+  c.slots[0] = slot;
+  c.slot_count = 1;
+  c.sequence = sequence;
+  std::vector<uint8_t> payload(revocation::kMaxPayloadSize);
+  size_t n = 0;
+  EXPECT_TRUE(revocation::EncodeCommand(c, payload, &n).ok());
+  payload.resize(n);
+  const crypto::Digest d = crypto::Hash(crypto::HashAlg::kSha256, Spki(signer));
+  std::array<uint8_t, 32> kid{};
+  std::memcpy(kid.data(), d.bytes.data(), 32);
+  std::vector<cose::SignerInput> inputs{{&signer, kid}};
+  std::vector<uint8_t> out(2048);
+  size_t m = 0;
+  EXPECT_TRUE(cose::BuildCoseSign(payload, inputs, {}, out, &m).ok());
+  out.resize(m);
+  return out;
+}
+
+class ConfirmPolicyTest : public UpdateBootTest {
+ protected:
+  void SetUp() override {
+    UpdateBootTest::SetUp();
+    second_ = MakeKey(34);
+    // app: slot 0 signs the old image, slot 1 the update.
+    profile_.domains[kApp].keys = {Spki((*keys_)[2]), Spki(second_)};
+  }
+
+  std::vector<uint8_t> Update(bool with_revocation) {
+    const std::vector<uint8_t> command = RevokeCommand(Component::kApp, 0, 1, second_);
+    std::vector<uint8_t> payload(26000, 0x5a);
+    image::SignOptions options;
+    options.version.major = 2;
+    options.header_size = 0x200;
+    options.pad_header = true;
+    options.has_security_counter = true;
+    options.security_counter = 5;
+    if (with_revocation) options.revocation = ConstByteSpan(command.data(), command.size());
+    std::vector<uint8_t> out(payload.size() + 0x200 + 2048);
+    size_t written = 0;
+    EXPECT_EQ(image::BuildSignedImage(payload, options, second_, out, &written),
+              image::BuildError::kOk);
+    out.resize(written);
+    return out;
+  }
+
+  static otp::OtpDomain AppDomain(const VirtualDevice& device) {
+    otp::OtpDomain d;
+    std::memcpy(&d, device.raw_otp().data() + otp::DomainOffset(Component::kApp), sizeof(d));
+    return d;
+  }
+  static bool Slot0Revoked(const VirtualDevice& device) {
+    return AppDomain(device).signing[0].revoked == otp::kSlotRevokedMarker;
+  }
+  static uint32_t Sequence(const VirtualDevice& device) {
+    uint32_t value = 0;
+    size_t used = 0;
+    EXPECT_TRUE(otp::ReadLog(AppDomain(device).revocation_sequence, &value, &used));
+    return value;
+  }
+
+  crypto::EcKeyPair second_;
+};
+
+TEST_F(ConfirmPolicyTest, CarriedRevocationIsAppliedOnlyOnceTheImageIsConfirmed) {
+  auto device = Device();
+  host::InstallSecondarySlot(*device, Component::kApp, Update(true), false);
+  EXPECT_EQ(BootOk(*device).state, static_cast<uint8_t>(ImageState::kTrial));
+  EXPECT_FALSE(Slot0Revoked(*device));  // not during the trial
+  Queue(*device, mailbox::RequestType::kConfirm);
+  const VirtualDevice::BootRun run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  ASSERT_EQ(run.report.request_count, 2);
+  EXPECT_EQ(run.report.requests[1].type, boot::kImageRevocationRequest);
+  EXPECT_EQ(run.report.requests[1].outcome, static_cast<uint8_t>(boot::RequestOutcome::kApplied));
+  EXPECT_TRUE(Slot0Revoked(*device));
+  EXPECT_EQ(Sequence(*device), 1u);
+  // Not applied twice; images signed with slot 0 are refused from now on.
+  const VirtualDevice::BootRun again = device->Boot();
+  EXPECT_EQ(again.report.request_count, 0);
+  host::InstallSecondarySlot(*device, Component::kApp, SignImage((*keys_)[2], 3, 6, 5000), false);
+  const boot::BootReportImage e = BootOk(*device);
+  EXPECT_EQ(e.update, static_cast<uint8_t>(UpdateEvent::kInstallRefused));
+  EXPECT_EQ(e.update_detail, static_cast<uint16_t>(image::ImageError::kKeyRevoked));
+}
+
+TEST_F(ConfirmPolicyTest, RevertedImageNeverAppliesItsRevocation) {
+  auto device = Device();
+  host::InstallSecondarySlot(*device, Component::kApp, Update(true), false);
+  BootOk(*device);
+  EXPECT_EQ(BootOk(*device).update, static_cast<uint8_t>(UpdateEvent::kReverted));
+  EXPECT_FALSE(Slot0Revoked(*device));
+  EXPECT_EQ(Sequence(*device), 0u);
+}
+
+TEST_F(ConfirmPolicyTest, RevokeOlderOnConfirm) {
+  profile_.domains[kApp].revoke_older_on_confirm = true;
+  auto device = Device();
+  host::InstallSecondarySlot(*device, Component::kApp, Update(false), false);
+  BootOk(*device);
+  EXPECT_FALSE(Slot0Revoked(*device));
+  Queue(*device, mailbox::RequestType::kConfirm);
+  const VirtualDevice::BootRun run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  EXPECT_TRUE(Slot0Revoked(*device));
+  EXPECT_NE(AppDomain(*device).signing[1].revoked, otp::kSlotRevokedMarker);
+  EXPECT_EQ(run.report.requests[run.report.request_count - 1].type, boot::kRevokeOlderRequest);
+}
+
+// Power loss at every operation of the confirming boot of an update that
+// carries a revocation: stable state is either (old image, nothing revoked)
+// or (new image, counter 5, slot 0 revoked, sequence 1); never half-applied.
+TEST_F(ConfirmPolicyTest, PowerLossDuringConfirmWithRevocation) {
+  const std::vector<uint8_t> update = Update(true);
+  auto prepare = [&] {
+    auto device = Device();
+    host::InstallSecondarySlot(*device, Component::kApp, update, false);
+    BootOk(*device);
+    Queue(*device, mailbox::RequestType::kConfirm);
+    return device;
+  };
+  uint64_t total = 0;
+  {
+    auto device = prepare();
+    const uint64_t before = device->operations();
+    ASSERT_TRUE(device->Boot().app_reached);
+    total = device->operations() - before;
+  }
+  for (uint64_t n = 1; n <= total; ++n) {
+    SCOPED_TRACE(testing::Message() << "power loss at operation " << n << " of " << total);
+    auto device = prepare();
+    device->SetPowerLossAfter(n);
+    (void)device->Boot();
+    device->PowerCycle();
+    uint8_t major = 0;
+    for (int boot = 0; boot < 3; ++boot) {
+      const VirtualDevice::BootRun run = device->Boot();
+      ASSERT_TRUE(run.app_reached);
+      major = AppEntry(run)->version.major;
+    }
+    if (major == 2) {
+      EXPECT_EQ(Counter(*device), 5u);
+      EXPECT_TRUE(Slot0Revoked(*device));
+      EXPECT_EQ(Sequence(*device), 1u);
+    } else {
+      EXPECT_EQ(major, 1);
+      EXPECT_EQ(Counter(*device), 0u);
+      EXPECT_FALSE(Slot0Revoked(*device));
+      EXPECT_EQ(Sequence(*device), 0u);
+    }
+  }
+  std::printf("[ power loss ] %u interruption points checked\n", static_cast<unsigned>(total));
 }
 
 INSTANTIATE_TEST_SUITE_P(
