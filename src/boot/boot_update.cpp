@@ -145,19 +145,17 @@ bool JournalIs(platform::Flash& flash, const SlotSet& slots, update::SwapKind ki
 // Steps c and d of an install: the swap is complete.
 void FinishInstall(platform::Flash& flash, const SlotSet& slots, UpdateRecord* record) {
   const Trailer t = ReadTrailerOrBlank(flash, slots.primary);
-  Status s = update::WriteTrailerField(flash, slots.primary, TrailerField::kCopyDone,
-                                       update::kFlagSet);
+  Status s =
+      update::WriteTrailerField(flash, slots.primary, TrailerField::kCopyDone, update::kFlagSet);
   if (s.ok()) s = EraseTrailer(flash, slots.secondary);
   if (!s.ok()) return Fail(record, s);
-  record->event = static_cast<uint8_t>(t.image_ok == update::kFlagSet
-                                           ? UpdateEvent::kInstalledPermanent
-                                           : UpdateEvent::kInstalled);
+  record->event = static_cast<uint8_t>(
+      t.image_ok == update::kFlagSet ? UpdateEvent::kInstalledPermanent : UpdateEvent::kInstalled);
 }
 
 // Revert: mark (image_ok = kRevertMark), swap back, erase the primary
 // trailer (READY). Each step is redone or skipped at the next boot.
-void Revert(platform::Flash& flash, const SlotSet& slots, UpdateEvent event,
-            UpdateRecord* record) {
+void Revert(platform::Flash& flash, const SlotSet& slots, UpdateEvent event, UpdateRecord* record) {
   if (ClassifyPrimary(ReadTrailerOrBlank(flash, slots.primary)) != ImageState::kRejected) {
     const Status s =
         update::WriteTrailerField(flash, slots.primary, TrailerField::kImageOk, kRevertMark);
@@ -334,7 +332,8 @@ void ApplyConfirmedPolicies(platform::Platform& p, const otp::OtpHeader& header,
       entry.component = static_cast<uint8_t>(c);
       entry.sequence = command.sequence;
       for (size_t i = 0; i < command.slot_count && i < command.slots.size(); ++i) {
-        if (command.slots[i] < 8) entry.revoked_slots |= static_cast<uint8_t>(1u << command.slots[i]);
+        if (command.slots[i] < 8)
+          entry.revoked_slots |= static_cast<uint8_t>(1u << command.slots[i]);
       }
       revocation::KeyStoreSlotKeys slot_keys(p.flash, header.layout, domain);
       revocation::BootableImages bootable;
@@ -370,9 +369,9 @@ void ApplyConfirmedPolicies(platform::Platform& p, const otp::OtpHeader& header,
     uint8_t marker[4];
     StoreLe32(marker, otp::kSlotRevokedMarker);
     const uint32_t offset =
-        otp::DomainOffset(c) + static_cast<uint32_t>(offsetof(otp::OtpDomain, signing) +
-                                                     i * sizeof(otp::OtpKeySlot) +
-                                                     offsetof(otp::OtpKeySlot, revoked));
+        otp::DomainOffset(c) +
+        static_cast<uint32_t>(offsetof(otp::OtpDomain, signing) + i * sizeof(otp::OtpKeySlot) +
+                              offsetof(otp::OtpKeySlot, revoked));
     const Status written = p.otp.Program(offset, marker);
     if (!written.ok()) {
       entry.outcome = static_cast<uint8_t>(RequestOutcome::kCommitFailed);

@@ -248,8 +248,7 @@ TEST_F(UpdateBootTest, TamperedOrRolledBackDownloadIsRefusedAndTheOldImageBoots)
     host::InstallSecondarySlot(*device, Component::kApp, *old_app_, false);
     const boot::BootReportImage e = BootOk(*device);
     EXPECT_EQ(e.update, static_cast<uint8_t>(UpdateEvent::kInstallRefused));
-    EXPECT_EQ(e.update_detail,
-              static_cast<uint16_t>(image::ImageError::kSecurityCounterRollback));
+    EXPECT_EQ(e.update_detail, static_cast<uint16_t>(image::ImageError::kSecurityCounterRollback));
     EXPECT_EQ(e.version.major, 2);
     EXPECT_EQ(Counter(*device), 5u);
   }
@@ -323,7 +322,8 @@ TEST_P(UpdatePowerLossTest, EveryOperation) {
       const boot::BootReportImage* e = AppEntry(run);
       ASSERT_NE(e, nullptr);
       ASSERT_EQ(e->verified, 1);
-      ASSERT_TRUE(e->version.major == 1 || e->version.major == 2) << static_cast<int>(e->version.major);
+      ASSERT_TRUE(e->version.major == 1 || e->version.major == 2)
+          << static_cast<int>(e->version.major);
       ASSERT_EQ(e->security_counter, e->version.major == 1 ? 3u : 5u);
       const uint32_t now = Counter(*device);
       ASSERT_GE(now, counter);
@@ -512,8 +512,7 @@ TEST_F(ConfirmPolicyTest, PowerLossDuringConfirmWithRevocation) {
 
 INSTANTIATE_TEST_SUITE_P(
     All, UpdatePowerLossTest,
-    ::testing::Combine(::testing::Values(Scenario::kInstall, Scenario::kRevert,
-                                         Scenario::kConfirm),
+    ::testing::Combine(::testing::Values(Scenario::kInstall, Scenario::kRevert, Scenario::kConfirm),
                        ::testing::Values(VirtualDevice::PowerLossMode::kClean,
                                          VirtualDevice::PowerLossMode::kTorn)));
 
