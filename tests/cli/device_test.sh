@@ -633,7 +633,7 @@ for n in 9 11 3; do
   "$BASTION" sign -k k/app-1.pem -v $n.0.0 -H 0x200 --pad-header -s $n app2.bin app-v$n.img >/dev/null
 done
 cp app-v11.img app-v11-tampered.img
-printf '\x00' | dd of=app-v11-tampered.img bs=1 seek=$((0x200 + 50)) conv=notrunc status=none
+python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[0x200 + 50] ^= 1; open(sys.argv[1], "wb").write(b)' app-v11-tampered.img
 appjson() {  # appjson PYTHON: d = status --json of up, c = d["components"]["app"], i = last app image
   "$BASTION" device status up --json >"$T/out" || true
   jassert "$1" "c = d['components']['app']; i = [x for x in d['last_boot']['images'] if x['component'] == 'app'][0] if d['last_boot'] else None
