@@ -12,6 +12,7 @@
 #include "image/image.h"
 #include "otp/otp_map.h"
 #include "provisioning/provisioning.h"
+#include "support/test_keys.h"
 #include "virtual_device/virtual_device.h"
 
 namespace bastion {
@@ -21,24 +22,8 @@ using boot::BootReason;
 using host::VirtualDevice;
 using image::ImageError;
 using otp::Component;
-
-crypto::EcKeyPair MakeKey(crypto::Curve curve, uint8_t seed) {
-  std::array<uint8_t, 48> entropy{};
-  entropy.fill(seed);
-  crypto::Drbg drbg;
-  EXPECT_TRUE(drbg.Seed(entropy, {}).ok());
-  crypto::EcKeyPair key;
-  EXPECT_TRUE(drbg.GenerateKeyPair(curve, &key).ok());
-  return key;
-}
-
-std::vector<uint8_t> Spki(const crypto::EcKeyPair& key) {
-  std::vector<uint8_t> der(crypto::kMaxSpkiDerSize);
-  size_t n = 0;
-  EXPECT_TRUE(crypto::WritePublicKeySpki(key.public_key, der, &n).ok());
-  der.resize(n);
-  return der;
-}
+using test_support::MakeKey;
+using test_support::Spki;
 
 struct SignSpec {
   uint8_t major = 1;

@@ -17,6 +17,7 @@
 #include "provisioning/provisioning.h"
 #include "revocation/revocation.h"
 #include "revocation/revocation_command.h"
+#include "support/test_keys.h"
 #include "virtual_device/virtual_device.h"
 
 namespace bastion {
@@ -27,31 +28,9 @@ using host::VirtualDevice;
 using image::ImageError;
 using otp::Component;
 using revocation::RefusalReason;
-
-crypto::EcKeyPair MakeKey(uint8_t seed) {
-  std::array<uint8_t, 48> entropy{};
-  entropy.fill(seed);
-  crypto::Drbg drbg;
-  EXPECT_TRUE(drbg.Seed(entropy, {}).ok());
-  crypto::EcKeyPair key;
-  EXPECT_TRUE(drbg.GenerateKeyPair(crypto::Curve::kP256, &key).ok());
-  return key;
-}
-
-std::vector<uint8_t> Spki(const crypto::EcKeyPair& key) {
-  std::vector<uint8_t> der(crypto::kMaxSpkiDerSize);
-  size_t n = 0;
-  EXPECT_TRUE(crypto::WritePublicKeySpki(key.public_key, der, &n).ok());
-  der.resize(n);
-  return der;
-}
-
-std::array<uint8_t, 32> Kid(const crypto::EcKeyPair& key) {
-  const crypto::Digest d = crypto::Hash(crypto::HashAlg::kSha256, Spki(key));
-  std::array<uint8_t, 32> kid{};
-  std::memcpy(kid.data(), d.bytes.data(), 32);
-  return kid;
-}
+using test_support::Kid;
+using test_support::MakeKey;
+using test_support::Spki;
 
 std::vector<uint8_t> SignImage(const crypto::EcKeyPair& key, uint8_t major, bool full_key = false) {
   std::vector<uint8_t> payload(2000);

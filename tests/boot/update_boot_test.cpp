@@ -18,6 +18,7 @@
 #include "otp/otp_map.h"
 #include "provisioning/provisioning.h"
 #include "revocation/revocation_command.h"
+#include "support/test_keys.h"
 #include "update/slot_swap.h"
 #include "virtual_device/virtual_device.h"
 
@@ -28,24 +29,8 @@ using boot::ImageState;
 using boot::UpdateEvent;
 using host::VirtualDevice;
 using otp::Component;
-
-crypto::EcKeyPair MakeKey(uint8_t seed) {
-  std::array<uint8_t, 48> entropy{};
-  entropy.fill(seed);
-  crypto::Drbg drbg;
-  EXPECT_TRUE(drbg.Seed(entropy, {}).ok());
-  crypto::EcKeyPair key;
-  EXPECT_TRUE(drbg.GenerateKeyPair(crypto::Curve::kP256, &key).ok());
-  return key;
-}
-
-std::vector<uint8_t> Spki(const crypto::EcKeyPair& key) {
-  std::vector<uint8_t> der(crypto::kMaxSpkiDerSize);
-  size_t n = 0;
-  EXPECT_TRUE(crypto::WritePublicKeySpki(key.public_key, der, &n).ok());
-  der.resize(n);
-  return der;
-}
+using test_support::MakeKey;
+using test_support::Spki;
 
 std::vector<uint8_t> SignImage(const crypto::EcKeyPair& key, uint8_t major, uint32_t counter,
                                size_t payload_size, bool full_key = false) {
@@ -364,9 +349,7 @@ std::vector<uint8_t> RevokeCommand(Component domain, uint8_t slot, uint32_t sequ
   size_t n = 0;
   EXPECT_TRUE(revocation::EncodeCommand(c, payload, &n).ok());
   payload.resize(n);
-  const crypto::Digest d = crypto::Hash(crypto::HashAlg::kSha256, Spki(signer));
-  std::array<uint8_t, 32> kid{};
-  std::memcpy(kid.data(), d.bytes.data(), 32);
+  const std::array<uint8_t, 32> kid = test_support::Kid(signer);
   std::vector<cose::SignerInput> inputs{{&signer, kid}};
   std::vector<uint8_t> out(2048);
   size_t m = 0;

@@ -3,43 +3,7 @@
 # usage: cli_test.sh /path/to/bastion
 set -euo pipefail
 
-BASTION=${1:-${BASTION:-}}
-if [[ -z "$BASTION" || ! -x "$BASTION" ]]; then
-  echo "usage: $0 /path/to/bastion" >&2
-  exit 2
-fi
-BASTION=$(cd "$(dirname "$BASTION")" && pwd)/$(basename "$BASTION")
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-
-# expect_ok NAME CMD...: the command must exit 0.
-expect_ok() {
-  local name=$1; shift
-  if "$@" >"$T/out" 2>"$T/err"; then ok; else fail "$name (exit $?): $(head -c 300 "$T/err")"; fi
-}
-# expect_fail NAME CODE CMD...: the command must exit CODE with one line on stderr.
-expect_fail() {
-  local name=$1 code=$2; shift 2
-  local rc=0
-  "$@" >"$T/out" 2>"$T/err" || rc=$?
-  if [[ $rc -ne $code ]]; then
-    fail "$name: exit $rc, expected $code: $(head -c 300 "$T/err")"
-  elif [[ $(wc -l <"$T/err") -ne 1 ]] || ! grep -q '^bastion' "$T/err"; then
-    fail "$name: stderr is not one 'bastion...' line: $(cat "$T/err")"
-  else
-    ok
-  fi
-}
-check() {  # check NAME CONDITION...
-  local name=$1; shift
-  if "$@"; then ok; else fail "$name"; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 head -c 5000 /dev/urandom >payload.bin
 { head -c 512 /dev/zero; cat payload.bin; } >payload_hdr.bin   # room for -H 0x200
@@ -293,5 +257,4 @@ expect_fail "dumpinfo --json not an image" 1 "$BASTION" dumpinfo --json payload.
 check "dumpinfo error prints no JSON" test ! -s "$T/out"
 expect_fail "dumpinfo no file" 2 "$BASTION" dumpinfo
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

@@ -16,6 +16,7 @@
 #include "otp/otp_map.h"
 #include "provisioning/provisioning.h"
 #include "revocation/revocation_command.h"
+#include "support/test_keys.h"
 #include "virtual_device/virtual_device.h"
 
 namespace bastion::revocation {
@@ -23,32 +24,10 @@ namespace {
 
 using host::VirtualDevice;
 using otp::Component;
+using test_support::Kid;
+using test_support::MakeKey;
+using test_support::Spki;
 using R = RefusalReason;
-
-crypto::EcKeyPair MakeKey(crypto::Curve curve, uint8_t seed) {
-  std::array<uint8_t, 48> entropy{};
-  entropy.fill(seed);
-  crypto::Drbg drbg;
-  EXPECT_TRUE(drbg.Seed(entropy, {}).ok());
-  crypto::EcKeyPair key;
-  EXPECT_TRUE(drbg.GenerateKeyPair(curve, &key).ok());
-  return key;
-}
-
-std::vector<uint8_t> Spki(const crypto::EcKeyPair& key) {
-  std::vector<uint8_t> der(crypto::kMaxSpkiDerSize);
-  size_t n = 0;
-  EXPECT_TRUE(crypto::WritePublicKeySpki(key.public_key, der, &n).ok());
-  der.resize(n);
-  return der;
-}
-
-std::array<uint8_t, 32> Kid(const crypto::EcKeyPair& key) {
-  const crypto::Digest d = crypto::Hash(crypto::HashAlg::kSha256, Spki(key));
-  std::array<uint8_t, 32> kid{};
-  std::memcpy(kid.data(), d.bytes.data(), 32);
-  return kid;
-}
 
 RevocationCommand Command(Component domain, std::vector<uint8_t> slots, uint32_t sequence) {
   RevocationCommand c;
