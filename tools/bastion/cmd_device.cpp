@@ -8,7 +8,6 @@
 
 #include "boot/boot_report.h"
 #include "boot/boot_update.h"
-#include "update/slot_swap.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "cose/cose.h"
@@ -17,6 +16,7 @@
 #include "mailbox/mailbox.h"
 #include "provisioning/provisioning.h"
 #include "revocation/revocation_command.h"
+#include "update/slot_swap.h"
 #include "virtual_device/virtual_device.h"
 
 namespace {
@@ -211,8 +211,9 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
     if (u["update"] == "none") continue;
     std::printf("uROT: update %s: %s%s\n", u["component"].get<std::string>().c_str(),
                 u["update"].get<std::string>().c_str(),
-                u.contains("update_error") ? (" (" + u["update_error"].get<std::string>() + ")").c_str()
-                                           : "");
+                u.contains("update_error")
+                    ? (" (" + u["update_error"].get<std::string>() + ")").c_str()
+                    : "");
   }
   for (size_t i = 0; i < r.image_count && i < boot::kMaxReportImages; ++i) {
     const boot::BootReportImage& image = r.images[i];
@@ -294,6 +295,15 @@ int Create(const std::vector<std::string>& args) {
   return cli::kExitOk;
 }
 
+// "urot" / "sm" / "app" from the command line; anything else is a usage error.
+otp::Component ComponentArgument(const std::string& name) {
+  try {
+    return host::ParseComponent(name);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+}
+
 int Flash(const std::vector<std::string>& args) {
   const cli::ParsedArgs a = cli::ParseArgs(args, {{'c', "component", true, false}});
   if (a.help()) {
@@ -306,12 +316,7 @@ int Flash(const std::vector<std::string>& args) {
     return cli::kExitOk;
   }
   if (a.positional().size() != 2) throw UsageError("device flash takes DIR and IMAGE");
-  otp::Component component;
-  try {
-    component = host::ParseComponent(a.Require("component"));
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
+  const otp::Component component = ComponentArgument(a.Require("component"));
   const std::vector<uint8_t> bytes = cli::ReadFile(a.positional()[1]);
   auto device = OpenDevice(a.positional()[0]);
   try {
@@ -341,12 +346,7 @@ int Install(const std::vector<std::string>& args) {
     return cli::kExitOk;
   }
   if (a.positional().size() != 2) throw UsageError("device install takes DIR and IMAGE");
-  otp::Component component;
-  try {
-    component = host::ParseComponent(a.Require("component"));
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
+  const otp::Component component = ComponentArgument(a.Require("component"));
   const std::vector<uint8_t> bytes = cli::ReadFile(a.positional()[1]);
   auto device = OpenDevice(a.positional()[0]);
   try {
@@ -677,12 +677,7 @@ int RequestCommand(const std::vector<std::string>& args) {
     if (pos.size() != 2) throw UsageError("device request " + what + " takes no file");
     request.type =
         what == "confirm" ? mailbox::RequestType::kConfirm : mailbox::RequestType::kReject;
-    try {
-      request.component =
-          static_cast<uint8_t>(host::ParseComponent(a.Get("component").value_or("app")));
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(e.what());
-    }
+    request.component = static_cast<uint8_t>(ComponentArgument(a.Get("component").value_or("app")));
   } else if (what == "revoke") {
     if (pos.size() != 3) throw UsageError("device request revoke takes one CMD.cose");
     if (a.Has("component"))
