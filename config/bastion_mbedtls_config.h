@@ -60,8 +60,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-void *bastion_mbedtls_calloc_uninit(size_t count, size_t size);
-void bastion_mbedtls_free_uninit(void *pointer);
+void* bastion_mbedtls_calloc_uninit(size_t count, size_t size);
+void bastion_mbedtls_free_uninit(void* pointer);
 #ifdef __cplusplus
 }
 #endif

@@ -8,9 +8,9 @@
 
 #include "boot/boot_update.h"
 #include "crypto/crypto.h"
+#include "image/image.h"
 #include "update/slot_swap.h"
 #include "update/slot_trailer.h"
-#include "image/image.h"
 
 namespace bastion::host {
 namespace {
@@ -357,8 +357,8 @@ void InstallSecondarySlot(VirtualDevice& device, otp::Component component,
   platform::Platform p = device.platform();
   const boot::ImageState primary = boot::PrimaryState(p.flash, slots);
   if (primary != boot::ImageState::kReady) {
-    throw DeviceError(std::string("the ") + otp::ComponentName(component) +
-                      " primary slot is " + boot::ImageStateName(static_cast<uint8_t>(primary)) +
+    throw DeviceError(std::string("the ") + otp::ComponentName(component) + " primary slot is " +
+                      boot::ImageStateName(static_cast<uint8_t>(primary)) +
                       ": boot (and confirm or reject) first; the secondary slot holds the "
                       "image to revert to");
   }

@@ -28,7 +28,8 @@ constexpr int kStateFormat = 1;
 std::vector<uint8_t> ReadWhole(const fs::path& path, size_t expected) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw DeviceError("cannot read " + path.string());
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
   if (expected != 0 && bytes.size() != expected) {
     throw DeviceError(path.string() + " has " + std::to_string(bytes.size()) + " bytes, expected " +
                       std::to_string(expected));
@@ -116,7 +117,8 @@ std::unique_ptr<VirtualDevice> VirtualDevice::Open(const fs::path& dir) {
   }
   std::unique_ptr<VirtualDevice> device(new VirtualDevice());
   try {
-    if (state.at("format").get<int>() != kStateFormat) throw DeviceError("unsupported device format");
+    if (state.at("format").get<int>() != kStateFormat)
+      throw DeviceError("unsupported device format");
     platform::FlashGeometry g;
     g.size = state.at("flash_size").get<uint32_t>();
     g.sector_size = state.at("sector_size").get<uint32_t>();
@@ -158,9 +160,12 @@ void VirtualDevice::Save() {
   }
   WriteWholeAtomic(dir_ / "program-map.bin", units.data(), units.size());
   nlohmann::json state = {
-      {"format", kStateFormat},           {"flash_size", geometry_.size},
-      {"sector_size", geometry_.sector_size}, {"program_unit", geometry_.program_unit},
-      {"erased_value", geometry_.erased_value}, {"operations", operations_},
+      {"format", kStateFormat},
+      {"flash_size", geometry_.size},
+      {"sector_size", geometry_.sector_size},
+      {"program_unit", geometry_.program_unit},
+      {"erased_value", geometry_.erased_value},
+      {"operations", operations_},
       {"power_loss_at", power_loss_at_},
   };
   const std::string text = state.dump(2) + "\n";
@@ -202,7 +207,8 @@ VirtualDevice::BootRun VirtualDevice::Boot() {
   });
 }
 
-VirtualDevice::BootRun VirtualDevice::RunFromReset(const std::function<void(platform::Platform&)>& stages) {
+VirtualDevice::BootRun VirtualDevice::RunFromReset(
+    const std::function<void(platform::Platform&)>& stages) {
   BootRun run;
   WarmReset();
   SecureWipe(&sm_secrets_, sizeof(sm_secrets_));
@@ -242,7 +248,8 @@ bool VirtualDevice::OtpAccessAllowed(uint32_t offset, size_t size, bool write) c
 
 Status VirtualDevice::Read(uint32_t address, ByteSpan out) {
   if (!powered_) return StatusCode::kUnavailable;
-  if (address > flash_.size() || out.size() > flash_.size() - address) return StatusCode::kOutOfRange;
+  if (address > flash_.size() || out.size() > flash_.size() - address)
+    return StatusCode::kOutOfRange;
   if (!FlashAccessAllowed(address, out.size(), false)) return StatusCode::kPermissionDenied;
   std::memcpy(out.data(), flash_.data() + address, out.size());
   return StatusCode::kOk;
@@ -250,7 +257,8 @@ Status VirtualDevice::Read(uint32_t address, ByteSpan out) {
 
 Status VirtualDevice::Program(uint32_t address, ConstByteSpan data) {
   if (!powered_) return StatusCode::kUnavailable;
-  if (address > flash_.size() || data.size() > flash_.size() - address) return StatusCode::kOutOfRange;
+  if (address > flash_.size() || data.size() > flash_.size() - address)
+    return StatusCode::kOutOfRange;
   const uint32_t unit = geometry_.program_unit;
   if (address % unit != 0 || data.size() % unit != 0) return StatusCode::kInvalidArgument;
   if (!FlashAccessAllowed(address, data.size(), true)) return StatusCode::kPermissionDenied;
@@ -270,14 +278,16 @@ Status VirtualDevice::EraseSector(uint32_t address) {
   if (!powered_) return StatusCode::kUnavailable;
   if (address >= flash_.size()) return StatusCode::kOutOfRange;
   if (address % geometry_.sector_size != 0) return StatusCode::kInvalidArgument;
-  if (!FlashAccessAllowed(address, geometry_.sector_size, true)) return StatusCode::kPermissionDenied;
+  if (!FlashAccessAllowed(address, geometry_.sector_size, true))
+    return StatusCode::kPermissionDenied;
   if (!CountOperation()) {
     if (power_loss_mode_ == PowerLossMode::kTorn) TearErase(address);
     return StatusCode::kUnavailable;
   }
   std::fill_n(flash_.begin() + address, geometry_.sector_size, geometry_.erased_value);
   const uint32_t unit = geometry_.program_unit;
-  for (uint32_t i = 0; i < geometry_.sector_size; i += unit) unit_programmed_[(address + i) / unit] = false;
+  for (uint32_t i = 0; i < geometry_.sector_size; i += unit)
+    unit_programmed_[(address + i) / unit] = false;
   return StatusCode::kOk;
 }
 
@@ -341,7 +351,8 @@ Status VirtualDevice::OtpProgram(uint32_t offset, ConstByteSpan data) {
 // ---- HDPL, RAM, HUK, RNG ----
 
 Status VirtualDevice::Raise(Hdpl level) {
-  if (static_cast<unsigned>(level) < static_cast<unsigned>(hdpl_)) return StatusCode::kPermissionDenied;
+  if (static_cast<unsigned>(level) < static_cast<unsigned>(hdpl_))
+    return StatusCode::kPermissionDenied;
   if (static_cast<unsigned>(level) > static_cast<unsigned>(Hdpl::kApplication)) {
     return StatusCode::kInvalidArgument;
   }
@@ -387,7 +398,8 @@ Status VirtualDevice::ReadHuk(std::span<uint8_t, 32> out) {
 
 Status VirtualDevice::Fill(ByteSpan out) {
   std::ifstream urandom("/dev/urandom", std::ios::binary);
-  if (!urandom.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(out.size()))) {
+  if (!urandom.read(reinterpret_cast<char*>(out.data()),
+                    static_cast<std::streamsize>(out.size()))) {
     return StatusCode::kUnavailable;
   }
   return StatusCode::kOk;

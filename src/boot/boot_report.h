@@ -82,7 +82,8 @@ constexpr uint8_t kUnknownDomain = 0xff;
 // BootReportRequest types beyond mailbox::RequestType: what uROT did on its
 // own for a confirmed image (boot_update.h), reported like a revoke request.
 constexpr uint8_t kImageRevocationRequest = 0x40;  // the image's revocation TLV
-constexpr uint8_t kRevokeOlderRequest = 0x41;      // revoke_older_on_confirm  // revoke whose payload did not decode
+constexpr uint8_t kRevokeOlderRequest =
+    0x41;  // revoke_older_on_confirm  // revoke whose payload did not decode
 
 struct BootReportRequest {
   uint8_t type;           // mailbox::RequestType

@@ -36,8 +36,7 @@ void RecordImage(platform::Platform& p, const BootReportImage& entry) {
 // checked twice (once here, once at hand-over by the caller).
 HardenedBool VerifyOrFail(platform::Platform& p, const otp::OtpHeader& header, Component component,
                           uint32_t* header_size = nullptr, uint32_t* image_size = nullptr,
-                          const BootReportImage* update = nullptr,
-                          BootReportImage* out = nullptr) {
+                          const BootReportImage* update = nullptr, BootReportImage* out = nullptr) {
   BootReportImage entry{};
   HardenedBool decision = HardenedBool::kFalse;
   const image::ImageError error =
@@ -150,8 +149,9 @@ image::ImageError VerifyComponent(platform::Platform& p, const otp::OtpHeader& h
                                   Component component, BootReportImage* entry,
                                   HardenedBool* decision, uint32_t* header_size,
                                   uint32_t* image_size) {
-  return VerifyComponentAt(p, header, component, header.layout.primary[static_cast<size_t>(component)],
-                           entry, decision, header_size, image_size);
+  return VerifyComponentAt(p, header, component,
+                           header.layout.primary[static_cast<size_t>(component)], entry, decision,
+                           header_size, image_size);
 }
 
 image::ImageError VerifyComponentAt(platform::Platform& p, const otp::OtpHeader& header,
@@ -290,8 +290,9 @@ void RunUrot(platform::Platform& p) {
   // A confirmed image's revocation command / revoke_older_on_confirm.
   ApplyConfirmedPolicies(p, header, Component::kSm, verified.key_slot);
   EnterStage(p, Component::kApp);
-  const HardenedBool app_ok = VerifyOrFail(p, header, Component::kApp, nullptr, nullptr,
-                                           &states[static_cast<size_t>(Component::kApp)], &verified);
+  const HardenedBool app_ok =
+      VerifyOrFail(p, header, Component::kApp, nullptr, nullptr,
+                   &states[static_cast<size_t>(Component::kApp)], &verified);
   ApplyConfirmedPolicies(p, header, Component::kApp, verified.key_slot);
   EnterStage(p, Component::kSm);
 

@@ -42,7 +42,8 @@ Status ReadTrailer(platform::Flash& flash, const otp::FlashRegion& slot, Trailer
   MagicBytes(t.align, g.erased_value, expected, m);
   out->magic_good = std::memcmp(magic + m - 16, expected + m - 16, 16) == 0;
   out->magic_erased = true;
-  for (uint32_t i = 0; i < m; ++i) out->magic_erased = out->magic_erased && magic[i] == g.erased_value;
+  for (uint32_t i = 0; i < m; ++i)
+    out->magic_erased = out->magic_erased && magic[i] == g.erased_value;
   BASTION_TRY(flash.Read(t.image_ok, ByteSpan(&out->image_ok, 1)));
   BASTION_TRY(flash.Read(t.copy_done, ByteSpan(&out->copy_done, 1)));
   BASTION_TRY(flash.Read(t.swap_info, ByteSpan(&out->swap_info, 1)));

@@ -27,12 +27,11 @@
 
 namespace bastion::update {
 
-inline constexpr std::array<uint8_t, 16> kBootMagic = {0x77, 0xc2, 0x95, 0xf3, 0x60, 0xd2,
-                                                       0xef, 0x7f, 0x35, 0x52, 0x50, 0x0f,
-                                                       0x2c, 0xb6, 0x79, 0x80};
+inline constexpr std::array<uint8_t, 16> kBootMagic = {
+    0x77, 0xc2, 0x95, 0xf3, 0x60, 0xd2, 0xef, 0x7f, 0x35, 0x52, 0x50, 0x0f, 0x2c, 0xb6, 0x79, 0x80};
 // The last 14 magic bytes when the max align exceeds 16 (MCUboot >= 1.8).
-inline constexpr std::array<uint8_t, 14> kBootMagicTail = {0x2d, 0xe1, 0x5d, 0x29, 0x41, 0x0b, 0x8d,
-                                                           0x77, 0x67, 0x9c, 0x11, 0x0f, 0x1f, 0x8a};
+inline constexpr std::array<uint8_t, 14> kBootMagicTail = {
+    0x2d, 0xe1, 0x5d, 0x29, 0x41, 0x0b, 0x8d, 0x77, 0x67, 0x9c, 0x11, 0x0f, 0x1f, 0x8a};
 constexpr uint8_t kFlagSet = 0x01;
 
 // MCUboot's swap types (swap_info low nibble).
@@ -47,21 +46,21 @@ enum class SwapType : uint8_t {
 enum class TrailerField : uint8_t { kImageOk, kCopyDone, kSwapInfo };
 
 struct TrailerLayout {
-  uint32_t align;      // A
-  uint32_t magic;      // address of the magic field (M bytes)
-  uint32_t image_ok;   // addresses of A-byte fields
+  uint32_t align;     // A
+  uint32_t magic;     // address of the magic field (M bytes)
+  uint32_t image_ok;  // addresses of A-byte fields
   uint32_t copy_done;
   uint32_t swap_info;
   uint32_t swap_size;
-  uint32_t size;       // M + 4A: bytes from swap_size to the slot end
+  uint32_t size;  // M + 4A: bytes from swap_size to the slot end
 };
 
 constexpr TrailerLayout TrailerLayoutFor(const otp::FlashRegion& slot, uint32_t program_unit) {
   const uint32_t a = program_unit > 8 ? program_unit : 8;
   const uint32_t m = (16 + a - 1) / a * a;
   const uint32_t end = slot.offset + slot.size;
-  return TrailerLayout{a, end - m, end - m - a, end - m - 2 * a, end - m - 3 * a, end - m - 4 * a,
-                       m + 4 * a};
+  return TrailerLayout{
+      a, end - m, end - m - a, end - m - 2 * a, end - m - 3 * a, end - m - 4 * a, m + 4 * a};
 }
 static_assert(TrailerLayoutFor({0, 0x1000}, 8).magic == 0x1000 - 16);
 static_assert(TrailerLayoutFor({0, 0x1000}, 8).image_ok == 0x1000 - 24);
@@ -72,9 +71,9 @@ static_assert(TrailerLayoutFor({0, 0x20000}, 32).magic == 0x20000 - 32);
 static_assert(TrailerLayoutFor({0, 0x20000}, 32).image_ok == 0x20000 - 64);
 
 struct Trailer {
-  bool magic_good = false;   // the magic for this alignment is present
-  bool magic_erased = false; // the magic field is fully erased
-  uint8_t image_ok = 0xff;   // raw bytes; kFlagSet = set, erased = unset, else corrupt
+  bool magic_good = false;    // the magic for this alignment is present
+  bool magic_erased = false;  // the magic field is fully erased
+  uint8_t image_ok = 0xff;    // raw bytes; kFlagSet = set, erased = unset, else corrupt
   uint8_t copy_done = 0xff;
   uint8_t swap_info = 0xff;
 };

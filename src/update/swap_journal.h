@@ -55,17 +55,17 @@ constexpr uint8_t kJournalVersion = 1;
 constexpr uint32_t kJournalSectors = 2;  // sectors of the status area used by the journal
 
 struct JournalHeader {
-  uint32_t magic;             // kJournalMagic
-  uint8_t version;            // kJournalVersion
-  uint8_t kind;               // SwapKind
-  uint16_t sectors;           // N: sectors swapped = max(primary_image, secondary_image)
-  uint32_t sequence;          // newer journals have larger numbers
-  uint32_t primary_offset;    // flash address of the primary slot
-  uint32_t secondary_offset;  // flash address of the secondary slot
+  uint32_t magic;                    // kJournalMagic
+  uint8_t version;                   // kJournalVersion
+  uint8_t kind;                      // SwapKind
+  uint16_t sectors;                  // N: sectors swapped = max(primary_image, secondary_image)
+  uint32_t sequence;                 // newer journals have larger numbers
+  uint32_t primary_offset;           // flash address of the primary slot
+  uint32_t secondary_offset;         // flash address of the secondary slot
   uint16_t primary_image_sectors;    // image in the primary slot before the swap
   uint16_t secondary_image_sectors;  // image in the secondary slot before the swap
-  uint32_t sector_size;       // geometry the journal was written for
-  uint32_t crc;               // CRC-32 of the 28 bytes above
+  uint32_t sector_size;              // geometry the journal was written for
+  uint32_t crc;                      // CRC-32 of the 28 bytes above
 };
 static_assert(sizeof(JournalHeader) == 32);
 static_assert(offsetof(JournalHeader, kind) == 5);
@@ -104,12 +104,12 @@ constexpr uint32_t kJournalSpareUnits = 32;
 
 // A journal as read from flash.
 struct Journal {
-  bool valid = false;        // a header with a good CRC was found
+  bool valid = false;  // a header with a good CRC was found
   uint32_t sector_address = 0;
   JournalHeader header{};
-  uint32_t steps_done = 0;   // records 0 .. steps_done-1 are present, in order
-  uint32_t next_unit = 0;    // log unit index after the last non-erased unit
-  uint32_t units = 0;        // log capacity in program units
+  uint32_t steps_done = 0;  // records 0 .. steps_done-1 are present, in order
+  uint32_t next_unit = 0;   // log unit index after the last non-erased unit
+  uint32_t units = 0;       // log capacity in program units
   bool Complete() const { return valid && steps_done >= 2u * header.sectors; }
 };
 
@@ -125,9 +125,9 @@ struct Journal {
 // Starts a new journal: erases the journal sector that does not hold the
 // newest valid journal and programs `header` there (sequence and CRC are
 // filled in). Returns kOk; kResourceExhausted when 2N records plus the spare
-// units do not fit one sector or the sequence number is used up; the codes of ReadJournal; flash errors from
-// EraseSector / Program (kUnavailable: power lost, nothing written that a
-// later ReadJournal would take for the new journal).
+// units do not fit one sector or the sequence number is used up; the codes of ReadJournal; flash
+// errors from EraseSector / Program (kUnavailable: power lost, nothing written that a later
+// ReadJournal would take for the new journal).
 [[nodiscard]] Status BeginJournal(platform::Flash& flash, const otp::FlashRegion& status_area,
                                   const JournalHeader& header, Journal* out);
 
