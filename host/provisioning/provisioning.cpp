@@ -348,9 +348,6 @@ void InstallSecondarySlot(VirtualDevice& device, otp::Component component,
                           const std::vector<uint8_t>& bytes, bool permanent) {
   otp::OtpHeader header;
   if (!ReadHeader(device, &header)) throw DeviceError("the device is not provisioned");
-  if (component == otp::Component::kUrot) {
-    throw DeviceError("urot updates are not supported (iROT has no update engine)");
-  }
   const size_t c = static_cast<size_t>(component);
   const update::SlotSet slots{header.layout.primary[c], header.layout.secondary[c],
                               header.layout.scratch};

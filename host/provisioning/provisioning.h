@@ -58,7 +58,7 @@ void FlashPrimarySlot(VirtualDevice& device, otp::Component component,
 // Writes `image` into `component`'s secondary slot one sector in (where the
 // swap expects a download) and marks it STAGED in the slot trailer (magic;
 // image_ok too when `permanent`): the next boot installs it if it verifies.
-// Refused for urot (unsupported), when the primary is not READY (a trial
+// Refused when the primary is not READY (a trial
 // is running: the secondary holds the image to revert to), when the image
 // does not parse or does not fit. Throws DeviceError.
 void InstallSecondarySlot(VirtualDevice& device, otp::Component component,

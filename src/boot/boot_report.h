@@ -68,22 +68,21 @@ static_assert(offsetof(BootReportImage, state) == 6);
 enum class RequestOutcome : uint8_t {
   kApplied = 0,
   // 1..15: revocation::RefusalReason (the command was refused, nothing written)
-  kUrotRevocationUnsupported = 0x80,  // urot-domain command: iROT does not process
-                                      // the mailbox (size budget), see docs/revocation.md
-  kNoTrialImage = 0x81,               // confirm/reject: the component has no image in TRIAL
-  kCommitFailed = 0x82,               // accepted, but ApplyRevocation failed (detail: StatusCode)
+  kNotForThisStage = 0x80,  // a request for a component another stage owns reached
+                            // uROT (iROT passes on only what is not for urot)
+  kNoTrialImage = 0x81,     // confirm/reject: the component has no image in TRIAL
+  kCommitFailed = 0x82,     // accepted, but ApplyRevocation failed (detail: StatusCode)
 };
 // "applied", a revocation refusal name ("too-few-signatures", ...), or one of
-// "urot-revocation-unsupported", "not-applied: no trial image", "commit-failed".
+// "not-for-this-stage", "not-applied: no trial image", "commit-failed".
 const char* RequestOutcomeName(uint8_t outcome);
 
 constexpr uint8_t kUnknownDomain = 0xff;
 
-// BootReportRequest types beyond mailbox::RequestType: what uROT did on its
+// BootReportRequest types beyond mailbox::RequestType: what a boot stage did on its
 // own for a confirmed image (boot_update.h), reported like a revoke request.
 constexpr uint8_t kImageRevocationRequest = 0x40;  // the image's revocation TLV
-constexpr uint8_t kRevokeOlderRequest =
-    0x41;  // revoke_older_on_confirm  // revoke whose payload did not decode
+constexpr uint8_t kRevokeOlderRequest = 0x41;      // revoke_older_on_confirm
 
 struct BootReportRequest {
   uint8_t type;           // mailbox::RequestType

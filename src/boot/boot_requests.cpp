@@ -12,8 +12,8 @@ const char* RequestOutcomeName(uint8_t outcome) {
   switch (outcome) {
     case static_cast<uint8_t>(RequestOutcome::kApplied):
       return "applied";
-    case static_cast<uint8_t>(RequestOutcome::kUrotRevocationUnsupported):
-      return "urot-revocation-unsupported";
+    case static_cast<uint8_t>(RequestOutcome::kNotForThisStage):
+      return "not-for-this-stage";
     case static_cast<uint8_t>(RequestOutcome::kNoTrialImage):
       return "not-applied: no trial image";
     case static_cast<uint8_t>(RequestOutcome::kCommitFailed):
@@ -50,28 +50,31 @@ void FillCommand(const revocation::RevocationCommand& command, BootReportRequest
   }
 }
 
-void ProcessRevoke(platform::Platform& p, const otp::OtpHeader& header, ConstByteSpan message,
-                   BootReportRequest* entry) {
-  entry->component = kUnknownDomain;
-  // Which domain does it name? Peek at the payload; anything that does not
-  // decode is refused below by CheckCommand with its own reason.
-  Component target = Component::kApp;
-  {
-    cose::ParsedCoseSign parsed;
-    revocation::RevocationCommand command;
-    if (cose::ParseCoseSign(message, cose::TagPolicy::kRequireTag, &parsed) ==
-            cose::CoseError::kOk &&
-        revocation::DecodeCommand(parsed.payload, &command) == revocation::PayloadError::kOk) {
-      target = command.domain;
-      FillCommand(command, entry);
-      if (target == Component::kUrot) {
-        // Only iROT may write the HDPL0 area, and iROT does not read the
-        // mailbox: left alone, reported.
-        entry->outcome = static_cast<uint8_t>(RequestOutcome::kUrotRevocationUnsupported);
-        return;
-      }
-    }
+bool Owns(StageComponents owned, Component c) {
+  for (const Component o : owned) {
+    if (o == c) return true;
   }
+  return false;
+}
+
+// The domain a revocation command names, from its payload; false when it
+// does not decode (CheckCommand then refuses it with its own reason).
+bool PeekDomain(ConstByteSpan message, BootReportRequest* entry, Component* domain) {
+  cose::ParsedCoseSign parsed;
+  revocation::RevocationCommand command;
+  if (cose::ParseCoseSign(message, cose::TagPolicy::kRequireTag, &parsed) != cose::CoseError::kOk ||
+      revocation::DecodeCommand(parsed.payload, &command) != revocation::PayloadError::kOk) {
+    return false;
+  }
+  FillCommand(command, entry);
+  *domain = command.domain;
+  return true;
+}
+
+// Checks and applies a revocation command for `target`, a domain this stage
+// owns (or, with `decoded` false, a command that does not decode: refused).
+void ProcessRevoke(platform::Platform& p, const otp::OtpHeader& header, ConstByteSpan message,
+                   Component target, bool decoded, BootReportRequest* entry) {
   keys::KeyDomain domain;
   if (!keys::LoadDomain(p.otp, target, &domain).ok()) {
     FailBoot(p, BootReason::kDomainUnavailable, target, image::ImageError::kOk);
@@ -79,9 +82,10 @@ void ProcessRevoke(platform::Platform& p, const otp::OtpHeader& header, ConstByt
   const otp::Lifecycle lifecycle = otp::LifecycleFromMarks(header.lifecycle_marks);
   revocation::KeyStoreSlotKeys slot_keys(p.flash, header.layout, domain);
   revocation::BootableImages bootable;
-  bootable.primary_slot_key =
-      entry->component == kUnknownDomain ? revocation::kNoImage : PrimaryKeySlot(p, header, target);
-  bootable.secondary_slot_key = revocation::kNoImage;  // update engine not wired yet
+  // Only the primary counts as bootable: a staged download is not installed
+  // yet, and a TRIAL image may still be reverted to the primary's old one.
+  bootable.primary_slot_key = decoded ? PrimaryKeySlot(p, header, target) : revocation::kNoImage;
+  bootable.secondary_slot_key = revocation::kNoImage;
   const revocation::CheckContext context{
       domain, lifecycle, std::span<const uint8_t, revocation::kInstanceIdSize>(header.instance_id),
       bootable, slot_keys};
@@ -113,42 +117,68 @@ void ProcessRevoke(platform::Platform& p, const otp::OtpHeader& header, ConstByt
 
 }  // namespace
 
-void ProcessMailbox(platform::Platform& p, const otp::OtpHeader& header, UpdateRecord* updates) {
+void ProcessMailbox(platform::Platform& p, const otp::OtpHeader& header, StageComponents owned,
+                    bool pass_on, UpdateRecord* updates) {
   ByteBuffer<mailbox::kMailboxCapacity> copy;
   mailbox::Requests requests;
   const mailbox::MailboxError error = mailbox::TakeRequests(p.ram, &copy, &requests);
+  const Component stage = owned.empty() ? Component::kSm : owned.front();
 
   BootReport report;
   if (!ReadBootReport(p.ram, &report).ok()) {
-    FailBoot(p, BootReason::kReportUnavailable, Component::kSm, image::ImageError::kOk);
+    FailBoot(p, BootReason::kReportUnavailable, stage, image::ImageError::kOk);
   }
-  report.mailbox_error = static_cast<uint16_t>(error);
+  // The first stage (pass_on) records what it found; a later one only a
+  // mailbox it did not find empty (the first may have taken every request).
+  if (error != mailbox::MailboxError::kEmpty || pass_on) {
+    report.mailbox_error = static_cast<uint16_t>(error);
+  }
+  mailbox::Request later[mailbox::kMaxRequests];
+  size_t later_count = 0;
   for (size_t i = 0; error == mailbox::MailboxError::kOk && i < requests.count; ++i) {
     const mailbox::Request& request = requests.items[i];
     BootReportRequest entry{};
     entry.type = static_cast<uint8_t>(request.type);
     entry.component = request.component;
+    Component target = Component::kApp;
+    bool decoded = false;
     if (request.type == mailbox::RequestType::kRevoke) {
-      ProcessRevoke(p, header, request.data, &entry);
-    } else if (request.component < otp::kComponentCount &&
-               (request.type == mailbox::RequestType::kConfirm ||
-                request.type == mailbox::RequestType::kReject)) {
-      const auto c = static_cast<Component>(request.component);
+      entry.component = kUnknownDomain;
+      decoded = PeekDomain(request.data, &entry, &target);
+    } else if (request.component < otp::kComponentCount) {
+      target = static_cast<Component>(request.component);
+      decoded = true;
+    }
+    const bool ours = decoded && Owns(owned, target);
+    if (!ours && pass_on) {
+      later[later_count++] = request;  // the next stage's
+      continue;
+    }
+    if (request.type == mailbox::RequestType::kRevoke) {
+      if (ours || !decoded) {
+        ProcessRevoke(p, header, request.data, decoded ? target : Component::kApp, decoded, &entry);
+      } else {
+        entry.outcome = static_cast<uint8_t>(RequestOutcome::kNotForThisStage);
+      }
+    } else if (ours) {
       UpdateRecord* record = &updates[request.component];
       entry.outcome = request.type == mailbox::RequestType::kConfirm
-                          ? ConfirmTrial(p, header, c, record)
-                          : RejectTrial(p, header, c, record);
+                          ? ConfirmTrial(p, header, target, record)
+                          : RejectTrial(p, header, target, record);
       if (entry.outcome == static_cast<uint8_t>(RequestOutcome::kCommitFailed)) {
         entry.detail = static_cast<uint8_t>(record->detail);
       }
     } else {
-      entry.outcome = static_cast<uint8_t>(RequestOutcome::kNoTrialImage);
+      entry.outcome = static_cast<uint8_t>(RequestOutcome::kNotForThisStage);
     }
     (void)AppendRequest(&report, entry);
   }
+  // What is left goes back into the (wiped) region for the next stage; the
+  // data still points into `copy`.
+  if (later_count > 0) (void)mailbox::PostRequests(p.ram, later, later_count);
   SecureWipe(copy.bytes.data(), copy.bytes.size());
   if (!WriteBootReport(p.ram, &report).ok()) {
-    FailBoot(p, BootReason::kReportUnavailable, Component::kSm, image::ImageError::kOk);
+    FailBoot(p, BootReason::kReportUnavailable, stage, image::ImageError::kOk);
   }
 }
 

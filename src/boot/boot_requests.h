@@ -11,23 +11,28 @@
 
 namespace bastion::boot {
 
-// Takes the mailbox and acts on it; called by RunUrot at HDPL1 before it
-// verifies the Secure Manager and the application.
+// Takes the mailbox and acts on the requests for the components the
+// calling stage owns (boot_update.h StageComponents); called by each stage
+// before it verifies images — iROT with kIrotComponents at HDPL0, then uROT
+// with kUrotComponents at HDPL1.
 //  - A mailbox that does not parse: its MailboxError goes into the report,
-//    nothing else happens (hostile input), the boot goes on.
-//  - revoke, domain sm or app: revocation::CheckCommand against the domain
-//    as it is in OTP now, this device's instance ID and lifecycle, the key
-//    store, and the key slot that signs the image in the component's primary
-//    slot (kNoImage when it does not verify; no secondary: the update engine
-//    is not wired yet); ApplyRevocation when accepted.
-//  - revoke, domain urot: refused kUrotRevocationUnsupported (only iROT may
-//    write the HDPL0 area, and iROT has no room for COSE/CBOR; see
-//    docs/revocation.md).
-//  - confirm / reject: ConfirmTrial / RejectTrial (boot_update.h) when the
-//    component's primary is in TRIAL, else kNoTrialImage; what they did goes
-//    into `updates[component]`.
+//    nothing else happens (hostile input), the boot goes on. Without
+//    `pass_on` (uROT), an empty mailbox leaves what iROT recorded.
+//  - revoke: the command's domain is read from its payload. For an owned
+//    domain: revocation::CheckCommand against the domain as it is in OTP
+//    now, this device's instance ID and lifecycle, the key store, and the
+//    key slot that signs the image in the component's primary slot
+//    (kNoImage when it does not verify); ApplyRevocation when accepted.
+//  - confirm / reject of an owned component: ConfirmTrial / RejectTrial
+//    (boot_update.h) when its primary is in TRIAL, else kNoTrialImage; what
+//    they did goes into `updates[component]`.
+//  - Any other request (another stage's component, or a revoke whose payload
+//    does not decode) is posted back into the mailbox for the next stage when
+//    `pass_on` is set (iROT), else refused: kNotForThisStage, or the
+//    command's own refusal reason.
 // Never fails the boot itself; a key domain that cannot be read stops the
 // boot through FailBoot as image verification would.
-void ProcessMailbox(platform::Platform& p, const otp::OtpHeader& header, UpdateRecord* updates);
+void ProcessMailbox(platform::Platform& p, const otp::OtpHeader& header, StageComponents owned,
+                    bool pass_on, UpdateRecord* updates);
 
 }  // namespace bastion::boot

@@ -89,11 +89,12 @@ update::SlotSet SlotsOf(const otp::OtpHeader& header, Component component) {
                          header.layout.scratch};
 }
 
-void ResumeSwaps(platform::Platform& p, const otp::OtpHeader& header) {
+void ResumeSwaps(platform::Platform& p, const otp::OtpHeader& header,
+                 std::span<const Component> components) {
   // At most one swap is unfinished (swaps run one at a time); whichever
   // component it belongs to finishes it. Errors are left to verification:
   // a primary that a swap left inconsistent does not verify.
-  for (const Component c : {Component::kSm, Component::kApp}) {
+  for (const Component c : components) {
     update::SwapOutcome outcome;
     (void)update::ResumeIfInterrupted(p.flash, SlotsOf(header, c), &outcome);
   }
@@ -225,9 +226,27 @@ VerifiedEntry RunIrot(platform::Platform& p) {
     FailBoot(p, BootReason::kLifecycleNotBootable, Component::kUrot, image::ImageError::kOk);
   }
 
+  // Updates and requests for the urot component and domain, before uROT is
+  // read: the same order as uROT's for sm and app (see RunUrot).
+  constexpr Component kAll[] = {Component::kUrot, Component::kSm, Component::kApp};
+  ResumeSwaps(p, header, kAll);
+  UpdateRecord updates[otp::kComponentCount]{};
+  FinishUpdates(p, header, kIrotComponents, updates);
+  ProcessMailbox(p, header, kIrotComponents, /*pass_on=*/true, updates);
+  RunUpdates(p, header, kIrotComponents, updates);
+  EnterStage(p, Component::kUrot);
+
+  constexpr size_t kU = static_cast<size_t>(Component::kUrot);
+  BootReportImage state{};
+  state.state = static_cast<uint8_t>(PrimaryState(p.flash, SlotsOf(header, Component::kUrot)));
+  state.update = updates[kU].event;
+  state.update_detail = updates[kU].detail;
   VerifiedEntry entry;
-  entry.slot = header.layout.primary[static_cast<size_t>(Component::kUrot)];
-  entry.verified = VerifyOrFail(p, header, Component::kUrot, &entry.header_size, &entry.image_size);
+  entry.slot = header.layout.primary[kU];
+  BootReportImage verified{};
+  entry.verified = VerifyOrFail(p, header, Component::kUrot, &entry.header_size, &entry.image_size,
+                                &state, &verified);
+  ApplyConfirmedPolicies(p, header, Component::kUrot, verified.key_slot);
 
   // Derive the HDPL1 seed from the HUK, hand it down, wipe every copy.
   UrotHandoff handoff{};
@@ -266,14 +285,14 @@ void RunUrot(platform::Platform& p) {
   }
   // An interrupted swap is finished before anything reads a primary slot,
   // then an interrupted install or revert (docs/update-swap.md).
-  ResumeSwaps(p, header);
+  ResumeSwaps(p, header, kUrotComponents);
   UpdateRecord updates[otp::kComponentCount]{};
-  FinishUpdates(p, header, updates);
+  FinishUpdates(p, header, kUrotComponents, updates);
   // The application's requests first: a revocation applied now already
   // refuses, below, the images its keys signed; a confirm keeps a TRIAL image.
-  ProcessMailbox(p, header, updates);
+  ProcessMailbox(p, header, kUrotComponents, /*pass_on=*/false, updates);
   // Unconfirmed TRIAL images are reverted, staged downloads installed.
-  RunUpdates(p, header, updates);
+  RunUpdates(p, header, kUrotComponents, updates);
   EnterStage(p, Component::kSm);
   // Verify before touching the HDPL1 seed: a refusal must leave no copy of
   // it on this stage's stack (FailBoot does not return).

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "boot/boot_report.h"
 #include "boot/handoff.h"
@@ -57,11 +58,13 @@ image::ImageError VerifyComponent(platform::Platform& p, const otp::OtpHeader& h
 // The primary, secondary and status area of `component` (for the swap).
 update::SlotSet SlotsOf(const otp::OtpHeader& header, otp::Component component);
 
-// uROT: finishes a swap of the `sm` or `app` slots that a power loss
-// interrupted (update::ResumeIfInterrupted), before any primary is read.
-// iROT does not do this for `urot` (no room in its budget): urot updates
-// are not supported (docs/update-swap.md).
-void ResumeSwaps(platform::Platform& p, const otp::OtpHeader& header);
+// Finishes a swap of any component's slots that a power loss interrupted
+// (update::ResumeIfInterrupted), before any primary is read. iROT runs it
+// for every component (the swap status area is shared, and its own install
+// must not start over another component's unfinished journal); uROT again
+// for `sm` and `app` (a no-op unless iROT could not finish).
+void ResumeSwaps(platform::Platform& p, const otp::OtpHeader& header,
+                 std::span<const otp::Component> components);
 
 // As VerifyComponent, for the image at the start of `region` (uROT checks
 // a secondary slot's download with it before installing it).
@@ -80,13 +83,18 @@ struct VerifiedEntry {
   HardenedBool verified = HardenedBool::kFalse;
 };
 
-// iROT (HDPL0): starts the boot report, verifies uROT against the `urot`
-// domain, derives the HDPL1 seed from the HUK, hands it to uROT and raises
-// the level to HDPL1. Returns only on success.
+// iROT (HDPL0): starts the boot report; finishes interrupted swaps; runs
+// the update engine and the mailbox requests for the `urot` component and
+// domain (install / revert / confirm / reject, revocations of the `urot`
+// domain, which only HDPL0 may write), passing the other requests on to
+// uROT; verifies uROT against the `urot` domain, applies the confirmed
+// image's revocation policies, derives the HDPL1 seed from the HUK, hands
+// it to uROT and raises the level to HDPL1. Returns only on success.
 VerifiedEntry RunIrot(platform::Platform& p);
 
-// uROT (HDPL1): verifies the Secure Manager and the application against the
-// `sm` and `app` domains, completes the boot report, derives the Secure
+// uROT (HDPL1): runs the update engine and the remaining mailbox requests
+// for `sm` and `app`, verifies the Secure Manager and the application
+// against the `sm` and `app` domains, completes the boot report, derives the Secure
 // Manager's secrets, wipes its own, and raises the level to HDPL2.
 void RunUrot(platform::Platform& p);
 

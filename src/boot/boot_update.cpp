@@ -251,8 +251,6 @@ void Install(platform::Platform& p, const otp::OtpHeader& header, Component c,
   FinishInstall(flash, slots, record);
 }
 
-constexpr Component kUpdatable[] = {Component::kSm, Component::kApp};
-
 }  // namespace
 
 ImageState PrimaryState(platform::Flash& flash, const SlotSet& slots) {
@@ -305,7 +303,7 @@ constexpr size_t kMaxImageRevocation = 1024;
 
 void ApplyConfirmedPolicies(platform::Platform& p, const otp::OtpHeader& header, Component c,
                             uint8_t key_slot) {
-  if (c == Component::kUrot || key_slot >= otp::kSigningSlots) return;
+  if (key_slot >= otp::kSigningSlots) return;
   const SlotSet slots = SlotsOf(header, c);
   const Trailer t = ReadTrailerOrBlank(p.flash, slots.primary);
   if (!t.magic_good || t.copy_done != update::kFlagSet || t.image_ok != update::kFlagSet) return;
@@ -383,8 +381,9 @@ void ApplyConfirmedPolicies(platform::Platform& p, const otp::OtpHeader& header,
   if (entry.revoked_slots != 0 || entry.outcome != 0) Report(p, entry);
 }
 
-void FinishUpdates(platform::Platform& p, const otp::OtpHeader& header, UpdateRecord* records) {
-  for (const Component c : kUpdatable) {
+void FinishUpdates(platform::Platform& p, const otp::OtpHeader& header, StageComponents owned,
+                   UpdateRecord* records) {
+  for (const Component c : owned) {
     const SlotSet slots = SlotsOf(header, c);
     UpdateRecord* record = &records[static_cast<size_t>(c)];
     const Trailer t = ReadTrailerOrBlank(p.flash, slots.primary);
@@ -408,7 +407,6 @@ void FinishUpdates(platform::Platform& p, const otp::OtpHeader& header, UpdateRe
 
 uint8_t ConfirmTrial(platform::Platform& p, const otp::OtpHeader& header, Component c,
                      UpdateRecord* record) {
-  if (c == Component::kUrot) return static_cast<uint8_t>(RequestOutcome::kNoTrialImage);
   const SlotSet slots = SlotsOf(header, c);
   if (PrimaryState(p.flash, slots) != ImageState::kTrial) {
     return static_cast<uint8_t>(RequestOutcome::kNoTrialImage);
@@ -428,7 +426,6 @@ uint8_t ConfirmTrial(platform::Platform& p, const otp::OtpHeader& header, Compon
 
 uint8_t RejectTrial(platform::Platform& p, const otp::OtpHeader& header, Component c,
                     UpdateRecord* record) {
-  if (c == Component::kUrot) return static_cast<uint8_t>(RequestOutcome::kNoTrialImage);
   const SlotSet slots = SlotsOf(header, c);
   if (PrimaryState(p.flash, slots) != ImageState::kTrial) {
     return static_cast<uint8_t>(RequestOutcome::kNoTrialImage);
@@ -439,8 +436,9 @@ uint8_t RejectTrial(platform::Platform& p, const otp::OtpHeader& header, Compone
              : static_cast<uint8_t>(RequestOutcome::kCommitFailed);
 }
 
-void RunUpdates(platform::Platform& p, const otp::OtpHeader& header, UpdateRecord* records) {
-  for (const Component c : kUpdatable) {
+void RunUpdates(platform::Platform& p, const otp::OtpHeader& header, StageComponents owned,
+                UpdateRecord* records) {
+  for (const Component c : owned) {
     const SlotSet slots = SlotsOf(header, c);
     UpdateRecord* record = &records[static_cast<size_t>(c)];
     ImageState state = PrimaryState(p.flash, slots);

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "boot/boot_report.h"
 #include "otp/otp_map.h"
@@ -56,6 +57,14 @@ enum class UpdateEvent : uint8_t {
 };
 const char* UpdateEventName(uint8_t event);
 
+// The components whose slots, key domain and counter a boot stage owns:
+// iROT the `urot` component (its domain lives in the HDPL0 OTP area), uROT
+// `sm` and `app` (DESIGN §2). Each stage runs the update engine and the
+// mailbox requests for its own components only.
+using StageComponents = std::span<const otp::Component>;
+inline constexpr otp::Component kIrotComponents[] = {otp::Component::kUrot};
+inline constexpr otp::Component kUrotComponents[] = {otp::Component::kSm, otp::Component::kApp};
+
 // Image-ok value marking "revert under way" (not MCUboot's; any value other
 // than kFlagSet and erased).
 constexpr uint8_t kRevertMark = 0x52;
@@ -69,9 +78,10 @@ struct UpdateRecord {
   uint16_t detail = 0;
 };
 
-// Finishes an install or a revert a power loss interrupted (after
-// ResumeSwaps). `records` has one entry per component.
-void FinishUpdates(platform::Platform& p, const otp::OtpHeader& header, UpdateRecord* records);
+// Finishes an install or a revert of one of `owned` that a power loss
+// interrupted (after ResumeSwaps). `records` has one entry per component.
+void FinishUpdates(platform::Platform& p, const otp::OtpHeader& header, StageComponents owned,
+                   UpdateRecord* records);
 
 // Mailbox requests. Return the RequestOutcome.
 //  confirm: TRIAL -> image_ok set, THEN the counter raised to the image's
@@ -85,10 +95,11 @@ uint8_t ConfirmTrial(platform::Platform& p, const otp::OtpHeader& header, otp::C
 uint8_t RejectTrial(platform::Platform& p, const otp::OtpHeader& header, otp::Component c,
                     UpdateRecord* record);
 
-// After the mailbox: reverts TRIAL images not installed during this boot
-// (unconfirmed at this reset), raises counters of confirmed images, then
-// installs staged downloads that verify.
-void RunUpdates(platform::Platform& p, const otp::OtpHeader& header, UpdateRecord* records);
+// After the mailbox, for each of `owned`: reverts a TRIAL image not
+// installed during this boot (unconfirmed at this reset), raises the counter
+// of a confirmed image, then installs a staged download that verifies.
+void RunUpdates(platform::Platform& p, const otp::OtpHeader& header, StageComponents owned,
+                UpdateRecord* records);
 
 // For a confirmed primary image of `c` (trailer: copy_done and image_ok set)
 // that verified with signing slot `key_slot`, run after its verification at

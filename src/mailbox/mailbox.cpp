@@ -161,4 +161,11 @@ MailboxError TakeRequests(platform::SharedRam& ram, ByteBuffer<kMailboxCapacity>
   return ParseMailbox(copy->view(), out);
 }
 
+Status PostRequests(platform::SharedRam& ram, const Request* requests, size_t count) {
+  ByteSpan region;
+  BASTION_TRY(ram.Region(platform::RamRegion::kMailbox, &region));
+  const size_t size = region.size() < kMailboxCapacity ? region.size() : kMailboxCapacity;
+  return BuildMailbox(requests, count, region.first(size));
+}
+
 }  // namespace bastion::mailbox

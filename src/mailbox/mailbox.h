@@ -97,4 +97,10 @@ const char* MailboxErrorName(MailboxError error);
 [[nodiscard]] MailboxError TakeRequests(platform::SharedRam& ram,
                                         ByteBuffer<kMailboxCapacity>* copy, Requests* out);
 
+// Writes a mailbox holding `requests` into the kMailbox region (what a
+// stage that took the mailbox calls to leave the requests it does not own
+// to the next stage). `requests` must not point into the region. Returns
+// BuildMailbox's status, or the region's access error.
+[[nodiscard]] Status PostRequests(platform::SharedRam& ram, const Request* requests, size_t count);
+
 }  // namespace bastion::mailbox

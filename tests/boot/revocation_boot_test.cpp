@@ -1,4 +1,5 @@
-// Requests from the mailbox, acted on by uROT at the next reset (issue 3):
+// Requests from the mailbox, acted on at the next reset by iROT (the urot
+// domain) and uROT (sm, app) (issue 3):
 // the key-compromise story on the virtual device, every refusal leaving OTP
 // and flash untouched, hostile mailboxes, and the outcomes in the boot report.
 #include <gtest/gtest.h>
@@ -232,10 +233,78 @@ TEST_F(RevocationBootTest, SmDomainCommandIsProcessed) {
                          static_cast<uint8_t>(RefusalReason::kLastSigningKey));
 }
 
-TEST_F(RevocationBootTest, UrotDomainCommandIsLeftAloneAndReported) {
+TEST_F(RevocationBootTest, UrotDomainCommandIsAppliedByIrot) {
+  // uROT is signed by urot slot 0; slot 1's key leaks. Threshold 1.
   auto device = Device(0);
-  ExpectRefusedUnchanged(*device, RevokeCommand(Component::kUrot, {1}, 1, {&urot_key_}),
-                         static_cast<uint8_t>(RequestOutcome::kUrotRevocationUnsupported));
+  const crypto::EcKeyPair urot_1 = MakeKey(13);
+  // Revoking slot 0 would leave the running uROT without its key.
+  ExpectRefusedUnchanged(*device, RevokeCommand(Component::kUrot, {0}, 1, {&urot_1}),
+                         static_cast<uint8_t>(RefusalReason::kNoBootableImage));
+  // Slot 1 revoked by slot 0's signature: applied in the HDPL0 area.
+  QueueRevoke(*device, RevokeCommand(Component::kUrot, {1}, 1, {&urot_key_}));
+  VirtualDevice::BootRun run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  ASSERT_EQ(run.report.request_count, 1);
+  EXPECT_EQ(run.report.requests[0].component, static_cast<uint8_t>(Component::kUrot));
+  EXPECT_EQ(run.report.requests[0].outcome, static_cast<uint8_t>(RequestOutcome::kApplied));
+  EXPECT_EQ(SlotState(*device, Component::kUrot, 1), keys::SlotState::kRevoked);
+  EXPECT_EQ(Sequence(*device, Component::kUrot), 1u);
+  EXPECT_TRUE(MailboxWiped(*device));
+  // The stolen key can neither sign uROT nor revoke any more.
+  ExpectRefusedUnchanged(*device, RevokeCommand(Component::kUrot, {0}, 2, {&urot_1}),
+                         static_cast<uint8_t>(RefusalReason::kRevokedSigner));
+  host::FlashPrimarySlot(*device, Component::kUrot, SignImage(urot_1, 2, true));
+  run = device->Boot();
+  EXPECT_FALSE(run.app_reached);
+  EXPECT_EQ(run.report.failure_component, static_cast<uint8_t>(Component::kUrot));
+  EXPECT_EQ(static_cast<ImageError>(run.report.failure_detail), ImageError::kKeyRevoked);
+}
+
+TEST_F(RevocationBootTest, IrotTakesItsRequestsAndPassesTheRestToUrot) {
+  auto device = Device(0);
+  const auto urot_cmd = RevokeCommand(Component::kUrot, {1}, 1, {&urot_key_});
+  const auto app_cmd = RevokeCommand(Component::kApp, {2}, 1, {&app_[0], &app_[1]});
+  const std::vector<uint8_t> garbage{0xd8, 0x62, 0x01};
+  Queue(*device,
+        {{mailbox::RequestType::kConfirm, static_cast<uint8_t>(Component::kApp), {}},
+         {mailbox::RequestType::kRevoke, mailbox::kAnyComponent, {app_cmd.data(), app_cmd.size()}},
+         {mailbox::RequestType::kRevoke, mailbox::kAnyComponent, {garbage.data(), garbage.size()}},
+         {mailbox::RequestType::kRevoke,
+          mailbox::kAnyComponent,
+          {urot_cmd.data(), urot_cmd.size()}}});
+  const VirtualDevice::BootRun run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  EXPECT_EQ(run.report.mailbox_error, static_cast<uint16_t>(mailbox::MailboxError::kOk));
+  ASSERT_EQ(run.report.request_count, 4);
+  // iROT's request first, then uROT's in their original order.
+  EXPECT_EQ(run.report.requests[0].component, static_cast<uint8_t>(Component::kUrot));
+  EXPECT_EQ(run.report.requests[0].outcome, static_cast<uint8_t>(RequestOutcome::kApplied));
+  EXPECT_EQ(run.report.requests[1].type, static_cast<uint8_t>(mailbox::RequestType::kConfirm));
+  EXPECT_EQ(run.report.requests[1].outcome, static_cast<uint8_t>(RequestOutcome::kNoTrialImage));
+  EXPECT_EQ(run.report.requests[2].component, static_cast<uint8_t>(Component::kApp));
+  EXPECT_EQ(run.report.requests[2].outcome, static_cast<uint8_t>(RequestOutcome::kApplied));
+  EXPECT_EQ(run.report.requests[3].component, boot::kUnknownDomain);
+  EXPECT_EQ(run.report.requests[3].outcome, static_cast<uint8_t>(RefusalReason::kMalformedCose));
+  EXPECT_EQ(SlotState(*device, Component::kUrot, 1), keys::SlotState::kRevoked);
+  EXPECT_EQ(SlotState(*device, Component::kApp, 2), keys::SlotState::kRevoked);
+  EXPECT_TRUE(MailboxWiped(*device));
+}
+
+TEST_F(RevocationBootTest, GarbageMailboxIsReportedOnceAndChangesNothing) {
+  auto device = Device(0);
+  ByteSpan region;
+  ASSERT_TRUE(device->Region(platform::RamRegion::kMailbox, &region).ok());
+  for (size_t i = 0; i < region.size(); ++i) region[i] = static_cast<uint8_t>(i * 37 + 11);
+  const auto flash = device->raw_flash();
+  const auto otp = device->raw_otp();
+  const VirtualDevice::BootRun run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  // iROT refused it and wiped it; uROT found it empty and kept iROT's error.
+  EXPECT_EQ(run.report.mailbox_error, static_cast<uint16_t>(mailbox::MailboxError::kBadMagic));
+  EXPECT_EQ(run.report.request_count, 0);
+  EXPECT_EQ(device->raw_otp(), otp);
+  EXPECT_EQ(device->raw_flash(), flash);
+  EXPECT_TRUE(MailboxWiped(*device));
 }
 
 TEST_F(RevocationBootTest, ConfirmAndRejectAreNotAppliedWithoutTrialImage) {

@@ -568,7 +568,7 @@ expect_ok "boot with four requests" "$BASTION" device boot rv
 check "text: replay" grep -q '^uROT: request revoke app slots \[0\] sequence 1: replay' "$T/out"
 check "text: confirm" grep -q '^uROT: request confirm app: not-applied: no trial image' "$T/out"
 check "text: reject" grep -q '^uROT: request reject sm: not-applied: no trial image' "$T/out"
-check "text: urot" grep -q '^uROT: request revoke urot slots \[0\] sequence 1: urot-revocation-unsupported' "$T/out"
+check "text: urot (iROT: uROT is signed by slot 0)" grep -q '^iROT: request revoke urot slots \[0\] sequence 1: no-bootable-image' "$T/out"
 check "four refused requests changed nothing" test "$(sums rv)" = "$before"
 # Garbage in the mailbox: reported, the device still boots.
 python3 -c "
@@ -665,8 +665,37 @@ expect_ok "boot installs permanently" "$BASTION" device boot up
 appjson "permanent: READY, counter 11" '
 assert c["primary"]["image_state"] == "READY" and c["security_counter"] == 11, c
 assert i["update"] == "installed-permanent", i'
-expect_fail "install urot unsupported" 1 "$BASTION" device install up --component urot urot.img
-check "urot install refused with reason" grep -q 'urot updates are not supported' "$T/err"
+# uROT itself: iROT installs, boots in TRIAL, confirms; then the urot key 0
+# is revoked by slot 1 (the new uROT's) and key-0 uROT images are refused.
+urotjson() {  # urotjson NAME PYTHON: c = the urot component, u = the domain
+  "$BASTION" device status up --json >"$T/out" || true
+  jassert "$1" "c = d['components']['urot']; u = d['domains']['urot']
+$2"
+}
+"$BASTION" sign -k k/urot-1.pem -v 2.0.0 -H 0x200 --pad-header -s 8 urot.bin urot-v2.img >/dev/null
+"$BASTION" sign -k k/urot-0.pem -v 3.0.0 -H 0x200 --pad-header -s 9 urot.bin urot-k0.img >/dev/null
+expect_ok "install urot v2 (key 1)" "$BASTION" device install up --component urot urot-v2.img
+expect_ok "boot: iROT installs urot v2" "$BASTION" device boot up
+check "boot text: urot installed by iROT" grep -q '^iROT: update urot: installed$' "$T/out"
+urotjson "urot v2 in TRIAL, counter unchanged" '
+assert c["primary"]["image_state"] == "TRIAL" and c["primary"]["image"]["security_counter"] == 8, c
+assert c["security_counter"] == 0, c'
+expect_ok "confirm urot" "$BASTION" device request up confirm --component urot
+expect_ok "boot: iROT confirms urot" "$BASTION" device boot up
+check "urot confirm applied by iROT" grep -q '^iROT: request confirm urot: applied$' "$T/out"
+urotjson "urot confirmed: READY, counter 8" '
+assert c["primary"]["image_state"] == "READY" and c["security_counter"] == 8, c'
+expect_ok "revoke urot slot 0" "$BASTION" revoke --domain urot --slot 0 --seq 1 -k k/urot-1.pem -o urot-rev0.cose
+expect_ok "request urot revocation" "$BASTION" device request up revoke urot-rev0.cose
+expect_ok "boot: iROT revokes urot slot 0" "$BASTION" device boot up
+check "urot revocation applied by iROT" grep -q '^iROT: request revoke urot slots \[0\] sequence 1: applied$' "$T/out"
+urotjson "urot slot 0 revoked, sequence 1" '
+assert u["signing_slots"][0]["state"] == "revoked" and u["revocation_sequence"] == 1, u'
+expect_ok "install key-0 urot v3" "$BASTION" device install up --component urot urot-k0.img
+expect_ok "boot: key-0 urot refused, v2 runs" "$BASTION" device boot up
+check "key-0 urot download refused" grep -q '^iROT: update urot: install-refused (key-revoked)$' "$T/out"
+urotjson "urot v2 still runs" '
+assert c["primary"]["image"]["security_counter"] == 8 and c["secondary"]["image_state"] == "FAILED", c'
 expect_fail "install without IMAGE" 2 "$BASTION" device install up --component app
 
 # ==== revocation carried in an image, applied once it is confirmed ====

@@ -188,20 +188,22 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
   const auto mailbox_error = static_cast<mailbox::MailboxError>(r.mailbox_error);
   if (mailbox_error != mailbox::MailboxError::kOk &&
       mailbox_error != mailbox::MailboxError::kEmpty) {
-    std::printf("uROT: mailbox REFUSED: %s (nothing applied)\n", MailboxText(r).c_str());
+    std::printf("boot: mailbox REFUSED: %s (nothing applied)\n", MailboxText(r).c_str());
   }
   for (size_t i = 0; i < r.request_count && i < boot::kMaxReportRequests; ++i) {
     const json q = RequestJson(r.requests[i]);
+    const char* stage = StageOf(r.requests[i].component);
     if (q["type"] != "revoke" && q.contains("domain")) {
-      std::printf("uROT: %s %s slots %s sequence %u: %s\n", q["type"].get<std::string>().c_str(),
-                  q["domain"].get<std::string>().c_str(), q["slots"].dump().c_str(),
-                  q["sequence"].get<uint32_t>(), q["outcome"].get<std::string>().c_str());
+      std::printf("%s: %s %s slots %s sequence %u: %s\n", stage,
+                  q["type"].get<std::string>().c_str(), q["domain"].get<std::string>().c_str(),
+                  q["slots"].dump().c_str(), q["sequence"].get<uint32_t>(),
+                  q["outcome"].get<std::string>().c_str());
     } else if (q["type"] == "revoke") {
-      std::printf("uROT: request revoke %s slots %s sequence %u: %s\n",
+      std::printf("%s: request revoke %s slots %s sequence %u: %s\n", stage,
                   q["domain"].get<std::string>().c_str(), q["slots"].dump().c_str(),
                   q["sequence"].get<uint32_t>(), q["outcome"].get<std::string>().c_str());
     } else {
-      std::printf("uROT: request %s %s: %s\n", q["type"].get<std::string>().c_str(),
+      std::printf("%s: request %s %s: %s\n", stage, q["type"].get<std::string>().c_str(),
                   q["component"].get<std::string>().c_str(),
                   q["outcome"].get<std::string>().c_str());
     }
@@ -209,8 +211,8 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
   for (size_t i = 0; i < r.image_count && i < boot::kMaxReportImages; ++i) {
     const json u = ImageJson(r.images[i]);
     if (u["update"] == "none") continue;
-    std::printf("uROT: update %s: %s%s\n", u["component"].get<std::string>().c_str(),
-                u["update"].get<std::string>().c_str(),
+    std::printf("%s: update %s: %s%s\n", StageOf(r.images[i].component),
+                u["component"].get<std::string>().c_str(), u["update"].get<std::string>().c_str(),
                 u.contains("update_error")
                     ? (" (" + u["update_error"].get<std::string>() + ")").c_str()
                     : "");
@@ -335,13 +337,13 @@ int Install(const std::vector<std::string>& args) {
       cli::ParseArgs(args, {{'c', "component", true, false}, {0, "permanent", false, false}});
   if (a.help()) {
     std::fputs(
-        "usage: bastion device install DIR --component sm|app IMAGE [--permanent]\n"
+        "usage: bastion device install DIR --component urot|sm|app IMAGE [--permanent]\n"
         "Writes IMAGE into the component's secondary slot as a download would (one\n"
-        "sector in) and marks it for install at the next boot: uROT installs it if it\n"
+        "sector in) and marks it for install at the next boot: the stage that owns\n"
+        "the component (iROT for urot, uROT for sm and app) installs it if it\n"
         "verifies (key domain, security counter) and boots it in TRIAL; the\n"
         "application must then confirm it (`device request DIR confirm`) or it is\n"
-        "reverted at the following reset. --permanent: installed confirmed (no trial).\n"
-        "urot updates are not supported.\n",
+        "reverted at the following reset. --permanent: installed confirmed (no trial).\n",
         stdout);
     return cli::kExitOk;
   }
@@ -530,9 +532,7 @@ json StatusJson(host::VirtualDevice& device) {
       platform::Platform p = device.platform();
       json& comp = components[name];
       comp["primary"]["image_state"] =
-          component == otp::Component::kUrot
-              ? "READY"
-              : boot::ImageStateName(static_cast<uint8_t>(boot::PrimaryState(p.flash, set)));
+          boot::ImageStateName(static_cast<uint8_t>(boot::PrimaryState(p.flash, set)));
       comp["secondary"]["image_state"] =
           boot::ImageStateName(static_cast<uint8_t>(boot::SecondaryState(p.flash, set)));
       update::SwapStatus st;
