@@ -157,17 +157,6 @@ class NoRng final : public platform::Rng {
   Status Fill(ByteSpan) override { return StatusCode::kUnavailable; }
 };
 
-void WriteNumber(uint32_t value) {
-  char text[11];
-  size_t i = sizeof(text) - 1;
-  text[i] = 0;
-  do {
-    text[--i] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  } while (value != 0 && i > 0);
-  SemihostWrite(&text[i]);
-}
-
 class QemuSystem final : public platform::System {
  public:
   // Prints the failure recorded in the boot report as numbers (names would
@@ -177,11 +166,11 @@ class QemuSystem final : public platform::System {
     boot::BootReport report;
     if (boot::ReadBootReport(RamForHalt(), &report).ok()) {
       SemihostWrite("boot stopped: reason ");
-      WriteNumber(report.failure_reason);
+      SemihostNumber(report.failure_reason);
       SemihostWrite(", component ");
-      WriteNumber(report.failure_component);
+      SemihostNumber(report.failure_component);
       SemihostWrite(", image error ");
-      WriteNumber(report.failure_detail);
+      SemihostNumber(report.failure_detail);
       SemihostWrite("\n");
     } else {
       SemihostWrite("boot stopped (no boot report)\n");

@@ -4,11 +4,17 @@
 // platform::access_policy. Halt ends the QEMU run with a failure status.
 #pragma once
 
+#include <cstdint>
+
 #include "platform/platform.h"
 
 namespace bastion::an505 {
 
 // The platform shared by every stage; the HDPL word persists across stages.
 platform::Platform& GetPlatform();
+
+// The deepest stack use of the running stage so far, in bytes (the reset
+// handler paints the stack; startup.cpp).
+uint32_t StackPeakBytes();
 
 }  // namespace bastion::an505

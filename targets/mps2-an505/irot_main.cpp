@@ -55,7 +55,9 @@ int main() {
     boot::FailBoot(p, boot::BootReason::kEntryPointInvalid, otp::Component::kUrot,
                    image::ImageError::kOk);
   }
-  an505::SemihostWrite("iROT: uROT verified, HDPL raised to 1, jumping to uROT\n");
+  an505::SemihostWrite("iROT: uROT verified, HDPL raised to 1, stack peak ");
+  an505::SemihostNumber(an505::StackPeakBytes());
+  an505::SemihostWrite(" bytes, jumping to uROT\n");
   if (!HardenedIsTrue(Launder(matches))) {
     boot::FailBoot(p, boot::BootReason::kFaultDetected, otp::Component::kUrot,
                    image::ImageError::kOk);

@@ -1,5 +1,6 @@
 #include "semihosting.h"
 
+#include <cstddef>
 #include <cstdint>
 
 namespace bastion::an505 {
@@ -20,6 +21,17 @@ uint32_t Semihost(uint32_t op, const void* arg) {
 }  // namespace
 
 void SemihostWrite(const char* text) { (void)Semihost(kSysWrite0, text); }
+
+void SemihostNumber(uint32_t value) {
+  char text[11];
+  size_t i = sizeof(text) - 1;
+  text[i] = 0;
+  do {
+    text[--i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0 && i > 0);
+  SemihostWrite(&text[i]);
+}
 
 void SemihostExit(bool success) {
   const uint32_t reason = success ? kAdpStoppedApplicationExit : kAdpStoppedRunTimeError;

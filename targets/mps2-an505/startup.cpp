@@ -5,7 +5,8 @@
 #include <cstring>
 
 extern "C" {
-extern uint32_t __data_load, __data_start, __data_end, __bss_start, __bss_end, __stack_top;
+extern uint32_t __data_load, __data_start, __data_end, __bss_start, __bss_end, __stack_limit,
+    __stack_top;
 extern void (*__init_array_start[])();
 extern void (*__init_array_end[])();
 int main();
@@ -36,7 +37,16 @@ extern "C" [[gnu::section(".vectors"), gnu::used]] const Handler g_vectors[16] =
     Default_Handler,  // SysTick
 };
 
+namespace bastion::an505 {
+constexpr uint32_t kStackPaint = 0x5a17c3e9;
+}
+
 extern "C" void Reset_Handler() {
+  // Paint the unused stack (below this frame) so StackPeakBytes can find the
+  // deepest word the stage wrote.
+  uint32_t* sp;
+  asm volatile("mov %0, sp" : "=r"(sp));
+  for (uint32_t* w = &__stack_limit; w < sp - 16;) *w++ = bastion::an505::kStackPaint;
   const uint32_t* src = &__data_load;
   for (uint32_t* dst = &__data_start; dst < &__data_end;) *dst++ = *src++;
   for (uint32_t* dst = &__bss_start; dst < &__bss_end;) *dst++ = 0;
@@ -50,6 +60,15 @@ extern "C" void Default_Handler() {
   for (;;) {
   }
 }
+
+namespace bastion::an505 {
+uint32_t StackPeakBytes() {
+  const uint32_t* w = &__stack_limit;
+  while (w < &__stack_top && *w == kStackPaint) ++w;
+  return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(&__stack_top) -
+                               reinterpret_cast<uintptr_t>(w));
+}
+}  // namespace bastion::an505
 
 // No heap: deleting destructors of classes with virtual destructors still
 // reference operator delete, which must never run.
