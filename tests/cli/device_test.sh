@@ -611,6 +611,12 @@ assert c["secondary"]["image_offset"] == 8192 and c["primary"]["image_state"] ==
 expect_ok "boot installs app v9" "$BASTION" device boot up
 check "boot text: installed" grep -q '^uROT: update app: installed$' "$T/out"
 check "boot text: TRIAL" grep -q '^      image state TRIAL$' "$T/out"
+# Text in the order things happen: iROT verifies uROT, uROT installs, then verifies the app.
+check "boot text: iROT, then the update, then the app" python3 -c '
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+at = lambda prefix: next(i for i, l in enumerate(lines) if l.startswith(prefix))
+assert at("iROT: urot") < at("uROT: update app: installed") < at("uROT: app ")' "$T/out"
 appjson "after install: TRIAL, counter unchanged, old image kept" '
 assert c["primary"]["image_state"] == "TRIAL" and c["primary"]["image"]["security_counter"] == 9, c
 assert c["secondary"]["image"]["security_counter"] == 7 and c["security_counter"] == 0, c

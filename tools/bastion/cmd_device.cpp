@@ -1,4 +1,5 @@
 // `bastion device ...`: create, program, boot and inspect a virtual device.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -185,6 +186,34 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
   }
   const boot::BootReport& r = run.report;
   std::printf("lifecycle: %s\n", otp::LifecycleName(static_cast<otp::Lifecycle>(r.lifecycle)));
+  // In the order things happen: iROT verifies uROT, then uROT acts on the
+  // requests and updates, then verifies the later stages.
+  const auto print_image = [](const boot::BootReportImage& image) {
+    if (image.verified == 1) {
+      std::printf(
+          "%s: %s %s verified with key slot %u (security counter %u, device counter %u)\n"
+          "      measurement %s\n"
+          "      image state %s\n",
+          StageOf(image.component), ComponentName(image.component).c_str(),
+          VersionString(image.version).c_str(), image.key_slot, image.security_counter,
+          image.stored_counter, Measurement(image).c_str(), boot::ImageStateName(image.state));
+    } else {
+      // Errors from hash-mismatch on come after a successful parse: the
+      // version in the entry is the image's.
+      const bool parsed =
+          image.image_error >= static_cast<uint16_t>(image::ImageError::kHashMismatch) &&
+          image.image_error <= static_cast<uint16_t>(image::ImageError::kMissingSecurityCounter);
+      std::printf("%s: %s%s REFUSED: %s\n", StageOf(image.component),
+                  ComponentName(image.component).c_str(),
+                  parsed ? (" " + VersionString(image.version)).c_str() : "",
+                  image::ImageErrorName(static_cast<image::ImageError>(image.image_error)));
+    }
+  };
+  const size_t image_count = std::min<size_t>(r.image_count, boot::kMaxReportImages);
+  const auto urot = static_cast<uint8_t>(otp::Component::kUrot);
+  for (size_t i = 0; i < image_count; ++i) {
+    if (r.images[i].component == urot) print_image(r.images[i]);
+  }
   const auto mailbox_error = static_cast<mailbox::MailboxError>(r.mailbox_error);
   if (mailbox_error != mailbox::MailboxError::kOk &&
       mailbox_error != mailbox::MailboxError::kEmpty) {
@@ -208,7 +237,7 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
                   q["outcome"].get<std::string>().c_str());
     }
   }
-  for (size_t i = 0; i < r.image_count && i < boot::kMaxReportImages; ++i) {
+  for (size_t i = 0; i < image_count; ++i) {
     const json u = ImageJson(r.images[i]);
     if (u["update"] == "none") continue;
     std::printf("%s: update %s: %s%s\n", StageOf(r.images[i].component),
@@ -217,27 +246,8 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
                     ? (" (" + u["update_error"].get<std::string>() + ")").c_str()
                     : "");
   }
-  for (size_t i = 0; i < r.image_count && i < boot::kMaxReportImages; ++i) {
-    const boot::BootReportImage& image = r.images[i];
-    if (image.verified == 1) {
-      std::printf(
-          "%s: %s %s verified with key slot %u (security counter %u, device counter %u)\n"
-          "      measurement %s\n"
-          "      image state %s\n",
-          StageOf(image.component), ComponentName(image.component).c_str(),
-          VersionString(image.version).c_str(), image.key_slot, image.security_counter,
-          image.stored_counter, Measurement(image).c_str(), boot::ImageStateName(image.state));
-    } else {
-      // Errors from hash-mismatch on come after a successful parse: the
-      // version in the entry is the image's.
-      const bool parsed =
-          image.image_error >= static_cast<uint16_t>(image::ImageError::kHashMismatch) &&
-          image.image_error <= static_cast<uint16_t>(image::ImageError::kMissingSecurityCounter);
-      std::printf("%s: %s%s REFUSED: %s\n", StageOf(image.component),
-                  ComponentName(image.component).c_str(),
-                  parsed ? (" " + VersionString(image.version)).c_str() : "",
-                  image::ImageErrorName(static_cast<image::ImageError>(image.image_error)));
-    }
+  for (size_t i = 0; i < image_count; ++i) {
+    if (r.images[i].component != urot) print_image(r.images[i]);
   }
   if (run.app_reached) {
     std::printf("Secure Manager (HDPL2): boot report published\n");
