@@ -186,8 +186,8 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
   }
   const boot::BootReport& r = run.report;
   std::printf("lifecycle: %s\n", otp::LifecycleName(static_cast<otp::Lifecycle>(r.lifecycle)));
-  // In the order things happen: iROT verifies uROT, then uROT acts on the
-  // requests and updates, then verifies the later stages.
+  // In the order things happen: each stage (iROT for urot, uROT for sm and
+  // app) acts on its requests, then on its updates, then verifies images.
   const auto print_image = [](const boot::BootReportImage& image) {
     if (image.verified == 1) {
       std::printf(
@@ -209,19 +209,9 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
                   image::ImageErrorName(static_cast<image::ImageError>(image.image_error)));
     }
   };
-  const size_t image_count = std::min<size_t>(r.image_count, boot::kMaxReportImages);
-  const auto urot = static_cast<uint8_t>(otp::Component::kUrot);
-  for (size_t i = 0; i < image_count; ++i) {
-    if (r.images[i].component == urot) print_image(r.images[i]);
-  }
-  const auto mailbox_error = static_cast<mailbox::MailboxError>(r.mailbox_error);
-  if (mailbox_error != mailbox::MailboxError::kOk &&
-      mailbox_error != mailbox::MailboxError::kEmpty) {
-    std::printf("boot: mailbox REFUSED: %s (nothing applied)\n", MailboxText(r).c_str());
-  }
-  for (size_t i = 0; i < r.request_count && i < boot::kMaxReportRequests; ++i) {
-    const json q = RequestJson(r.requests[i]);
-    const char* stage = StageOf(r.requests[i].component);
+  const auto print_request = [](const boot::BootReportRequest& request) {
+    const json q = RequestJson(request);
+    const char* stage = StageOf(request.component);
     if (q["type"] != "revoke" && q.contains("domain")) {
       std::printf("%s: %s %s slots %s sequence %u: %s\n", stage,
                   q["type"].get<std::string>().c_str(), q["domain"].get<std::string>().c_str(),
@@ -236,18 +226,36 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
                   q["component"].get<std::string>().c_str(),
                   q["outcome"].get<std::string>().c_str());
     }
-  }
-  for (size_t i = 0; i < image_count; ++i) {
-    const json u = ImageJson(r.images[i]);
-    if (u["update"] == "none") continue;
-    std::printf("%s: update %s: %s%s\n", StageOf(r.images[i].component),
+  };
+  const auto print_update = [](const boot::BootReportImage& image) {
+    const json u = ImageJson(image);
+    if (u["update"] == "none") return;
+    std::printf("%s: update %s: %s%s\n", StageOf(image.component),
                 u["component"].get<std::string>().c_str(), u["update"].get<std::string>().c_str(),
                 u.contains("update_error")
                     ? (" (" + u["update_error"].get<std::string>() + ")").c_str()
                     : "");
+  };
+  const auto mailbox_error = static_cast<mailbox::MailboxError>(r.mailbox_error);
+  if (mailbox_error != mailbox::MailboxError::kOk &&
+      mailbox_error != mailbox::MailboxError::kEmpty) {
+    std::printf("boot: mailbox REFUSED: %s (nothing applied)\n", MailboxText(r).c_str());
   }
-  for (size_t i = 0; i < image_count; ++i) {
-    if (r.images[i].component != urot) print_image(r.images[i]);
+  const size_t image_count = std::min<size_t>(r.image_count, boot::kMaxReportImages);
+  const size_t request_count = std::min<size_t>(r.request_count, boot::kMaxReportRequests);
+  for (const bool irot : {true, false}) {
+    const auto of_stage = [irot](uint8_t component) {
+      return (component == static_cast<uint8_t>(otp::Component::kUrot)) == irot;
+    };
+    for (size_t i = 0; i < request_count; ++i) {
+      if (of_stage(r.requests[i].component)) print_request(r.requests[i]);
+    }
+    for (size_t i = 0; i < image_count; ++i) {
+      if (of_stage(r.images[i].component)) print_update(r.images[i]);
+    }
+    for (size_t i = 0; i < image_count; ++i) {
+      if (of_stage(r.images[i].component)) print_image(r.images[i]);
+    }
   }
   if (run.app_reached) {
     std::printf("Secure Manager (HDPL2): boot report published\n");
