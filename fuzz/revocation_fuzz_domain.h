@@ -1,7 +1,8 @@
 // The fixed key domain the revocation fuzzer checks commands against, shared
 // with its seed generator: signing slot 0 = the COSE fuzz P-256 key, slot 1 =
-// the COSE fuzz P-384 key, slot 2 provisioned with no key in the store,
-// slot 3 blank; authority slot 0 revoked; threshold 2; stored sequence 5.
+// the COSE fuzz P-384 key, slot 2 provisioned with no key in the store and
+// revoked by the one committed record (sequence 5, marker not yet written),
+// slot 3 blank; authority slot 0 revoked; threshold 2.
 #pragma once
 
 #include <array>
@@ -47,9 +48,13 @@ inline bool FuzzDomain(crypto::EcKeyPair (&keys)[2], keys::KeyDomain* out) {
   std::memset(d.raw.authority[0].key_hash, 0xaa, 32);
   d.raw.authority[0].provisioned = otp::kSlotProvisionedMarker;
   d.raw.authority[0].revoked = otp::kSlotRevokedMarker;
-  d.raw.revocation_sequence[0] = kFuzzStoredSequence + 1;
-  for (size_t i = 0; i < otp::kSigningSlots; ++i)
-    d.signing[i] = keys::ClassifySlot(d.raw.signing[i]);
+  // The stored sequence is a committed record revoking slot 2 whose marker
+  // is not written yet (a roll-forward pending).
+  d.raw.revocations[0] = otp::MakeRevocationRecord(kFuzzStoredSequence, 1u << 2);
+  for (size_t i = 0; i < otp::kSigningSlots; ++i) {
+    d.signing[i] = keys::ClassifySigningSlot(d.raw, i, 1u << 2);
+  }
+  d.recorded_revocations = 1u << 2;
   for (size_t i = 0; i < otp::kAuthoritySlots; ++i) {
     d.authority[i] = keys::ClassifySlot(d.raw.authority[i]);
   }

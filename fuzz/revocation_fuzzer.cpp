@@ -5,7 +5,9 @@
 //   - a decoded payload re-encodes to exactly its input (one encoding);
 //   - an accepted command is authorised, above the stored sequence, for this
 //     device, keeps a signing key, and commits to a fake OTP that then reads
-//     back revoked slots and the new sequence; re-applying changes nothing.
+//     back a second record (the new sequence) and the marker of every slot
+//     the records name (the pending one included); re-applying and
+//     CompleteRevocations change nothing.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -117,14 +119,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (fake.programs != programs) __builtin_trap();
   otp::OtpDomain after;
   std::memcpy(&after, fake.bytes + otp::DomainOffset(otp::Component::kApp), sizeof(after));
-  uint32_t sequence = 0;
-  size_t used = 0;
-  if (!otp::ReadLog(after.revocation_sequence, &sequence, &used) || sequence != c.sequence) {
+  otp::RevocationLog log;
+  if (!otp::ReadRevocationLog(after.revocations, &log) || log.sequence != c.sequence ||
+      log.used != 2) {
     __builtin_trap();
   }
-  for (size_t i = 0; i < c.slot_count; ++i) {
-    if (keys::ClassifySlot(after.signing[c.slots[i]]) != keys::SlotState::kRevoked)
+  // Committed and rolled forward: every slot the log names has its marker.
+  for (size_t i = 0; i < otp::kSigningSlots; ++i) {
+    if (((log.revoked >> i) & 1u) != 0 && after.signing[i].revoked != otp::kSlotRevokedMarker) {
       __builtin_trap();
+    }
+  }
+  for (size_t i = 0; i < c.slot_count; ++i) {
+    if ((log.revoked & (1u << c.slots[i])) == 0) __builtin_trap();
+  }
+  if (!revocation::CompleteRevocations(fake, otp::Component::kApp).ok() ||
+      fake.programs != programs) {
+    __builtin_trap();
   }
   return 0;
 }

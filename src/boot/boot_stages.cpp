@@ -7,6 +7,7 @@
 #include "boot/handoff.h"
 #include "crypto/crypto.h"
 #include "keys/key_domain.h"
+#include "revocation/revocation.h"
 #include "update/slot_swap.h"
 
 namespace bastion::boot {
@@ -282,6 +283,11 @@ void RunUrot(platform::Platform& p) {
   otp::OtpHeader header;
   if (!ReadOtpHeader(p, &header).ok()) {
     FailBoot(p, BootReason::kOtpNotProvisioned, Component::kSm, image::ImageError::kOk);
+  }
+  // Committed revocations first: the markers a power loss left unwritten
+  // (errors show up when the domain is loaded for verification).
+  for (const Component c : {Component::kSm, Component::kApp}) {
+    (void)revocation::CompleteRevocations(p.otp, c);
   }
   // An interrupted swap is finished before anything reads a primary slot,
   // then an interrupted install or revert (docs/update-swap.md).

@@ -39,13 +39,35 @@ SlotState ClassifySlot(const otp::OtpKeySlot& slot) {
   return SlotState::kBlank;
 }
 
-HardenedBool SlotUsable(const otp::OtpKeySlot& slot) {
-  // diff == 0 exactly when provisioned holds its marker and revoked is 0.
-  const uint32_t diff = Launder((slot.provisioned ^ otp::kSlotProvisionedMarker) | slot.revoked);
+SlotState ClassifySigningSlot(const otp::OtpDomain& domain, size_t index, uint8_t recorded) {
+  if (index >= otp::kSigningSlots) return SlotState::kCorrupt;
+  if (((recorded >> index) & 1u) != 0) return SlotState::kRevoked;
+  return ClassifySlot(domain.signing[index]);
+}
+
+namespace {
+// kTrue exactly when `diff` (laundered) is 0, without branches.
+HardenedBool TrueWhenZero(uint32_t diff) {
+  diff = Launder(diff);
   const uint32_t is_zero = ((diff | (0u - diff)) >> 31) ^ 1u;
   const uint32_t mask = 0u - is_zero;
   return static_cast<HardenedBool>((static_cast<uint32_t>(HardenedBool::kTrue) & mask) |
                                    (static_cast<uint32_t>(HardenedBool::kFalse) & ~mask));
+}
+}  // namespace
+
+HardenedBool SlotUsable(const otp::OtpKeySlot& slot) {
+  // diff == 0 exactly when provisioned holds its marker and revoked is 0.
+  return TrueWhenZero((slot.provisioned ^ otp::kSlotProvisionedMarker) | slot.revoked);
+}
+
+HardenedBool SlotUsable(const otp::OtpDomain& domain, size_t index) {
+  if (index >= otp::kSigningSlots) return HardenedBool::kFalse;
+  uint32_t named = 0;
+  for (const otp::OtpRevocationRecord& record : domain.revocations) named |= record.slots;
+  const otp::OtpKeySlot& slot = domain.signing[index];
+  return TrueWhenZero((slot.provisioned ^ otp::kSlotProvisionedMarker) | slot.revoked |
+                      ((named >> index) & 1u));
 }
 
 uint32_t KeyDomain::ActiveSigningKeys() const {
@@ -60,15 +82,17 @@ Status LoadDomain(platform::Otp& otp, otp::Component component, KeyDomain* out) 
   BASTION_TRY(otp.Read(otp::DomainOffset(component),
                        ByteSpan(reinterpret_cast<uint8_t*>(&domain.raw), sizeof(domain.raw))));
   if (domain.raw.configured != otp::kDomainConfiguredMarker) return StatusCode::kFailedPrecondition;
-  for (size_t i = 0; i < otp::kSigningSlots; ++i)
-    domain.signing[i] = ClassifySlot(domain.raw.signing[i]);
+  otp::RevocationLog log;
+  if (!otp::ReadRevocationLog(domain.raw.revocations, &log)) return StatusCode::kDataLoss;
+  domain.revocation_sequence = log.sequence;
+  domain.recorded_revocations = log.revoked;
+  for (size_t i = 0; i < otp::kSigningSlots; ++i) {
+    domain.signing[i] = ClassifySigningSlot(domain.raw, i, log.revoked);
+  }
   for (size_t i = 0; i < otp::kAuthoritySlots; ++i) {
     domain.authority[i] = ClassifySlot(domain.raw.authority[i]);
   }
   size_t used = 0;
-  if (!otp::ReadLog(domain.raw.revocation_sequence, &domain.revocation_sequence, &used)) {
-    return StatusCode::kDataLoss;
-  }
   otp::OtpCounter counter{};
   BASTION_TRY(otp.Read(otp::CounterOffset(component),
                        ByteSpan(reinterpret_cast<uint8_t*>(&counter), sizeof(counter))));
@@ -95,7 +119,7 @@ ImageError DomainKeyResolver::Accept(size_t slot_index, ConstByteSpan der,
                                      uint8_t* slot) {
   if (domain_.signing[slot_index] == SlotState::kRevoked) return ImageError::kKeyRevoked;
   if (domain_.signing[slot_index] != SlotState::kProvisioned) return ImageError::kKeyNotProvisioned;
-  if (!HardenedIsTrue(SlotUsable(domain_.raw.signing[slot_index]))) return ImageError::kKeyRevoked;
+  if (!HardenedIsTrue(SlotUsable(domain_.raw, slot_index))) return ImageError::kKeyRevoked;
   if (!HardenedIsTrue(KeyRoleValid(KeyRole::kSigning, lifecycle_))) {
     return ImageError::kKeyNotProvisioned;
   }

@@ -5,7 +5,9 @@
 // Slot states only move forward: blank -> provisioned -> revoked. A marker
 // word holding anything but its canonical pattern (a torn OTP write) reads as
 // the safer state: a torn "revoked" marker is revoked, a torn "provisioned"
-// marker is corrupt (never valid).
+// marker is corrupt (never valid). A signing slot is also revoked as soon as
+// a committed revocation record of its domain names it, before its marker
+// word is written (docs/revocation.md, "Commit").
 #pragma once
 
 #include <cstdint>
@@ -41,12 +43,23 @@ inline constexpr KeyPolicyRow kKeyPolicy[] = {
 // Looks `lifecycle` up in kKeyPolicy; unknown states are never valid.
 HardenedBool KeyRoleValid(KeyRole role, otp::Lifecycle lifecycle);
 
+// The state of one slot from its own words (marker words only).
 SlotState ClassifySlot(const otp::OtpKeySlot& slot);
+// The state of signing slot `index` of `domain`: ClassifySlot, except that a
+// slot named in `recorded` (otp::RevocationLog::revoked of the domain's
+// record log) is revoked whatever its marker word says.
+SlotState ClassifySigningSlot(const otp::OtpDomain& domain, size_t index, uint8_t recorded);
 
 // kTrue only when the raw marker words say "provisioned, not revoked":
 // computed without branches from the OTP words themselves, as the second,
-// independent check of a key decision (ClassifySlot is the first).
+// independent check of a key decision (ClassifySlot is the first). For
+// authority slots; signing slots take the overload below.
 HardenedBool SlotUsable(const otp::OtpKeySlot& slot);
+// The same for signing slot `index` of a raw domain, also kFalse when any
+// entry of the domain's revocation record log has the slot's mask bit set
+// (read from the raw words, valid record or not). kFalse for an index out of
+// range. The second check of every signing-key decision.
+HardenedBool SlotUsable(const otp::OtpDomain& domain, size_t index);
 
 // A snapshot of one domain read from OTP.
 struct KeyDomain {
@@ -54,16 +67,20 @@ struct KeyDomain {
   otp::OtpDomain raw{};
   SlotState signing[otp::kSigningSlots]{};
   SlotState authority[otp::kAuthoritySlots]{};
-  uint32_t revocation_sequence = 0;
+  uint32_t revocation_sequence = 0;  // the last committed record's sequence; 0: none
+  uint8_t recorded_revocations = 0;  // signing slots the committed records name
   uint32_t security_counter = 0;
 
   // Number of provisioned, unrevoked signing slots.
   uint32_t ActiveSigningKeys() const;
 };
 
-// Reads a domain and its security counter. Returns kOk, kPermissionDenied
-// (HDPL too high for the area), kFailedPrecondition (domain never
-// configured), kDataLoss (a log is not monotonic).
+// Reads a domain and its security counter; signing slots named by a
+// committed revocation record read as revoked (ClassifySigningSlot).
+// Returns kOk, kPermissionDenied (HDPL too high for the area),
+// kFailedPrecondition (domain never configured), kDataLoss (the counter log
+// is not monotonic, or the revocation record log is corrupt:
+// otp::ReadRevocationLog).
 Status LoadDomain(platform::Otp& otp, otp::Component component, KeyDomain* out);
 
 // Resolves an image's KEYHASH / PUBKEY against a domain's signing slots

@@ -1,5 +1,7 @@
 #include "otp/otp_map.h"
 
+#include <bit>
+
 namespace bastion::otp {
 
 const char* ComponentName(Component c) {
@@ -52,6 +54,47 @@ bool ReadLog(const uint32_t (&entries)[kLogEntries], uint32_t* value, size_t* us
   }
   *value = current;
   *used = count;
+  return true;
+}
+
+namespace {
+uint32_t RecordSlotsWord(uint32_t sequence_word, uint8_t mask) {
+  const auto zeros = static_cast<uint32_t>(32 - std::popcount(sequence_word) + 8 -
+                                           std::popcount(static_cast<uint32_t>(mask)));
+  return static_cast<uint32_t>(mask) | zeros << 8 | kRevocationRecordTag << 16;
+}
+}  // namespace
+
+OtpRevocationRecord MakeRevocationRecord(uint32_t sequence, uint8_t slot_mask) {
+  return OtpRevocationRecord{sequence + 1, RecordSlotsWord(sequence + 1, slot_mask)};
+}
+
+bool RevocationRecordValid(const OtpRevocationRecord& record) {
+  const auto mask = static_cast<uint8_t>(record.slots & 0xffu);
+  constexpr uint32_t kValidSlots = (1u << kSigningSlots) - 1u;
+  return record.sequence != 0 && mask != 0 && (mask & ~kValidSlots) == 0 &&
+         record.slots == RecordSlotsWord(record.sequence, mask);
+}
+
+bool ReadRevocationLog(const OtpRevocationRecord (&records)[kLogEntries], RevocationLog* out) {
+  RevocationLog log;
+  for (size_t i = 0; i < kLogEntries; ++i) {
+    const OtpRevocationRecord& r = records[i];
+    if (r.sequence == 0 && r.slots == 0) {
+      // Records are written in order: a gap followed by anything is corrupt.
+      for (size_t j = i + 1; j < kLogEntries; ++j) {
+        if (records[j].sequence != 0 || records[j].slots != 0) return false;
+      }
+      break;
+    }
+    if (!RevocationRecordValid(r)) return false;
+    const uint32_t sequence = r.sequence - 1;
+    if (log.used > 0 && sequence <= log.sequence) return false;
+    log.sequence = sequence;
+    log.revoked = static_cast<uint8_t>(log.revoked | (r.slots & 0xffu));
+    ++log.used;
+  }
+  *out = log;
   return true;
 }
 

@@ -7,10 +7,18 @@
 //
 // OTP bits start at 0 and can only be set. Every field that changes after
 // provisioning is append-only: a slot is revoked by writing a marker word,
-// counters and revocation sequence numbers are logs of 16 words where the
-// last written entry is the current value (stored as value + 1; 0 = empty).
+// counters are logs of 16 words where the last written entry is the current
+// value (stored as value + 1; 0 = empty), and each domain's revocations are a
+// log of 16 revocation records (OtpRevocationRecord, below).
 // Marker words are random 32-bit patterns; any other non-zero value in a
 // marker word (a torn write) is treated as the safe state (see key_domain.h).
+//
+// Hardware assumption (docs/revocation.md, "Commit"): one Otp::Program of 8
+// bytes at an 8-aligned offset is atomic: after a power loss it is either
+// wholly written or not at all. Assumed for STM32H5, which programs OTP in
+// aligned quad-words; a port whose OTP has a smaller atomic unit must
+// provide this guarantee (else the records' check detects the torn record
+// and the domain reads corrupt).
 #pragma once
 
 #include <bit>
@@ -33,7 +41,7 @@ constexpr uint32_t kHdpl1AreaOffset = 0x300;
 constexpr uint32_t kHdpl1AreaEnd = 0x800;
 
 constexpr uint32_t kOtpMagic = 0x5b7a0e93;
-constexpr uint32_t kOtpFormatVersion = 1;
+constexpr uint32_t kOtpFormatVersion = 2;  // 2: revocation records replace the sequence log
 constexpr uint32_t kHeaderCompleteMarker = 0xc1d2e3f4 ^ 0x2a5f19b6;
 constexpr uint32_t kLifecycleMark = 0x4e1fa6d3;
 constexpr uint32_t kSlotProvisionedMarker = 0x6a5c39e1;
@@ -103,14 +111,39 @@ struct OtpDomainConfig {
 };
 static_assert(sizeof(OtpDomainConfig) == 4);
 
+// One committed revocation command: its sequence and the signing slots it
+// revokes, programmed by ONE 8-byte OTP write (8-aligned: the commit point).
+// Once a record is written the slots it names are revoked, whether or not
+// their marker words are written yet (revocation::CompleteRevocations writes
+// them). `slots` packs the slot mask with a check so that a stray or torn
+// value is never read as a valid record:
+//   bits 0..7   slot mask (bit i = signing slot i; bits >= kSigningSlots 0)
+//   bits 8..15  Berger check: the number of 0 bits in `sequence` and in the
+//               mask byte (0..40). A torn write only leaves set bits unset:
+//               that raises the zero count of the data and can only lower
+//               the check, so a torn record never checks.
+//   bits 16..31 kRevocationRecordTag
+// Empty entry: both words 0.
+struct OtpRevocationRecord {
+  uint32_t sequence;  // the command's sequence + 1 (never 0 in a written record)
+  uint32_t slots;     // slot mask | check << 8 | tag << 16
+};
+static_assert(sizeof(OtpRevocationRecord) == 8);
+static_assert(kSigningSlots <= 8, "the slot mask is one byte");
+
+constexpr uint32_t kRevocationRecordTag = 0xb46e;
+
 struct OtpDomain {
   uint32_t configured;  // kDomainConfiguredMarker
   OtpDomainConfig config;
   OtpKeySlot signing[kSigningSlots];
   OtpKeySlot authority[kAuthoritySlots];
-  uint32_t revocation_sequence[kLogEntries];
+  OtpRevocationRecord revocations[kLogEntries];  // oldest first
 };
-static_assert(sizeof(OtpDomain) == 312);
+static_assert(sizeof(OtpDomain) == 376);
+static_assert(offsetof(OtpDomain, revocations) == 248);
+static_assert(offsetof(OtpDomain, revocations) % 8 == 0 && sizeof(OtpDomain) % 8 == 0,
+              "records must stay 8-aligned in every domain");
 
 struct OtpCounter {
   uint32_t entries[kLogEntries];
@@ -121,7 +154,7 @@ struct Hdpl0Area {
   OtpDomain urot;
   OtpCounter urot_counter;
 };
-static_assert(sizeof(Hdpl0Area) == 376);
+static_assert(sizeof(Hdpl0Area) == 440);
 static_assert(kHdpl0AreaOffset + sizeof(Hdpl0Area) <= kHdpl1AreaOffset);
 
 struct Hdpl1Area {
@@ -130,7 +163,7 @@ struct Hdpl1Area {
   OtpCounter sm_counter;
   OtpCounter app_counter;
 };
-static_assert(sizeof(Hdpl1Area) == 752);
+static_assert(sizeof(Hdpl1Area) == 880);
 static_assert(kHdpl1AreaOffset + sizeof(Hdpl1Area) <= kHdpl1AreaEnd);
 
 // OTP offset of a component's key domain and security counter.
@@ -139,6 +172,9 @@ constexpr uint32_t DomainOffset(Component c) {
          : c == Component::kSm ? kHdpl1AreaOffset + offsetof(Hdpl1Area, sm)
                                : kHdpl1AreaOffset + offsetof(Hdpl1Area, app);
 }
+static_assert(DomainOffset(Component::kUrot) % 8 == 0 && DomainOffset(Component::kSm) % 8 == 0 &&
+                  DomainOffset(Component::kApp) % 8 == 0,
+              "revocation records are programmed as aligned 8-byte units");
 constexpr uint32_t CounterOffset(Component c) {
   return c == Component::kUrot ? kHdpl0AreaOffset + offsetof(Hdpl0Area, urot_counter)
          : c == Component::kSm ? kHdpl1AreaOffset + offsetof(Hdpl1Area, sm_counter)
@@ -167,6 +203,24 @@ constexpr uint32_t kKeyStoreSize =
 // Reads a 16-entry log: the current value, or 0 when empty. Returns false
 // when the log is not monotonic (corrupt).
 bool ReadLog(const uint32_t (&entries)[kLogEntries], uint32_t* value, size_t* used);
+
+// The record committing a command with `sequence` (1 .. 2^32 - 2) that
+// revokes the signing slots in `slot_mask`.
+OtpRevocationRecord MakeRevocationRecord(uint32_t sequence, uint8_t slot_mask);
+// True when `record` is a written, well-formed record: tag and check right,
+// sequence word non-zero, slot mask non-zero and within kSigningSlots.
+bool RevocationRecordValid(const OtpRevocationRecord& record);
+
+// What a domain's record log says.
+struct RevocationLog {
+  uint32_t sequence = 0;  // the last committed command's sequence; 0: none
+  size_t used = 0;        // records written
+  uint8_t revoked = 0;    // union of the records' slot masks
+};
+// Reads a record log. Returns false (corrupt) when a written record is not
+// valid (RevocationRecordValid), a written record follows an empty entry,
+// or the sequences are not strictly increasing.
+bool ReadRevocationLog(const OtpRevocationRecord (&records)[kLogEntries], RevocationLog* out);
 
 // Current lifecycle from the marks (highest marked state).
 Lifecycle LifecycleFromMarks(const uint32_t (&marks)[kLifecycleStates]);

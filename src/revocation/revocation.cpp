@@ -99,7 +99,7 @@ HardenedBool QuorumFromRawWords(const keys::KeyDomain& domain, uint8_t signing_v
   uint32_t signing = 0;
   for (size_t i = 0; i < otp::kSigningSlots; ++i) {
     if ((signing_verified >> i) & 1u) {
-      signing += HardenedIsTrue(keys::SlotUsable(domain.raw.signing[i])) ? 1u : 0u;
+      signing += HardenedIsTrue(keys::SlotUsable(domain.raw, i)) ? 1u : 0u;
     }
   }
   uint32_t authority = 0;
@@ -211,19 +211,18 @@ RefusalReason CheckCommand(ConstByteSpan message, const CheckContext& context, C
     return o.reason = RefusalReason::kOtherDevice;
   }
 
-  uint32_t stored = 0;
-  size_t used = 0;
-  if (!otp::ReadLog(domain.raw.revocation_sequence, &stored, &used)) {
+  otp::RevocationLog log;
+  if (!otp::ReadRevocationLog(domain.raw.revocations, &log)) {
     return o.reason = RefusalReason::kDomainCorrupt;
   }
-  if (command.sequence <= stored || command.sequence <= domain.revocation_sequence) {
+  if (command.sequence <= log.sequence || command.sequence <= domain.revocation_sequence) {
     return o.reason = RefusalReason::kReplay;
   }
-  if (used >= otp::kLogEntries) return o.reason = RefusalReason::kSequenceLogFull;
+  if (log.used >= otp::kLogEntries) return o.reason = RefusalReason::kSequenceLogFull;
 
   for (size_t i = 0; i < command.slot_count; ++i) {
     const SlotState state = domain.signing[command.slots[i]];
-    // Already revoked is allowed: re-running an interrupted commit completes it.
+    // Already revoked is allowed (a no-op for that slot).
     if (state != SlotState::kProvisioned && state != SlotState::kRevoked) {
       return o.reason = RefusalReason::kSlotNotProvisioned;
     }
@@ -232,7 +231,7 @@ RefusalReason CheckCommand(ConstByteSpan message, const CheckContext& context, C
   uint32_t remaining = 0;
   for (size_t i = 0; i < otp::kSigningSlots; ++i) {
     const bool usable = domain.signing[i] == SlotState::kProvisioned &&
-                        HardenedIsTrue(keys::SlotUsable(domain.raw.signing[i]));
+                        HardenedIsTrue(keys::SlotUsable(domain.raw, i));
     remaining += usable && !command.Revokes(i) ? 1u : 0u;
   }
   if (remaining == 0) return o.reason = RefusalReason::kLastSigningKey;
@@ -254,50 +253,97 @@ RefusalReason CheckCommand(ConstByteSpan message, const CheckContext& context, C
   return o.reason = RefusalReason::kAccepted;
 }
 
+namespace {
+
+uint32_t RevokedMarkerOffset(otp::Component component, size_t slot) {
+  return otp::DomainOffset(component) +
+         static_cast<uint32_t>(offsetof(otp::OtpDomain, signing) + slot * sizeof(otp::OtpKeySlot) +
+                               offsetof(otp::OtpKeySlot, revoked));
+}
+
+// Reads the domain and its record log. kFailedPrecondition (not
+// configured), kDataLoss (log corrupt), or an OTP error.
+Status ReadDomain(platform::Otp& otp, otp::Component component, otp::OtpDomain* raw,
+                  otp::RevocationLog* log) {
+  BASTION_TRY(otp.Read(otp::DomainOffset(component),
+                       ByteSpan(reinterpret_cast<uint8_t*>(raw), sizeof(*raw))));
+  if (raw->configured != otp::kDomainConfiguredMarker) return StatusCode::kFailedPrecondition;
+  if (!otp::ReadRevocationLog(raw->revocations, log)) return StatusCode::kDataLoss;
+  return StatusCode::kOk;
+}
+
+// The roll-forward step: the revoked marker of each slot in `mask` whose
+// marker word (as read in `raw`) is 0.
+Status WriteMissingMarkers(platform::Otp& otp, otp::Component component, const otp::OtpDomain& raw,
+                           uint8_t mask) {
+  for (size_t slot = 0; slot < otp::kSigningSlots; ++slot) {
+    if (((mask >> slot) & 1u) == 0) continue;
+    // The marker, or a torn one (any other bits already read as revoked and
+    // could not take the marker): nothing to write.
+    if (raw.signing[slot].revoked != 0) continue;
+    uint8_t marker[4];
+    StoreLe32(marker, otp::kSlotRevokedMarker);
+    BASTION_TRY(otp.Program(RevokedMarkerOffset(component, slot), marker));
+  }
+  return StatusCode::kOk;
+}
+
+uint8_t SlotMask(const RevocationCommand& command) {
+  uint8_t mask = 0;
+  for (size_t i = 0; i < command.slot_count; ++i) {
+    mask = static_cast<uint8_t>(mask | (1u << command.slots[i]));
+  }
+  return mask;
+}
+
+}  // namespace
+
 Status ApplyRevocation(platform::Otp& otp, otp::Component component,
                        const RevocationCommand& command) {
   if (command.domain != component || ValidateCommand(command) != PayloadError::kOk) {
     return StatusCode::kInvalidArgument;
   }
-  const uint32_t base = otp::DomainOffset(component);
   otp::OtpDomain raw{};
-  BASTION_TRY(otp.Read(base, ByteSpan(reinterpret_cast<uint8_t*>(&raw), sizeof(raw))));
-  if (raw.configured != otp::kDomainConfiguredMarker) return StatusCode::kFailedPrecondition;
-  uint32_t current = 0;
-  size_t used = 0;
-  if (!otp::ReadLog(raw.revocation_sequence, &current, &used)) return StatusCode::kDataLoss;
+  otp::RevocationLog log;
+  BASTION_TRY(ReadDomain(otp, component, &raw, &log));
   for (size_t i = 0; i < command.slot_count; ++i) {
-    if (keys::ClassifySlot(raw.signing[command.slots[i]]) == SlotState::kBlank) {
+    if (keys::ClassifySigningSlot(raw, command.slots[i], log.revoked) == SlotState::kBlank) {
       return StatusCode::kFailedPrecondition;
     }
   }
+  const uint8_t mask = SlotMask(command);
+  const otp::OtpRevocationRecord record = otp::MakeRevocationRecord(command.sequence, mask);
 
-  // Step 1: the revoked markers.
-  for (size_t i = 0; i < command.slot_count; ++i) {
-    const size_t slot = command.slots[i];
-    const uint32_t word = raw.signing[slot].revoked;
-    if (word == otp::kSlotRevokedMarker) continue;
-    uint8_t marker[4];
-    StoreLe32(marker, otp::kSlotRevokedMarker);
-    const uint32_t offset = base + static_cast<uint32_t>(offsetof(otp::OtpDomain, signing) +
-                                                         slot * sizeof(otp::OtpKeySlot) +
-                                                         offsetof(otp::OtpKeySlot, revoked));
-    const Status written = otp.Program(offset, marker);
-    // A torn word with bits outside the marker cannot take it, but it already
-    // reads as revoked (keys::ClassifySlot): nothing more to do for it.
-    if (written.code() == StatusCode::kFailedPrecondition && word != 0) continue;
-    BASTION_TRY(written);
+  if (log.used > 0 && command.sequence <= log.sequence) {
+    // Committed already (this very command is the last record): only the
+    // roll-forward may be left. Anything else is not ours to write.
+    const otp::OtpRevocationRecord& last = raw.revocations[log.used - 1];
+    if (last.sequence != record.sequence || last.slots != record.slots) {
+      return StatusCode::kFailedPrecondition;
+    }
+    return WriteMissingMarkers(otp, component, raw, log.revoked);
   }
+  if (log.used >= otp::kLogEntries) return StatusCode::kResourceExhausted;
 
-  // Step 2: the sequence, once every marker is in place.
-  if (used > 0 && current >= command.sequence) return StatusCode::kOk;  // already logged
-  if (used >= otp::kLogEntries) return StatusCode::kResourceExhausted;
-  uint8_t entry[4];
-  StoreLe32(entry, command.sequence + 1);
-  const uint32_t offset =
-      base + static_cast<uint32_t>(offsetof(otp::OtpDomain, revocation_sequence) +
-                                   used * sizeof(uint32_t));
-  return otp.Program(offset, entry);
+  // Step 1, the commit point: one 8-byte write.
+  uint8_t bytes[sizeof(otp::OtpRevocationRecord)];
+  StoreLe32(bytes, record.sequence);
+  StoreLe32(bytes + 4, record.slots);
+  const uint32_t offset = otp::DomainOffset(component) +
+                          static_cast<uint32_t>(offsetof(otp::OtpDomain, revocations) +
+                                                log.used * sizeof(otp::OtpRevocationRecord));
+  BASTION_TRY(otp.Program(offset, bytes));
+
+  // Step 2, the roll-forward of this record and of any earlier one left
+  // pending (CompleteRevocations finishes it after a power loss).
+  return WriteMissingMarkers(otp, component, raw, static_cast<uint8_t>(log.revoked | mask));
+}
+
+Status CompleteRevocations(platform::Otp& otp, otp::Component component) {
+  otp::OtpDomain raw{};
+  otp::RevocationLog log;
+  BASTION_TRY(ReadDomain(otp, component, &raw, &log));
+  return WriteMissingMarkers(otp, component, raw, log.revoked);
 }
 
 }  // namespace bastion::revocation

@@ -48,12 +48,12 @@ enum class RefusalReason : uint8_t {
   kTooFewSignatures = 7,     // fewer than threshold signing slots and no authority slot
   kOtherDevice = 8,          // instance_id present and not this device's
   kReplay = 9,               // sequence <= the domain's stored revocation sequence
-  kSequenceLogFull = 10,     // all 16 entries of the sequence log are used
+  kSequenceLogFull = 10,     // all 16 entries of the revocation record log are used
   kSlotOutOfRange = 11,      // a slot index >= otp::kSigningSlots
   kSlotNotProvisioned = 12,  // a slot to revoke is blank (or corrupt: never valid)
   kLastSigningKey = 13,      // no provisioned, unrevoked signing slot would remain
   kNoBootableImage = 14,     // the domain's bootable image(s) would all lose their key
-  kDomainCorrupt = 15,       // the domain's sequence log is not monotonic
+  kDomainCorrupt = 15,       // the domain's revocation record log is corrupt
 };
 
 // Short stable name ("too-few-signatures", ...).
@@ -149,20 +149,39 @@ struct CheckOutcome {
 [[nodiscard]] RefusalReason CheckCommand(ConstByteSpan message, const CheckContext& context,
                                          CheckOutcome* out);
 
-// Commits an accepted command for `component` to OTP: the revoked marker of
-// each slot (ascending), THEN one entry (sequence + 1) appended to the
-// domain's revocation_sequence log. Markers first: a power loss after them
-// leaves the keys revoked and the epoch behind (safe; re-running completes
-// it), whereas a sequence written first would make the command a replay and
-// lose the revocation for good. Idempotent: markers already written and a
-// sequence already logged (current >= command.sequence) are skipped, so a
-// re-run after a power loss finishes the job. Only sets bits.
+// Commits an accepted command for `component` to OTP (docs/revocation.md,
+// "Commit"), in two steps:
+//  1. the commit point: ONE 8-byte OTP write appends the record
+//     {sequence + 1, slot mask, check} to the domain's revocation record
+//     log. From then on the slots are revoked (keys::LoadDomain) and the
+//     sequence is raised, together.
+//  2. the roll-forward: the revoked marker of each slot the record (or an
+//     earlier record whose markers are pending) names, as
+//     CompleteRevocations does at every boot if power is lost here.
+// A power loss before the record leaves nothing written; after it, the
+// revocation is applied and the next boot finishes the markers. Nothing
+// needs the command again. Idempotent: when the log's last record already
+// commits this command (same sequence and slots), only missing markers are
+// written. Only sets bits.
 // Returns kOk; kInvalidArgument (command for another component, or breaks
-// ValidateCommand); kFailedPrecondition (domain not configured, or a slot
-// blank); kDataLoss (sequence log not monotonic); kResourceExhausted (log
-// full); kPermissionDenied (HDPL past the domain's area); kUnavailable
+// ValidateCommand); kFailedPrecondition (domain not configured, a slot
+// blank, or the sequence is not above the last record's and that record is
+// not this command's); kDataLoss (record log corrupt); kResourceExhausted
+// (log full); kPermissionDenied (HDPL past the domain's area); kUnavailable
 // (power lost); other OTP errors as platform::Otp returns them.
 Status ApplyRevocation(platform::Otp& otp, otp::Component component,
                        const RevocationCommand& command);
+
+// Rolls committed revocations of `component`'s domain forward: writes the
+// revoked marker of every signing slot that a committed record names and
+// whose marker word is 0 (a marker word holding other bits already reads as
+// revoked and cannot take the marker). Idempotent (a second call programs
+// nothing) and power-fail safe (each marker is one independent word; an
+// interrupted call is finished by the next). The boot stages call it for
+// each domain they own before anything verifies an image.
+// Returns kOk; kFailedPrecondition (domain not configured); kDataLoss
+// (record log corrupt: nothing written); kPermissionDenied (HDPL past the
+// domain's area); kUnavailable (power lost); other OTP errors.
+Status CompleteRevocations(platform::Otp& otp, otp::Component component);
 
 }  // namespace bastion::revocation

@@ -117,16 +117,19 @@ class RevocationBootTest : public ::testing::Test {
     return d;
   }
 
-  static uint32_t Sequence(const VirtualDevice& device, Component c) {
-    const otp::OtpDomain d = Domain(device, c);
-    uint32_t value = 0;
-    size_t used = 0;
-    EXPECT_TRUE(otp::ReadLog(d.revocation_sequence, &value, &used));
-    return value;
+  static otp::RevocationLog Log(const VirtualDevice& device, Component c) {
+    otp::RevocationLog log;
+    EXPECT_TRUE(otp::ReadRevocationLog(Domain(device, c).revocations, &log));
+    return log;
   }
 
+  static uint32_t Sequence(const VirtualDevice& device, Component c) {
+    return Log(device, c).sequence;
+  }
+
+  // As keys::LoadDomain reads it: marker or committed record.
   static keys::SlotState SlotState(const VirtualDevice& device, Component c, size_t slot) {
-    return keys::ClassifySlot(Domain(device, c).signing[slot]);
+    return keys::ClassifySigningSlot(Domain(device, c), slot, Log(device, c).revoked);
   }
 
   static bool MailboxWiped(VirtualDevice& device) {
@@ -379,6 +382,169 @@ TEST_F(RevocationBootTest, SeveralRequestsInOneBoot) {
   EXPECT_EQ(SlotState(*device, Component::kApp, 0), keys::SlotState::kRevoked);
   EXPECT_EQ(SlotState(*device, Component::kApp, 2), keys::SlotState::kRevoked);
   EXPECT_EQ(Sequence(*device, Component::kApp), 2u);
+}
+
+// Power loss at every flash and OTP operation of the boot that applies a
+// mailbox revocation (clean and torn), then a power cycle (the mailbox is
+// gone) and boots until stable. Invariants: every boot reaches the
+// application; the revocation is either fully applied (every slot revoked
+// with its marker, sequence raised) or, only when power was lost before the
+// commit point (the record write), not applied at all; never half. Images
+// signed by a revoked slot are refused from then on. kOwnSigners revokes two
+// of the command's own signers: an interrupted commit of it can never be
+// re-run, so nothing may depend on re-running it.
+enum class RevokeScenario { kOtherSigners, kOwnSigners };
+
+class RevocationPowerLossTest : public RevocationBootTest,
+                                public ::testing::WithParamInterface<
+                                    std::tuple<RevokeScenario, VirtualDevice::PowerLossMode>> {};
+
+TEST_P(RevocationPowerLossTest, EveryOperation) {
+  const auto [scenario, mode] = GetParam();
+  const bool own = scenario == RevokeScenario::kOwnSigners;
+  const std::vector<uint8_t> slots = own ? std::vector<uint8_t>{0, 2} : std::vector<uint8_t>{0};
+  const uint8_t mask = own ? 0b0101 : 0b0001;
+  const auto command = own ? RevokeCommand(Component::kApp, slots, 1, {&app_[0], &app_[2]})
+                           : RevokeCommand(Component::kApp, slots, 1, {&app_[1], &app_[2]});
+  const auto app_domain = [](const VirtualDevice& device) {
+    const auto& raw = device.raw_otp();
+    const auto at = static_cast<ptrdiff_t>(otp::DomainOffset(Component::kApp));
+    return std::vector<uint8_t>(raw.begin() + at,
+                                raw.begin() + at + static_cast<ptrdiff_t>(sizeof(otp::OtpDomain)));
+  };
+  // The app runs with key 1, which the command keeps.
+  auto prepare = [&] {
+    auto device = Device(1);
+    QueueRevoke(*device, command);
+    return device;
+  };
+  const std::vector<uint8_t> pristine = app_domain(*Device(1));
+  uint64_t total = 0;
+  {
+    auto device = prepare();
+    const uint64_t before = device->operations();
+    const VirtualDevice::BootRun run = device->Boot();
+    ASSERT_TRUE(run.app_reached);
+    ASSERT_EQ(run.report.request_count, 1);
+    ASSERT_EQ(run.report.requests[0].outcome, static_cast<uint8_t>(RequestOutcome::kApplied));
+    total = device->operations() - before;
+  }
+  ASSERT_EQ(total, 1u + slots.size()) << "one record, then one marker per slot";
+  uint64_t first_applied = 0;
+  bool rolled_forward = false;
+  for (uint64_t n = 1; n <= total + 1; ++n) {
+    SCOPED_TRACE(testing::Message() << "power loss at operation " << n << " of " << total);
+    auto device = prepare();
+    device->SetPowerLossMode(mode);
+    device->SetPowerLossAfter(n);
+    (void)device->Boot();
+    device->SetPowerLossMode(VirtualDevice::PowerLossMode::kClean);
+    device->SetPowerLossAfter(0);  // n = total + 1: the boot was not cut
+    // What the power loss left: the record or nothing.
+    const otp::RevocationLog cut = Log(*device, Component::kApp);
+    const bool committed = cut.used == 1;
+    if (committed) {
+      EXPECT_EQ(cut.revoked, mask);
+      EXPECT_EQ(cut.sequence, 1u);
+      for (const uint8_t s : slots) {
+        EXPECT_EQ(SlotState(*device, Component::kApp, s), keys::SlotState::kRevoked);
+        rolled_forward = rolled_forward || Domain(*device, Component::kApp).signing[s].revoked == 0;
+      }
+    } else {
+      EXPECT_EQ(app_domain(*device), pristine);
+    }
+    device->PowerCycle();  // power came back: RAM (mailbox) is gone
+
+    for (int boot = 0; boot < 3; ++boot) {
+      const VirtualDevice::BootRun run = device->Boot();
+      ASSERT_TRUE(run.app_reached) << "boot " << boot;
+      ASSERT_EQ(run.report.images[2].verified, 1);
+      ASSERT_EQ(run.report.images[2].key_slot, 1);
+    }
+    const otp::RevocationLog log = Log(*device, Component::kApp);
+    const otp::OtpDomain raw = Domain(*device, Component::kApp);
+    const bool applied = log.used == 1;
+    EXPECT_EQ(applied, committed) << "applied iff the record was written";
+    if (applied) {
+      if (first_applied == 0) first_applied = n;
+      EXPECT_EQ(log.sequence, 1u);
+      EXPECT_EQ(log.revoked, mask);
+      for (size_t s = 0; s < otp::kSigningSlots; ++s) {
+        EXPECT_EQ(raw.signing[s].revoked, ((mask >> s) & 1u) ? otp::kSlotRevokedMarker : 0u) << s;
+      }
+      // Images signed by a revoked slot are refused; key 1 still boots.
+      for (const uint8_t s : slots) {
+        host::FlashPrimarySlot(*device, Component::kApp, SignImage(app_[s], 5));
+        const VirtualDevice::BootRun run = device->Boot();
+        EXPECT_FALSE(run.app_reached);
+        EXPECT_EQ(static_cast<ImageError>(run.report.failure_detail), ImageError::kKeyRevoked);
+      }
+      host::FlashPrimarySlot(*device, Component::kApp, SignImage(app_[1], 6));
+      EXPECT_TRUE(device->Boot().app_reached);
+    } else {
+      EXPECT_EQ(first_applied, 0u) << "once committed at an earlier cut, always committed";
+      EXPECT_EQ(log.used, 0u);
+      EXPECT_EQ(app_domain(*device), pristine);
+      // Nothing happened: the application may queue the command again.
+      QueueRevoke(*device, command);
+      const VirtualDevice::BootRun run = device->Boot();
+      ASSERT_TRUE(run.app_reached);
+      ASSERT_EQ(run.report.request_count, 1);
+      EXPECT_EQ(run.report.requests[0].outcome, static_cast<uint8_t>(RequestOutcome::kApplied));
+      EXPECT_EQ(Log(*device, Component::kApp).revoked, mask);
+    }
+  }
+  // Cut 1 is the record itself; every later cut finds it committed, and at
+  // least one left markers for the next boot to roll forward.
+  EXPECT_EQ(first_applied, 2u);
+  EXPECT_TRUE(rolled_forward);
+  std::printf("[ power loss ] %u interruption points checked\n", static_cast<unsigned>(total + 1));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    All, RevocationPowerLossTest,
+    ::testing::Combine(::testing::Values(RevokeScenario::kOtherSigners,
+                                         RevokeScenario::kOwnSigners),
+                       ::testing::Values(VirtualDevice::PowerLossMode::kClean,
+                                         VirtualDevice::PowerLossMode::kTorn)));
+
+// A record committed by an earlier boot whose markers never made it: the
+// slot is refused at once, and the next uROT writes its marker before it
+// verifies anything.
+TEST_F(RevocationBootTest, CommittedRecordIsRolledForwardAtTheStartOfUrot) {
+  auto device = Device(1);
+  const otp::OtpRevocationRecord record = otp::MakeRevocationRecord(4, 0b0001);
+  std::vector<uint8_t> bytes(8);
+  StoreLe32(bytes.data(), record.sequence);
+  StoreLe32(bytes.data() + 4, record.slots);
+  device->FactoryProgramOtp(static_cast<uint32_t>(otp::DomainOffset(Component::kApp) +
+                                                  offsetof(otp::OtpDomain, revocations)),
+                            bytes);
+  EXPECT_EQ(Domain(*device, Component::kApp).signing[0].revoked, 0u);
+  EXPECT_EQ(SlotState(*device, Component::kApp, 0), keys::SlotState::kRevoked);
+  host::FlashPrimarySlot(*device, Component::kApp, SignImage(app_[0], 5));
+  VirtualDevice::BootRun run = device->Boot();
+  EXPECT_FALSE(run.app_reached);
+  EXPECT_EQ(static_cast<ImageError>(run.report.failure_detail), ImageError::kKeyRevoked);
+  EXPECT_EQ(Domain(*device, Component::kApp).signing[0].revoked, otp::kSlotRevokedMarker);
+  host::FlashPrimarySlot(*device, Component::kApp, SignImage(app_[1], 6));
+  const uint64_t before = device->operations();
+  ASSERT_TRUE(device->Boot().app_reached);
+  EXPECT_EQ(device->operations(), before) << "nothing left to roll forward";
+}
+
+// A record log that does not check is corrupt: the domain is unavailable and
+// the boot stops, as for any corrupt OTP log.
+TEST_F(RevocationBootTest, CorruptRecordLogStopsTheBoot) {
+  auto device = Device(1);
+  device->FactoryProgramOtp(static_cast<uint32_t>(otp::DomainOffset(Component::kApp) +
+                                                  offsetof(otp::OtpDomain, revocations) + 4),
+                            {0x01, 0x00, 0x6e, 0xb4});  // slot 0, tag, no check
+  const auto otp = device->raw_otp();
+  const VirtualDevice::BootRun run = device->Boot();
+  EXPECT_FALSE(run.app_reached);
+  EXPECT_EQ(run.report.failure_reason, static_cast<uint16_t>(boot::BootReason::kDomainUnavailable));
+  EXPECT_EQ(device->raw_otp(), otp);
 }
 
 TEST(BootReportLayout, FitsItsRegion) {

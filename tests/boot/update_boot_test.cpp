@@ -394,10 +394,9 @@ class ConfirmPolicyTest : public UpdateBootTest {
     return AppDomain(device).signing[0].revoked == otp::kSlotRevokedMarker;
   }
   static uint32_t Sequence(const VirtualDevice& device) {
-    uint32_t value = 0;
-    size_t used = 0;
-    EXPECT_TRUE(otp::ReadLog(AppDomain(device).revocation_sequence, &value, &used));
-    return value;
+    otp::RevocationLog log;
+    EXPECT_TRUE(otp::ReadRevocationLog(AppDomain(device).revocations, &log));
+    return log.sequence;
   }
 
   crypto::EcKeyPair second_;

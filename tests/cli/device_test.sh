@@ -107,6 +107,7 @@ assert [dm[n]["threshold"] for n in ("urot", "sm", "app")] == [1, 1, 2], dm
 assert dm["urot"]["authority_slots"] == [] and dm["sm"]["authority_slots"] == [], dm
 assert dm["app"]["authority_slots"] == [{"slot": 0, "state": "provisioned", "key_hash": hashes["auth"]}], dm["app"]
 assert all(dm[n]["revocation_sequence"] == 0 for n in dm), dm
+assert all(dm[n]["revocation_records"] == 0 for n in dm), dm
 assert all(dm[n]["revoke_older_on_confirm"] is False for n in dm), dm
 ' "$(pubhash k/urot-0.pem)" "$(pubhash k/urot-1.pem)" "$(pubhash k/sm-0.pem)" "$(pubhash k/app-0.pem)" \
   "$(pubhash k/app-1.pem)" "$(pubhash k/app-2.pem)" "$(pubhash k/app-auth.pem)"
@@ -537,7 +538,7 @@ expect_ok "status after the revocation" "$BASTION" device status rv --json
 jassert "status: slot 0 revoked, sequence raised" '
 a = d["domains"]["app"]
 assert [s["state"] for s in a["signing_slots"]] == ["revoked", "provisioned", "provisioned", "blank"], a
-assert a["revocation_sequence"] == 1, a
+assert a["revocation_sequence"] == 1 and a["revocation_records"] == 1, a
 assert d["last_boot"]["requests"][0]["outcome"] == "applied", d["last_boot"]'
 expect_ok "status text shows the last request" "$BASTION" device status rv
 check "status text: request outcome" grep -q '^last boot request revoke app: applied' "$T/out"

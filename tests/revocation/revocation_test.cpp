@@ -241,9 +241,34 @@ class RevocationTest : public ::testing::Test {
         otp::DomainOffset(Component::kApp) + offsetof(otp::OtpDomain, authority) +
         slot * sizeof(otp::OtpKeySlot) + offsetof(otp::OtpKeySlot, revoked));
   }
-  static uint32_t LogOffset(size_t entry) {
+  static uint32_t RecordOffset(size_t entry) {
     return static_cast<uint32_t>(otp::DomainOffset(Component::kApp) +
-                                 offsetof(otp::OtpDomain, revocation_sequence) + entry * 4);
+                                 offsetof(otp::OtpDomain, revocations) +
+                                 entry * sizeof(otp::OtpRevocationRecord));
+  }
+  static uint32_t SigningRevokedOffset(size_t slot) {
+    return static_cast<uint32_t>(
+        otp::DomainOffset(Component::kApp) + offsetof(otp::OtpDomain, signing) +
+        slot * sizeof(otp::OtpKeySlot) + offsetof(otp::OtpKeySlot, revoked));
+  }
+  void FactoryRecord(size_t entry, const otp::OtpRevocationRecord& record) {
+    std::vector<uint8_t> bytes(8);
+    StoreLe32(bytes.data(), record.sequence);
+    StoreLe32(bytes.data() + 4, record.slots);
+    device_->FactoryProgramOtp(RecordOffset(entry), bytes);
+  }
+  otp::OtpDomain RawDomain() const {
+    otp::OtpDomain d;
+    std::memcpy(&d, device_->raw_otp().data() + otp::DomainOffset(Component::kApp), sizeof(d));
+    return d;
+  }
+  // The app domain's OTP bytes (the rest of the OTP differs between devices:
+  // the instance ID is random).
+  std::vector<uint8_t> AppDomainBytes() const {
+    const auto& raw = device_->raw_otp();
+    const size_t at = otp::DomainOffset(Component::kApp);
+    return std::vector<uint8_t>(raw.begin() + static_cast<ptrdiff_t>(at),
+                                raw.begin() + static_cast<ptrdiff_t>(at + sizeof(otp::OtpDomain)));
   }
 
   std::array<crypto::EcKeyPair, 3> signing_;
@@ -428,8 +453,9 @@ TEST_F(RevocationTest, ReplayIsRefused) {
 }
 
 TEST_F(RevocationTest, FullSequenceLogIsRefused) {
-  for (size_t i = 0; i < otp::kLogEntries; ++i)
-    FactoryWord(LogOffset(i), static_cast<uint32_t>(10 + i + 1));
+  for (size_t i = 0; i < otp::kLogEntries; ++i) {
+    FactoryRecord(i, otp::MakeRevocationRecord(static_cast<uint32_t>(10 + i), 1u << 2));
+  }
   EXPECT_EQ(Domain().revocation_sequence, 25u);
   EXPECT_EQ(Check(Sign(Command(Component::kApp, {2}, 26), {&authority_[0]})), R::kSequenceLogFull);
   CheckOutcome o;
@@ -437,12 +463,22 @@ TEST_F(RevocationTest, FullSequenceLogIsRefused) {
             R::kSequenceLogFull);
   EXPECT_EQ(ApplyRevocation(device_->platform().otp, Component::kApp, o.command).code(),
             StatusCode::kResourceExhausted);
+  // A full log still rolls forward.
+  EXPECT_EQ(Domain().signing[2], keys::SlotState::kRevoked);
+  EXPECT_EQ(RawDomain().signing[2].revoked, 0u);
+  EXPECT_TRUE(CompleteRevocations(device_->platform().otp, Component::kApp).ok());
+  EXPECT_EQ(RawDomain().signing[2].revoked, otp::kSlotRevokedMarker);
 }
 
 TEST_F(RevocationTest, CorruptLogInTheSnapshotIsRefused) {
   keys::KeyDomain domain = Domain();
-  domain.raw.revocation_sequence[0] = 9;
-  domain.raw.revocation_sequence[1] = 3;  // falls: not a log
+  domain.raw.revocations[0] = otp::MakeRevocationRecord(9, 1u << 2);
+  domain.raw.revocations[1] = otp::MakeRevocationRecord(3, 1u << 2);  // falls: not a log
+  EXPECT_EQ(
+      Check(Sign(Command(Component::kApp, {2}, 20), {&authority_[0]}), {0, 1}, nullptr, &domain),
+      R::kDomainCorrupt);
+  domain.raw.revocations[1] = otp::MakeRevocationRecord(10, 1u << 2);
+  domain.raw.revocations[1].slots ^= 1u << 3;  // a stray bit: the check fails
   EXPECT_EQ(
       Check(Sign(Command(Component::kApp, {2}, 20), {&authority_[0]}), {0, 1}, nullptr, &domain),
       R::kDomainCorrupt);
@@ -485,18 +521,45 @@ TEST_F(RevocationTest, AlreadyRevokedSlotIsANoOp) {
 
 // -- commit --
 
-TEST_F(RevocationTest, ApplySetsMarkersThenSequenceAndOnlySetsBits) {
+// Records every OTP program (offset, size) on its way to the device.
+class RecordingOtp final : public platform::Otp {
+ public:
+  explicit RecordingOtp(platform::Otp& inner) : inner_(inner) {}
+  uint32_t size() const override { return inner_.size(); }
+  Status Read(uint32_t offset, ByteSpan out) override { return inner_.Read(offset, out); }
+  Status Program(uint32_t offset, ConstByteSpan data) override {
+    programs.push_back({offset, data.size()});
+    return inner_.Program(offset, data);
+  }
+  std::vector<std::pair<uint32_t, size_t>> programs;
+
+ private:
+  platform::Otp& inner_;
+};
+
+TEST_F(RevocationTest, ApplyWritesOneRecordThenMarkersAndOnlySetsBits) {
   const std::vector<uint8_t> before = device_->raw_otp();
-  ASSERT_EQ(CheckAndApply(Sign(Command(Component::kApp, {0, 2}, 7), {&signing_[1], &signing_[2]}),
-                          {1, kNoImage}),
+  CheckOutcome o;
+  ASSERT_EQ(Check(Sign(Command(Component::kApp, {0, 2}, 7), {&signing_[1], &signing_[2]}),
+                  {1, kNoImage}, &o),
             R::kAccepted);
+  platform::Platform p = device_->platform();
+  RecordingOtp recording(p.otp);
+  ASSERT_TRUE(ApplyRevocation(recording, Component::kApp, o.command).ok());
+  // The commit point is the first write, one aligned 8-byte record; the
+  // markers follow.
+  ASSERT_EQ(recording.programs.size(), 3u);
+  EXPECT_EQ(recording.programs[0], std::make_pair(RecordOffset(0), size_t{8}));
+  EXPECT_EQ(recording.programs[0].first % 8, 0u);
+  EXPECT_EQ(recording.programs[1], std::make_pair(SigningRevokedOffset(0), size_t{4}));
+  EXPECT_EQ(recording.programs[2], std::make_pair(SigningRevokedOffset(2), size_t{4}));
   const std::vector<uint8_t>& after = device_->raw_otp();
   size_t changed = 0;
   for (size_t i = 0; i < before.size(); ++i) {
     EXPECT_EQ(before[i] & ~after[i], 0) << "bit cleared at " << i;
     changed += before[i] != after[i];
   }
-  EXPECT_LE(changed, 12u);  // two marker words and one log word
+  EXPECT_LE(changed, 16u);  // one record and two marker words
   const keys::KeyDomain d = Domain();
   EXPECT_EQ(d.signing[0], keys::SlotState::kRevoked);
   EXPECT_EQ(d.signing[1], keys::SlotState::kProvisioned);
@@ -504,13 +567,26 @@ TEST_F(RevocationTest, ApplySetsMarkersThenSequenceAndOnlySetsBits) {
   EXPECT_EQ(d.signing[3], keys::SlotState::kBlank);
   EXPECT_EQ(d.raw.signing[0].revoked, otp::kSlotRevokedMarker);
   EXPECT_EQ(d.revocation_sequence, 7u);
-  EXPECT_EQ(d.raw.revocation_sequence[0], 8u);  // value + 1
-  // Re-applying programs nothing.
+  EXPECT_EQ(d.recorded_revocations, 0b101);
+  EXPECT_EQ(d.raw.revocations[0].sequence, 8u);  // value + 1
+  EXPECT_EQ(d.raw.revocations[0].slots, otp::MakeRevocationRecord(7, 0b101).slots);
+  // Re-applying and rolling forward program nothing.
   const uint64_t ops = device_->operations();
   const std::vector<uint8_t> settled = device_->raw_otp();
   RevocationCommand c = Command(Component::kApp, {0, 2}, 7);
   EXPECT_TRUE(ApplyRevocation(device_->platform().otp, Component::kApp, c).ok());
+  EXPECT_TRUE(CompleteRevocations(device_->platform().otp, Component::kApp).ok());
   EXPECT_EQ(device_->operations(), ops);
+  EXPECT_EQ(device_->raw_otp(), settled);
+  // An older command, or another with the same sequence, is not this record.
+  EXPECT_EQ(
+      ApplyRevocation(device_->platform().otp, Component::kApp, Command(Component::kApp, {0}, 7))
+          .code(),
+      StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      ApplyRevocation(device_->platform().otp, Component::kApp, Command(Component::kApp, {0, 2}, 6))
+          .code(),
+      StatusCode::kFailedPrecondition);
   EXPECT_EQ(device_->raw_otp(), settled);
 }
 
@@ -527,45 +603,247 @@ TEST_F(RevocationTest, ApplyRefusesMisuse) {
             StatusCode::kPermissionDenied);
 }
 
-// Power loss at every OTP operation of the commit (two markers, one log
-// entry), then a reset and the same command checked and applied again.
-TEST_F(RevocationTest, InterruptedCommitCompletesOnRerun) {
+// Power loss at every OTP operation of the commit (one record, then two
+// markers), then a reset. Cut at the record: nothing written, the command
+// still fresh. Cut after it: applied (slots revoked, sequence raised) and
+// CompleteRevocations finishes the markers. The signers include slot 0, one
+// of the slots the command revokes: it could not be re-run, and need not be.
+TEST_F(RevocationTest, InterruptedCommitIsAllOrNothingAndRollsForward) {
   const std::vector<uint8_t> message =
-      Sign(Command(Component::kApp, {0, 2}, 3), {&signing_[1], &authority_[0]});
-  const std::vector<uint8_t> pristine = device_->raw_otp();
-  // The app domain's OTP words after an uninterrupted commit (the rest of
-  // the OTP differs between devices: the instance ID is random).
-  const auto app_domain = [this] {
-    const auto& raw = device_->raw_otp();
-    const size_t at = otp::DomainOffset(Component::kApp);
-    return std::vector<uint8_t>(raw.begin() + static_cast<ptrdiff_t>(at),
-                                raw.begin() + static_cast<ptrdiff_t>(at + sizeof(otp::OtpDomain)));
-  };
+      Sign(Command(Component::kApp, {0, 2}, 3), {&signing_[0], &signing_[1]});
+  const std::vector<uint8_t> pristine = AppDomainBytes();
   ASSERT_EQ(CheckAndApply(message, {1, kNoImage}), R::kAccepted);
-  const std::vector<uint8_t> reference = app_domain();
+  const std::vector<uint8_t> reference = AppDomainBytes();
   for (uint64_t cut = 1; cut <= 3; ++cut) {
+    SCOPED_TRACE(testing::Message() << "power loss at OTP write " << cut);
     SetUp();  // same keys, fresh device
-    ASSERT_EQ(device_->raw_otp().size(), pristine.size());
     CheckOutcome o;
     ASSERT_EQ(Check(message, {1, kNoImage}, &o), R::kAccepted);
     device_->SetPowerLossAfter(cut);
     EXPECT_EQ(ApplyRevocation(device_->platform().otp, Component::kApp, o.command).code(),
-              StatusCode::kUnavailable)
-        << cut;
+              StatusCode::kUnavailable);
     device_->WarmReset();
     device_->SetPowerLossAfter(0);
     const keys::KeyDomain mid = Domain();
-    // Never a raised sequence with a marker missing.
-    if (mid.revocation_sequence == 3u) {
+    if (cut == 1) {
+      // Before the commit point: not applied at all.
+      EXPECT_EQ(AppDomainBytes(), pristine);
+      EXPECT_EQ(mid.revocation_sequence, 0u);
+      EXPECT_EQ(mid.ActiveSigningKeys(), 3u);
+      EXPECT_EQ(CheckAndApply(message, {1, kNoImage}), R::kAccepted);
+    } else {
+      // After it: applied, whatever the markers say.
+      EXPECT_EQ(mid.revocation_sequence, 3u);
       EXPECT_EQ(mid.signing[0], keys::SlotState::kRevoked);
       EXPECT_EQ(mid.signing[2], keys::SlotState::kRevoked);
+      EXPECT_EQ(mid.raw.signing[2].revoked, 0u) << "the last marker was cut";
+      EXPECT_EQ(keys::SlotUsable(mid.raw, 0), HardenedBool::kFalse);
+      EXPECT_EQ(keys::SlotUsable(mid.raw, 2), HardenedBool::kFalse);
+      EXPECT_EQ(keys::SlotUsable(mid.raw, 1), HardenedBool::kTrue);
+      EXPECT_EQ(Check(message, {1, kNoImage}), R::kRevokedSigner);
+      EXPECT_TRUE(CompleteRevocations(device_->platform().otp, Component::kApp).ok());
     }
-    EXPECT_EQ(mid.revocation_sequence, 0u) << "the log is the last write; cut " << cut;
-    EXPECT_EQ(mid.signing[0], cut >= 2 ? keys::SlotState::kRevoked : keys::SlotState::kProvisioned);
-    EXPECT_EQ(CheckAndApply(message, {1, kNoImage}), R::kAccepted) << cut;
-    EXPECT_EQ(app_domain(), reference) << cut;
-    EXPECT_EQ(Check(message, {1, kNoImage}), R::kReplay);
+    EXPECT_EQ(AppDomainBytes(), reference);
+    EXPECT_EQ(Check(Sign(Command(Component::kApp, {0, 2}, 3), {&authority_[0]}), {1, kNoImage}),
+              R::kReplay);
   }
+}
+
+// ---- roll-forward (CompleteRevocations) ----
+
+TEST_F(RevocationTest, CompleteRevocationsWritesMissingMarkersOnceAndSurvivesPowerLoss) {
+  // A committed record whose markers were never written.
+  FactoryRecord(0, otp::MakeRevocationRecord(4, 0b0101));
+  const std::vector<uint8_t> committed = AppDomainBytes();
+  EXPECT_EQ(Domain().signing[0], keys::SlotState::kRevoked);
+  EXPECT_EQ(Domain().signing[2], keys::SlotState::kRevoked);
+  EXPECT_EQ(Domain().signing[1], keys::SlotState::kProvisioned);
+  EXPECT_EQ(Domain().revocation_sequence, 4u);
+  auto& otp = device_->platform().otp;
+  ASSERT_TRUE(CompleteRevocations(otp, Component::kApp).ok());
+  const std::vector<uint8_t> reference = AppDomainBytes();
+  EXPECT_EQ(RawDomain().signing[0].revoked, otp::kSlotRevokedMarker);
+  EXPECT_EQ(RawDomain().signing[1].revoked, 0u);
+  EXPECT_EQ(RawDomain().signing[2].revoked, otp::kSlotRevokedMarker);
+  const uint64_t ops = device_->operations();
+  ASSERT_TRUE(CompleteRevocations(otp, Component::kApp).ok());
+  EXPECT_EQ(device_->operations(), ops) << "idempotent";
+
+  for (uint64_t cut = 1; cut <= 2; ++cut) {
+    SCOPED_TRACE(testing::Message() << "power loss at marker " << cut);
+    SetUp();
+    FactoryRecord(0, otp::MakeRevocationRecord(4, 0b0101));
+    ASSERT_EQ(AppDomainBytes(), committed);
+    device_->SetPowerLossAfter(cut);
+    EXPECT_EQ(CompleteRevocations(device_->platform().otp, Component::kApp).code(),
+              StatusCode::kUnavailable);
+    device_->WarmReset();
+    device_->SetPowerLossAfter(0);
+    EXPECT_EQ(Domain().ActiveSigningKeys(), 1u);  // revoked all along
+    EXPECT_TRUE(CompleteRevocations(device_->platform().otp, Component::kApp).ok());
+    EXPECT_EQ(AppDomainBytes(), reference);
+  }
+}
+
+TEST_F(RevocationTest, CompleteRevocationsLeavesATornMarkerAlone) {
+  FactoryRecord(0, otp::MakeRevocationRecord(1, 0b0001));
+  ASSERT_EQ(otp::kSlotRevokedMarker & 0x2u, 0u);
+  FactoryWord(SigningRevokedOffset(0), 0x2u);  // stray bit: the marker cannot be written over it
+  EXPECT_TRUE(CompleteRevocations(device_->platform().otp, Component::kApp).ok());
+  EXPECT_EQ(RawDomain().signing[0].revoked, 0x2u);
+  EXPECT_EQ(Domain().signing[0], keys::SlotState::kRevoked);
+}
+
+TEST_F(RevocationTest, CorruptRecordLogMakesTheDomainUnavailableAndWritesNothing) {
+  FactoryRecord(0, otp::MakeRevocationRecord(1, 0b0001));
+  otp::OtpRevocationRecord torn = otp::MakeRevocationRecord(2, 0b0100);
+  torn.slots = 0;  // only the first word reached OTP
+  FactoryRecord(1, torn);
+  const std::vector<uint8_t> before = device_->raw_otp();
+  keys::KeyDomain domain;
+  EXPECT_EQ(keys::LoadDomain(device_->platform().otp, Component::kApp, &domain).code(),
+            StatusCode::kDataLoss);
+  EXPECT_EQ(CompleteRevocations(device_->platform().otp, Component::kApp).code(),
+            StatusCode::kDataLoss);
+  EXPECT_EQ(
+      ApplyRevocation(device_->platform().otp, Component::kApp, Command(Component::kApp, {1}, 3))
+          .code(),
+      StatusCode::kDataLoss);
+  EXPECT_EQ(device_->raw_otp(), before);
+}
+
+TEST_F(RevocationTest, NonMonotonicRecordLogIsCorrupt) {
+  FactoryRecord(0, otp::MakeRevocationRecord(5, 0b0001));
+  FactoryRecord(1, otp::MakeRevocationRecord(5, 0b0100));  // same sequence twice
+  keys::KeyDomain domain;
+  EXPECT_EQ(keys::LoadDomain(device_->platform().otp, Component::kApp, &domain).code(),
+            StatusCode::kDataLoss);
+}
+
+TEST_F(RevocationTest, CompleteRevocationsNeedsTheDomainsArea) {
+  FactoryRecord(0, otp::MakeRevocationRecord(1, 0b0001));
+  ASSERT_TRUE(device_->Raise(platform::Hdpl::kSecureManager).ok());
+  EXPECT_EQ(CompleteRevocations(device_->platform().otp, Component::kApp).code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(CompleteRevocations(device_->platform().otp, Component::kUrot).code(),
+            StatusCode::kPermissionDenied);
+}
+
+TEST_F(RevocationTest, EmptyLogCompletesNothing) {
+  const uint64_t ops = device_->operations();
+  for (const Component c : {Component::kUrot, Component::kSm, Component::kApp}) {
+    EXPECT_TRUE(CompleteRevocations(device_->platform().otp, c).ok());
+  }
+  EXPECT_EQ(device_->operations(), ops);
+}
+
+// ---- the record format (otp_map.h) ----
+
+TEST(RevocationRecord, RoundTripsAndReads) {
+  const otp::OtpRevocationRecord r = otp::MakeRevocationRecord(7, 0b1010);
+  EXPECT_EQ(r.sequence, 8u);
+  EXPECT_EQ(r.slots & 0xffu, 0b1010u);
+  EXPECT_EQ(r.slots >> 16, otp::kRevocationRecordTag);
+  EXPECT_TRUE(otp::RevocationRecordValid(r));
+  EXPECT_TRUE(otp::RevocationRecordValid(otp::MakeRevocationRecord(0xfffffffe, 0b1111)));
+  EXPECT_TRUE(otp::RevocationRecordValid(otp::MakeRevocationRecord(1, 0b0001)));
+  EXPECT_FALSE(otp::RevocationRecordValid(otp::MakeRevocationRecord(7, 0)));           // no slot
+  EXPECT_FALSE(otp::RevocationRecordValid(otp::MakeRevocationRecord(7, 0x10)));        // slot 4
+  EXPECT_FALSE(otp::RevocationRecordValid(otp::MakeRevocationRecord(0xffffffff, 1)));  // word 0
+  EXPECT_FALSE(otp::RevocationRecordValid(otp::OtpRevocationRecord{0, 0}));
+
+  otp::OtpRevocationRecord log[otp::kLogEntries]{};
+  otp::RevocationLog read;
+  ASSERT_TRUE(otp::ReadRevocationLog(log, &read));
+  EXPECT_EQ(read.sequence, 0u);
+  EXPECT_EQ(read.used, 0u);
+  EXPECT_EQ(read.revoked, 0u);
+  log[0] = otp::MakeRevocationRecord(3, 0b0001);
+  log[1] = otp::MakeRevocationRecord(9, 0b0100);
+  ASSERT_TRUE(otp::ReadRevocationLog(log, &read));
+  EXPECT_EQ(read.sequence, 9u);
+  EXPECT_EQ(read.used, 2u);
+  EXPECT_EQ(read.revoked, 0b0101);
+  for (size_t i = 0; i < otp::kLogEntries; ++i) {
+    log[i] = otp::MakeRevocationRecord(static_cast<uint32_t>(100 + i), 0b0010);
+  }
+  ASSERT_TRUE(otp::ReadRevocationLog(log, &read));
+  EXPECT_EQ(read.used, otp::kLogEntries);
+  EXPECT_EQ(read.sequence, 115u);
+}
+
+TEST(RevocationRecord, CorruptLogsAreRefused) {
+  const auto corrupt = [](auto edit) {
+    otp::OtpRevocationRecord log[otp::kLogEntries]{};
+    log[0] = otp::MakeRevocationRecord(3, 0b0001);
+    log[1] = otp::MakeRevocationRecord(9, 0b0100);
+    edit(log);
+    otp::RevocationLog read;
+    return !otp::ReadRevocationLog(log, &read);
+  };
+  using Log = otp::OtpRevocationRecord*;
+  EXPECT_FALSE(corrupt([](Log) {}));
+  EXPECT_TRUE(corrupt([](Log l) { l[1] = otp::MakeRevocationRecord(2, 0b0100); }));   // falls
+  EXPECT_TRUE(corrupt([](Log l) { l[1] = otp::MakeRevocationRecord(3, 0b0100); }));   // equal
+  EXPECT_TRUE(corrupt([](Log l) { l[3] = otp::MakeRevocationRecord(12, 0b0100); }));  // gap
+  EXPECT_TRUE(corrupt([](Log l) { l[5].slots = 1; }));          // stray bit after the end
+  EXPECT_TRUE(corrupt([](Log l) { l[0].slots ^= 1u << 20; }));  // tag
+  EXPECT_TRUE(corrupt([](Log l) { l[1].slots |= 0b0010; }));    // mask bit added
+  EXPECT_TRUE(corrupt([](Log l) { l[1].sequence |= 1u << 30; }));
+}
+
+// A torn write leaves a subset of the record's bits set: the Berger check
+// (count of zero bits) and the tag reject every such subset. Checked for
+// every single bit lost, every byte prefix, and many random subsets.
+TEST(RevocationRecord, TornRecordsNeverCheck) {
+  uint64_t state = 0x243f6a8885a308d3ull;
+  const auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  const otp::OtpRevocationRecord records[] = {
+      otp::MakeRevocationRecord(1, 0b0001), otp::MakeRevocationRecord(2, 0b1111),
+      otp::MakeRevocationRecord(0x7fffffff, 0b0110), otp::MakeRevocationRecord(0xfffffffe, 0b1000),
+      otp::MakeRevocationRecord(123456, 0b0101)};
+  for (const otp::OtpRevocationRecord& r : records) {
+    const uint64_t full = r.sequence | static_cast<uint64_t>(r.slots) << 32;
+    const auto make = [](uint64_t v) {
+      return otp::OtpRevocationRecord{static_cast<uint32_t>(v), static_cast<uint32_t>(v >> 32)};
+    };
+    ASSERT_TRUE(otp::RevocationRecordValid(make(full)));
+    for (int bit = 0; bit < 64; ++bit) {
+      if (((full >> bit) & 1u) == 0) continue;
+      EXPECT_FALSE(otp::RevocationRecordValid(make(full & ~(uint64_t{1} << bit)))) << bit;
+    }
+    for (int bytes = 0; bytes < 8; ++bytes) {  // a write cut after `bytes` bytes
+      const uint64_t prefix = bytes == 0 ? 0 : full & (~uint64_t{0} >> (64 - 8 * bytes));
+      EXPECT_FALSE(otp::RevocationRecordValid(make(prefix))) << bytes;
+    }
+    for (int i = 0; i < 20000; ++i) {
+      const uint64_t subset = full & next();
+      if (subset == full) continue;
+      ASSERT_FALSE(otp::RevocationRecordValid(make(subset))) << std::hex << subset;
+    }
+  }
+}
+
+// Stray values (random words where a record would be) almost never check:
+// the 16-bit tag alone lets 1 in 65536 through, the check a fraction of those.
+TEST(RevocationRecord, StrayValuesAreNotRecords) {
+  uint64_t state = 0x9e3779b97f4a7c15ull;
+  int accepted = 0;
+  for (int i = 0; i < 200000; ++i) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    accepted += otp::RevocationRecordValid(otp::OtpRevocationRecord{
+                    static_cast<uint32_t>(state), static_cast<uint32_t>(state >> 32)})
+                    ? 1
+                    : 0;
+  }
+  EXPECT_EQ(accepted, 0);
 }
 
 }  // namespace

@@ -513,13 +513,15 @@ json StatusJson(host::VirtualDevice& device) {
     std::memcpy(&d, raw.data() + otp::DomainOffset(component), sizeof(d));
     otp::OtpCounter counter;
     std::memcpy(&counter, raw.data() + otp::CounterOffset(component), sizeof(counter));
-    uint32_t sequence = 0, counter_value = 0;
+    uint32_t counter_value = 0;
     size_t used = 0;
-    const bool seq_ok = otp::ReadLog(d.revocation_sequence, &sequence, &used);
+    otp::RevocationLog log;
+    const bool log_ok = otp::ReadRevocationLog(d.revocations, &log);
     const bool counter_ok = otp::ReadLog(counter.entries, &counter_value, &used);
     json slots = json::array();
     for (size_t i = 0; i < otp::kSigningSlots; ++i) {
-      const keys::SlotState s = keys::ClassifySlot(d.signing[i]);
+      // A slot a committed record names is revoked, marker written or not.
+      const keys::SlotState s = keys::ClassifySigningSlot(d, i, log_ok ? log.revoked : 0);
       json slot = {{"slot", i}, {"state", keys::SlotStateName(s)}};
       if (s != keys::SlotState::kBlank)
         slot["key_hash"] = cli::Hex(ConstByteSpan(d.signing[i].key_hash, 32));
@@ -539,7 +541,8 @@ json StatusJson(host::VirtualDevice& device) {
         {"revoke_older_on_confirm", (d.config.flags & otp::kDomainFlagRevokeOlderOnConfirm) != 0},
         {"signing_slots", slots},
         {"authority_slots", authority},
-        {"revocation_sequence", seq_ok ? json(sequence) : json("corrupt")}};
+        {"revocation_sequence", log_ok ? json(log.sequence) : json("corrupt")},
+        {"revocation_records", log_ok ? json(log.used) : json("corrupt")}};
     components[name] = {{"security_counter", counter_ok ? json(counter_value) : json("corrupt")},
                         {"primary", SlotJson(device, header.layout.primary[c])},
                         {"secondary", SlotJson(device, header.layout.secondary[c], true)}};
