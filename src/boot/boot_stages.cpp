@@ -185,7 +185,7 @@ image::ImageError VerifyComponentAt(platform::Platform& p, const otp::OtpHeader&
     // Second, independent look at the signing slot, from the raw OTP words.
     if (error == image::ImageError::kOk &&
         (verified.key_slot >= otp::kSigningSlots ||
-         !HardenedIsTrue(keys::SlotUsable(domain.raw.signing[verified.key_slot])))) {
+         !HardenedIsTrue(keys::SlotUsable(domain.raw, verified.key_slot)))) {
       error = image::ImageError::kKeyRevoked;
     }
     if (error == image::ImageError::kOk) {
@@ -228,7 +228,9 @@ VerifiedEntry RunIrot(platform::Platform& p) {
   }
 
   // Updates and requests for the urot component and domain, before uROT is
-  // read: the same order as uROT's for sm and app (see RunUrot).
+  // read: the same order as uROT's for sm and app (see RunUrot). Committed
+  // urot revocations first: the markers a power loss left unwritten.
+  (void)revocation::CompleteRevocations(p.otp, Component::kUrot);
   constexpr Component kAll[] = {Component::kUrot, Component::kSm, Component::kApp};
   ResumeSwaps(p, header, kAll);
   UpdateRecord updates[otp::kComponentCount]{};

@@ -64,7 +64,11 @@ HardenedBool SlotUsable(const otp::OtpKeySlot& slot) {
 HardenedBool SlotUsable(const otp::OtpDomain& domain, size_t index) {
   if (index >= otp::kSigningSlots) return HardenedBool::kFalse;
   uint32_t named = 0;
-  for (const otp::OtpRevocationRecord& record : domain.revocations) named |= record.slots;
+  // Committed records only: an entry that does not check is a torn commit
+  // that never happened (otp::ReadRevocationLog).
+  for (const otp::OtpRevocationRecord& record : domain.revocations) {
+    if (otp::RevocationRecordValid(record)) named |= record.slots;
+  }
   const otp::OtpKeySlot& slot = domain.signing[index];
   return TrueWhenZero((slot.provisioned ^ otp::kSlotProvisionedMarker) | slot.revoked |
                       ((named >> index) & 1u));

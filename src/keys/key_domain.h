@@ -55,10 +55,10 @@ SlotState ClassifySigningSlot(const otp::OtpDomain& domain, size_t index, uint8_
 // independent check of a key decision (ClassifySlot is the first). For
 // authority slots; signing slots take the overload below.
 HardenedBool SlotUsable(const otp::OtpKeySlot& slot);
-// The same for signing slot `index` of a raw domain, also kFalse when any
-// entry of the domain's revocation record log has the slot's mask bit set
-// (read from the raw words, valid record or not). kFalse for an index out of
-// range. The second check of every signing-key decision.
+// The same for signing slot `index` of a raw domain, also kFalse when a
+// committed record of the domain's log (otp::RevocationRecordValid, read
+// from the raw words) names the slot. kFalse for an index out of range. The
+// second check of every signing-key decision.
 HardenedBool SlotUsable(const otp::OtpDomain& domain, size_t index);
 
 // A snapshot of one domain read from OTP.

@@ -87,7 +87,13 @@ bool ReadRevocationLog(const OtpRevocationRecord (&records)[kLogEntries], Revoca
       }
       break;
     }
-    if (!RevocationRecordValid(r)) return false;
+    if (!RevocationRecordValid(r)) {
+      // A commit a power loss tore (only the owning stage writes here): it
+      // never happened. Its entry stays used; the next record goes after it.
+      ++log.used;
+      ++log.abandoned;
+      continue;
+    }
     const uint32_t sequence = r.sequence - 1;
     if (log.used > 0 && sequence <= log.sequence) return false;
     log.sequence = sequence;

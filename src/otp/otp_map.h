@@ -13,12 +13,13 @@
 // Marker words are random 32-bit patterns; any other non-zero value in a
 // marker word (a torn write) is treated as the safe state (see key_domain.h).
 //
-// Hardware assumption (docs/revocation.md, "Commit"): one Otp::Program of 8
-// bytes at an 8-aligned offset is atomic: after a power loss it is either
-// wholly written or not at all. Assumed for STM32H5, which programs OTP in
-// aligned quad-words; a port whose OTP has a smaller atomic unit must
-// provide this guarantee (else the records' check detects the torn record
-// and the domain reads corrupt).
+// Power loss during a record's 8-byte program (docs/revocation.md,
+// "Commit"): the record is written in one Otp::Program at an 8-aligned
+// offset. Should the part's OTP tear it (program in smaller units), the
+// record's check fails and the log reader treats it as abandoned: that
+// commit never happened (nothing revoked, sequence not raised), the device
+// still boots, and the next record goes in the following entry. Marker
+// words and counter entries assume an atomic 32-bit program.
 #pragma once
 
 #include <bit>
@@ -214,12 +215,14 @@ bool RevocationRecordValid(const OtpRevocationRecord& record);
 // What a domain's record log says.
 struct RevocationLog {
   uint32_t sequence = 0;  // the last committed command's sequence; 0: none
-  size_t used = 0;        // records written
-  uint8_t revoked = 0;    // union of the records' slot masks
+  size_t used = 0;        // entries written (committed or abandoned)
+  size_t abandoned = 0;   // written entries that are not valid records (torn commits)
+  uint8_t revoked = 0;    // union of the committed records' slot masks
 };
-// Reads a record log. Returns false (corrupt) when a written record is not
-// valid (RevocationRecordValid), a written record follows an empty entry,
-// or the sequences are not strictly increasing.
+// Reads a record log. A written entry that is not a valid record
+// (RevocationRecordValid) is an abandoned, torn commit: counted in `used`,
+// otherwise ignored. Returns false (corrupt) when a written entry follows an
+// empty one, or the committed sequences are not strictly increasing.
 bool ReadRevocationLog(const OtpRevocationRecord (&records)[kLogEntries], RevocationLog* out);
 
 // Current lifecycle from the marks (highest marked state).

@@ -317,8 +317,10 @@ Status ApplyRevocation(platform::Otp& otp, otp::Component component,
   if (log.used > 0 && command.sequence <= log.sequence) {
     // Committed already (this very command is the last record): only the
     // roll-forward may be left. Anything else is not ours to write.
-    const otp::OtpRevocationRecord& last = raw.revocations[log.used - 1];
-    if (last.sequence != record.sequence || last.slots != record.slots) {
+    size_t last = log.used - 1;  // the last committed record (skip torn entries)
+    while (last > 0 && !otp::RevocationRecordValid(raw.revocations[last])) --last;
+    if (raw.revocations[last].sequence != record.sequence ||
+        raw.revocations[last].slots != record.slots) {
       return StatusCode::kFailedPrecondition;
     }
     return WriteMissingMarkers(otp, component, raw, log.revoked);

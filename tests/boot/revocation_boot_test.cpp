@@ -533,13 +533,43 @@ TEST_F(RevocationBootTest, CommittedRecordIsRolledForwardAtTheStartOfUrot) {
   EXPECT_EQ(device->operations(), before) << "nothing left to roll forward";
 }
 
-// A record log that does not check is corrupt: the domain is unavailable and
-// the boot stops, as for any corrupt OTP log.
+// A record whose check fails is a commit a power loss tore (OTP that
+// programs in units smaller than the record): it never happened. The device
+// boots, nothing is revoked, and the command applies when sent again.
+TEST_F(RevocationBootTest, TornRecordIsAnAbandonedCommit) {
+  auto device = Device(1);
+  const uint32_t log = static_cast<uint32_t>(otp::DomainOffset(Component::kApp) +
+                                             offsetof(otp::OtpDomain, revocations));
+  device->FactoryProgramOtp(log + 4, {0x01, 0x00, 0x6e, 0xb4});  // slot word only
+  VirtualDevice::BootRun run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  EXPECT_EQ(SlotState(*device, Component::kApp, 0), keys::SlotState::kProvisioned);
+  EXPECT_EQ(Sequence(*device, Component::kApp), 0u);
+
+  QueueRevoke(*device, RevokeCommand(Component::kApp, {0}, 1, {&app_[1], &app_[2]}));
+  run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  ASSERT_EQ(run.report.request_count, 1);
+  EXPECT_EQ(run.report.requests[0].outcome, static_cast<uint8_t>(RequestOutcome::kApplied));
+  EXPECT_EQ(SlotState(*device, Component::kApp, 0), keys::SlotState::kRevoked);
+  EXPECT_EQ(Sequence(*device, Component::kApp), 1u);
+  const otp::OtpDomain d = Domain(*device, Component::kApp);
+  EXPECT_TRUE(otp::RevocationRecordValid(d.revocations[1])) << "written after the torn entry";
+}
+
+// Anything written after an empty entry is not a torn commit (records are
+// appended in order): the log is corrupt, the domain unavailable, the boot
+// stops, as for any corrupt OTP log.
 TEST_F(RevocationBootTest, CorruptRecordLogStopsTheBoot) {
   auto device = Device(1);
+  const otp::OtpRevocationRecord record = otp::MakeRevocationRecord(5, 0b0001);
+  uint8_t bytes[8];
+  StoreLe32(bytes, record.sequence);
+  StoreLe32(bytes + 4, record.slots);
   device->FactoryProgramOtp(static_cast<uint32_t>(otp::DomainOffset(Component::kApp) +
-                                                  offsetof(otp::OtpDomain, revocations) + 4),
-                            {0x01, 0x00, 0x6e, 0xb4});  // slot 0, tag, no check
+                                                  offsetof(otp::OtpDomain, revocations) +
+                                                  3 * sizeof(otp::OtpRevocationRecord)),
+                            std::vector<uint8_t>(bytes, bytes + 8));
   const auto otp = device->raw_otp();
   const VirtualDevice::BootRun run = device->Boot();
   EXPECT_FALSE(run.app_reached);

@@ -477,8 +477,8 @@ TEST_F(RevocationTest, CorruptLogInTheSnapshotIsRefused) {
   EXPECT_EQ(
       Check(Sign(Command(Component::kApp, {2}, 20), {&authority_[0]}), {0, 1}, nullptr, &domain),
       R::kDomainCorrupt);
-  domain.raw.revocations[1] = otp::MakeRevocationRecord(10, 1u << 2);
-  domain.raw.revocations[1].slots ^= 1u << 3;  // a stray bit: the check fails
+  domain.raw.revocations[1] = otp::OtpRevocationRecord{};
+  domain.raw.revocations[2] = otp::MakeRevocationRecord(10, 1u << 2);  // after a gap
   EXPECT_EQ(
       Check(Sign(Command(Component::kApp, {2}, 20), {&authority_[0]}), {0, 1}, nullptr, &domain),
       R::kDomainCorrupt);
@@ -696,9 +696,7 @@ TEST_F(RevocationTest, CompleteRevocationsLeavesATornMarkerAlone) {
 
 TEST_F(RevocationTest, CorruptRecordLogMakesTheDomainUnavailableAndWritesNothing) {
   FactoryRecord(0, otp::MakeRevocationRecord(1, 0b0001));
-  otp::OtpRevocationRecord torn = otp::MakeRevocationRecord(2, 0b0100);
-  torn.slots = 0;  // only the first word reached OTP
-  FactoryRecord(1, torn);
+  FactoryRecord(2, otp::MakeRevocationRecord(2, 0b0100));  // after an empty entry
   const std::vector<uint8_t> before = device_->raw_otp();
   keys::KeyDomain domain;
   EXPECT_EQ(keys::LoadDomain(device_->platform().otp, Component::kApp, &domain).code(),
@@ -710,6 +708,26 @@ TEST_F(RevocationTest, CorruptRecordLogMakesTheDomainUnavailableAndWritesNothing
           .code(),
       StatusCode::kDataLoss);
   EXPECT_EQ(device_->raw_otp(), before);
+}
+
+TEST_F(RevocationTest, TornRecordNeverHappenedAndTheNextCommitGoesAfterIt) {
+  FactoryRecord(0, otp::MakeRevocationRecord(1, 0b0001));
+  otp::OtpRevocationRecord torn = otp::MakeRevocationRecord(2, 0b0100);
+  torn.slots = 0;  // only the first word reached OTP
+  FactoryRecord(1, torn);
+  keys::KeyDomain domain;
+  ASSERT_TRUE(keys::LoadDomain(device_->platform().otp, Component::kApp, &domain).ok());
+  EXPECT_EQ(domain.revocation_sequence, 1u);
+  EXPECT_EQ(domain.signing[2], keys::SlotState::kProvisioned);
+  EXPECT_TRUE(HardenedIsTrue(keys::SlotUsable(domain.raw, 2)));
+  EXPECT_TRUE(CompleteRevocations(device_->platform().otp, Component::kApp).ok());
+  ASSERT_TRUE(
+      ApplyRevocation(device_->platform().otp, Component::kApp, Command(Component::kApp, {2}, 2))
+          .ok());
+  ASSERT_TRUE(keys::LoadDomain(device_->platform().otp, Component::kApp, &domain).ok());
+  EXPECT_EQ(domain.revocation_sequence, 2u);
+  EXPECT_EQ(domain.signing[2], keys::SlotState::kRevoked);
+  EXPECT_TRUE(otp::RevocationRecordValid(domain.raw.revocations[2]));
 }
 
 TEST_F(RevocationTest, NonMonotonicRecordLogIsCorrupt) {
@@ -786,10 +804,50 @@ TEST(RevocationRecord, CorruptLogsAreRefused) {
   EXPECT_TRUE(corrupt([](Log l) { l[1] = otp::MakeRevocationRecord(2, 0b0100); }));   // falls
   EXPECT_TRUE(corrupt([](Log l) { l[1] = otp::MakeRevocationRecord(3, 0b0100); }));   // equal
   EXPECT_TRUE(corrupt([](Log l) { l[3] = otp::MakeRevocationRecord(12, 0b0100); }));  // gap
-  EXPECT_TRUE(corrupt([](Log l) { l[5].slots = 1; }));          // stray bit after the end
-  EXPECT_TRUE(corrupt([](Log l) { l[0].slots ^= 1u << 20; }));  // tag
-  EXPECT_TRUE(corrupt([](Log l) { l[1].slots |= 0b0010; }));    // mask bit added
-  EXPECT_TRUE(corrupt([](Log l) { l[1].sequence |= 1u << 30; }));
+  EXPECT_TRUE(corrupt([](Log l) { l[5].slots = 1; }));  // stray bit after the end
+}
+
+// A record whose check fails is a commit a power loss tore: it never
+// happened. The log stays readable (the device boots), the entry stays
+// used, and a later record after it counts.
+TEST(RevocationRecord, InvalidRecordIsAnAbandonedCommit) {
+  const auto read_after = [](auto edit) {
+    otp::OtpRevocationRecord log[otp::kLogEntries]{};
+    log[0] = otp::MakeRevocationRecord(3, 0b0001);
+    log[1] = otp::MakeRevocationRecord(9, 0b0100);
+    edit(log);
+    otp::RevocationLog read;
+    EXPECT_TRUE(otp::ReadRevocationLog(log, &read));
+    return read;
+  };
+  using Log = otp::OtpRevocationRecord*;
+  for (const auto& edit : {+[](Log l) { l[1].slots |= 0b0010; },  // mask bit added
+                           +[](Log l) { l[1].sequence |= 1u << 30; },
+                           +[](Log l) { l[1].slots &= 0xffff; },  // tag not written
+                           +[](Log l) { l[1].sequence = 0; }}) {  // first word not written
+    const otp::RevocationLog read = read_after(edit);
+    EXPECT_EQ(read.sequence, 3u);
+    EXPECT_EQ(read.revoked, 0b0001);
+    EXPECT_EQ(read.used, 2u);
+    EXPECT_EQ(read.abandoned, 1u);
+  }
+  // The retry after the torn entry commits.
+  const otp::RevocationLog read = read_after([](Log l) {
+    l[1].slots &= 0xffff;
+    l[2] = otp::MakeRevocationRecord(9, 0b0100);
+  });
+  EXPECT_EQ(read.sequence, 9u);
+  EXPECT_EQ(read.revoked, 0b0101);
+  EXPECT_EQ(read.used, 3u);
+  EXPECT_EQ(read.abandoned, 1u);
+  // The first entry torn: nothing committed yet.
+  otp::OtpRevocationRecord log[otp::kLogEntries]{};
+  log[0].sequence = 4;
+  otp::RevocationLog first;
+  ASSERT_TRUE(otp::ReadRevocationLog(log, &first));
+  EXPECT_EQ(first.sequence, 0u);
+  EXPECT_EQ(first.revoked, 0u);
+  EXPECT_EQ(first.used, 1u);
 }
 
 // A torn write leaves a subset of the record's bits set: the Berger check
