@@ -2,7 +2,8 @@
 #   make demo   set up, build, and run the end-to-end demo on the virtual device
 #   make test   set up, build (ASan+UBSan) and run every test, a short fuzz run,
 #               and the Cortex-M33 firmware on QEMU
-.PHONY: all setup build demo test test-asan fuzz fuzz-long firmware size qemu bench clean
+#   make campaign  the power-fail campaigns in full (host build, no sanitizers)
+.PHONY: all setup build demo test test-asan fuzz fuzz-long firmware size qemu bench campaign clean
 
 FUZZ_SECONDS ?= 20
 
@@ -42,6 +43,15 @@ size: firmware
 
 qemu: test-asan firmware
 	BASTION=build/host-asan/bastion scripts/qemu-test
+
+# Every interruption point of the slot swap and of the boot-level update
+# engine, three flash geometries (docs/update-swap.md); `make test` runs a
+# bounded sample of both.
+campaign: setup
+	cmake --preset host >/dev/null
+	cmake --build --preset host --target swap_campaign boot_campaign
+	build/host/tests/swap_campaign --full
+	build/host/tests/boot_campaign --full
 
 bench: build
 	build/host/bench/verify_bench
