@@ -127,7 +127,9 @@ otp::FlashLayout DefaultLayout(const platform::FlashGeometry& g) {
   l.key_store = take(otp::kKeyStoreSize);
   const uint32_t slot_sizes[otp::kComponentCount] = {64u * 1024, 128u * 1024, 384u * 1024};
   for (size_t c = 0; c < otp::kComponentCount; ++c) {
-    l.primary[c] = take(slot_sizes[c]);
+    // At least two sectors: the last holds the image-state trailer and no
+    // image, so a one-sector primary could never take an update.
+    l.primary[c] = take(std::max(slot_sizes[c], 2 * g.sector_size));
     l.secondary[c] = take(l.primary[c].size + g.sector_size);  // + the swap's offset sector
   }
   l.scratch = take(std::max(16u * 1024, 2 * g.sector_size));  // swap journal: >= 2 sectors

@@ -35,7 +35,8 @@ struct Profile {
 };
 
 // The default layout for a geometry: key store, then for urot, sm, app a
-// primary slot of 64 KiB, 128 KiB and 384 KiB (rounded up to whole sectors)
+// primary slot of 64 KiB, 128 KiB and 384 KiB (rounded up to whole sectors,
+// at least two: the last sector holds the image-state trailer)
 // each followed by its secondary slot, one sector larger (the swap's offset
 // sector), then a scratch (swap status) area of max(16 KiB, 2 sectors) and a
 // 32 KiB storage area.

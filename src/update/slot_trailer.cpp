@@ -44,8 +44,13 @@ Status ReadTrailer(platform::Flash& flash, const otp::FlashRegion& slot, Trailer
   out->magic_erased = true;
   for (uint32_t i = 0; i < m; ++i)
     out->magic_erased = out->magic_erased && magic[i] == g.erased_value;
+  uint8_t spare = 0;
   BASTION_TRY(flash.Read(t.image_ok, ByteSpan(&out->image_ok, 1)));
+  BASTION_TRY(flash.Read(t.image_ok_spare, ByteSpan(&spare, 1)));
+  if (spare != g.erased_value) out->image_ok = spare;
   BASTION_TRY(flash.Read(t.copy_done, ByteSpan(&out->copy_done, 1)));
+  BASTION_TRY(flash.Read(t.copy_done_spare, ByteSpan(&spare, 1)));
+  if (spare != g.erased_value) out->copy_done = spare;
   BASTION_TRY(flash.Read(t.swap_info, ByteSpan(&out->swap_info, 1)));
   return StatusCode::kOk;
 }
@@ -71,7 +76,18 @@ Status WriteTrailerField(platform::Flash& flash, const otp::FlashRegion& slot, T
   uint8_t bytes[kMaxAlign];
   std::memset(bytes, g.erased_value, t.align);
   bytes[0] = value;
-  return flash.Program(address, ConstByteSpan(bytes, t.align));
+  const Status written = flash.Program(address, ConstByteSpan(bytes, t.align));
+  if (field == TrailerField::kSwapInfo) return written;
+  uint8_t back = g.erased_value;
+  if (written.ok()) {
+    BASTION_TRY(flash.Read(address, ByteSpan(&back, 1)));
+    if (back == value) return StatusCode::kOk;
+  } else if (written.code() != StatusCode::kFailedPrecondition) {
+    return written;
+  }
+  // The field's unit was torn by an earlier power loss: use the spare.
+  const uint32_t spare = field == TrailerField::kImageOk ? t.image_ok_spare : t.copy_done_spare;
+  return flash.Program(spare, ConstByteSpan(bytes, t.align));
 }
 
 }  // namespace bastion::update

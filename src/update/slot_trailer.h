@@ -11,10 +11,17 @@
 //   end - M - A        image_ok   1 byte, kFlagSet once confirmed
 //   end - M - 2A       copy_done  1 byte, kFlagSet once the swap finished
 //   end - M - 3A       swap_info  1 byte: low nibble SwapType, high nibble image number
-//   end - M - 4A       swap_size  uint32 LE (MCUboot's; Bastion leaves it erased)
+//   end - M - 4A       swap_size  uint32 LE (MCUboot's; Bastion: the install's journal sequence)
+//   end - M - 5A       image_ok spare   Bastion's: where image_ok goes when its
+//   end - M - 6A       copy_done spare  unit cannot take it (below)
 //
 // Every field lies in its own program unit(s), so each is programmed once
-// between erases. The trailer occupies the slot's last sector: callers keep
+// between erases. A power loss while image_ok or copy_done is programmed can
+// leave its unit unprogrammable until the next erase (ECC) yet not holding
+// the value; the write then goes to the field's spare unit, and a written
+// spare takes precedence when the field is read. The trailer's sector is not
+// erased for that (an erased primary trailer reads READY: an unconfirmed
+// image would pass for a confirmed one). The trailer occupies the slot's last sector: callers keep
 // it out of swaps (MaxSwapSectors(..., 1)).
 #pragma once
 
@@ -52,15 +59,24 @@ struct TrailerLayout {
   uint32_t copy_done;
   uint32_t swap_info;
   uint32_t swap_size;
-  uint32_t size;  // M + 4A: bytes from swap_size to the slot end
+  uint32_t image_ok_spare;
+  uint32_t copy_done_spare;
+  uint32_t size;  // M + 6A: bytes from copy_done_spare to the slot end
 };
 
 constexpr TrailerLayout TrailerLayoutFor(const otp::FlashRegion& slot, uint32_t program_unit) {
   const uint32_t a = program_unit > 8 ? program_unit : 8;
   const uint32_t m = (16 + a - 1) / a * a;
   const uint32_t end = slot.offset + slot.size;
-  return TrailerLayout{
-      a, end - m, end - m - a, end - m - 2 * a, end - m - 3 * a, end - m - 4 * a, m + 4 * a};
+  return TrailerLayout{a,
+                       end - m,
+                       end - m - a,
+                       end - m - 2 * a,
+                       end - m - 3 * a,
+                       end - m - 4 * a,
+                       end - m - 5 * a,
+                       end - m - 6 * a,
+                       m + 6 * a};
 }
 static_assert(TrailerLayoutFor({0, 0x1000}, 8).magic == 0x1000 - 16);
 static_assert(TrailerLayoutFor({0, 0x1000}, 8).image_ok == 0x1000 - 24);
@@ -73,8 +89,8 @@ static_assert(TrailerLayoutFor({0, 0x20000}, 32).image_ok == 0x20000 - 64);
 struct Trailer {
   bool magic_good = false;    // the magic for this alignment is present
   bool magic_erased = false;  // the magic field is fully erased
-  uint8_t image_ok = 0xff;    // raw bytes; kFlagSet = set, erased = unset, else corrupt
-  uint8_t copy_done = 0xff;
+  uint8_t image_ok = 0xff;    // kFlagSet = set, erased = unset, else corrupt (the
+  uint8_t copy_done = 0xff;   // spare unit's byte when that is written, else the field's)
   uint8_t swap_info = 0xff;
 };
 
@@ -89,7 +105,10 @@ struct Trailer {
 [[nodiscard]] Status WriteTrailerMagic(platform::Flash& flash, const otp::FlashRegion& slot);
 
 // Programs one 1-byte field (`value` then erased bytes to the field's end).
-// Same codes as WriteTrailerMagic.
+// image_ok and copy_done: when the field's unit refuses the program
+// (kFailedPrecondition: a torn earlier program) or does not read back
+// `value`, the spare unit is programmed instead. Same codes as
+// WriteTrailerMagic (for the spare, when it was used).
 [[nodiscard]] Status WriteTrailerField(platform::Flash& flash, const otp::FlashRegion& slot,
                                        TrailerField field, uint8_t value);
 

@@ -477,7 +477,8 @@ done
 jassert "128 KiB geometry and default layout" '
 assert d["flash"] == {"size": 0x400000, "sector_size": 0x20000, "program_unit": 32}, d["flash"]
 c = d["components"]
-want = {"urot": (0x20000, 0x40000, 0x20000), "sm": (0x80000, 0xa0000, 0x20000), "app": (0xe0000, 0x140000, 0x60000)}
+# primaries of at least two sectors (the last one holds the trailer)
+want = {"urot": (0x20000, 0x60000, 0x40000), "sm": (0xc0000, 0x100000, 0x40000), "app": (0x160000, 0x1c0000, 0x60000)}
 for n, (p, s, size) in want.items():
     assert (c[n]["primary"]["offset"], c[n]["secondary"]["offset"], c[n]["primary"]["size"]) == (p, s, size), (n, c[n])'
 "$BASTION" device status g4k --json >"$T/out"
