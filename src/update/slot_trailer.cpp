@@ -76,9 +76,15 @@ Status WriteTrailerField(platform::Flash& flash, const otp::FlashRegion& slot, T
   uint8_t bytes[kMaxAlign];
   std::memset(bytes, g.erased_value, t.align);
   bytes[0] = value;
-  const Status written = flash.Program(address, ConstByteSpan(bytes, t.align));
-  if (field == TrailerField::kSwapInfo) return written;
+  if (field == TrailerField::kSwapInfo)
+    return flash.Program(address, ConstByteSpan(bytes, t.align));
+  const uint32_t spare = field == TrailerField::kImageOk ? t.image_ok_spare : t.copy_done_spare;
   uint8_t back = g.erased_value;
+  uint8_t spare_back = g.erased_value;
+  BASTION_TRY(flash.Read(address, ByteSpan(&back, 1)));
+  BASTION_TRY(flash.Read(spare, ByteSpan(&spare_back, 1)));
+  if ((spare_back == g.erased_value ? back : spare_back) == value) return StatusCode::kOk;
+  const Status written = flash.Program(address, ConstByteSpan(bytes, t.align));
   if (written.ok()) {
     BASTION_TRY(flash.Read(address, ByteSpan(&back, 1)));
     if (back == value) return StatusCode::kOk;
@@ -86,7 +92,6 @@ Status WriteTrailerField(platform::Flash& flash, const otp::FlashRegion& slot, T
     return written;
   }
   // The field's unit was torn by an earlier power loss: use the spare.
-  const uint32_t spare = field == TrailerField::kImageOk ? t.image_ok_spare : t.copy_done_spare;
   return flash.Program(spare, ConstByteSpan(bytes, t.align));
 }
 

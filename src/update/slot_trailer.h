@@ -105,9 +105,10 @@ struct Trailer {
 [[nodiscard]] Status WriteTrailerMagic(platform::Flash& flash, const otp::FlashRegion& slot);
 
 // Programs one 1-byte field (`value` then erased bytes to the field's end).
-// image_ok and copy_done: when the field's unit refuses the program
-// (kFailedPrecondition: a torn earlier program) or does not read back
-// `value`, the spare unit is programmed instead. Same codes as
+// image_ok and copy_done (callers write them only while they read unset):
+// kOk at once when the field already reads `value`; when the unit
+// refuses the program (kFailedPrecondition: a torn earlier program) or does
+// not read back `value`, the spare unit is programmed instead. Same codes as
 // WriteTrailerMagic (for the spare, when it was used).
 [[nodiscard]] Status WriteTrailerField(platform::Flash& flash, const otp::FlashRegion& slot,
                                        TrailerField field, uint8_t value);

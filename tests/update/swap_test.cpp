@@ -43,8 +43,9 @@ TEST(SwapTest, InstallThenRevertRestoresTheOldArrangement) {
 
   // The new image now starts the primary slot; the old one the secondary.
   const uint32_t s = c.geometry.sector_size;
-  EXPECT_EQ(0, std::memcmp(&installed[0], &initial[slots.secondary.offset - slots.primary.offset + s],
-                           c.new_image_bytes));
+  EXPECT_EQ(0,
+            std::memcmp(&installed[0], &initial[slots.secondary.offset - slots.primary.offset + s],
+                        c.new_image_bytes));
   EXPECT_EQ(0, std::memcmp(&installed[slots.secondary.offset - slots.primary.offset], &initial[0],
                            c.old_image_bytes));
   EXPECT_EQ(SecondaryImageAddress(c.geometry, slots, SwapKind::kRevert), slots.secondary.offset);
@@ -92,7 +93,8 @@ TEST(SwapTest, RefusesBadSlotSets) {
   const uint32_t p = good.primary.size / s;
   SlotSet bad = good;
   // N must leave the offset sector in the secondary.
-  EXPECT_EQ(StartSwap(*d, good, SwapKind::kInstall, p + 1, 1), Status(StatusCode::kInvalidArgument));
+  EXPECT_EQ(StartSwap(*d, good, SwapKind::kInstall, p + 1, 1),
+            Status(StatusCode::kInvalidArgument));
   EXPECT_EQ(StartSwap(*d, good, SwapKind::kInstall, 0, 0), Status(StatusCode::kInvalidArgument));
   bad.secondary.size = good.primary.size;
   EXPECT_EQ(StartSwap(*d, bad, SwapKind::kInstall, p, p), Status(StatusCode::kInvalidArgument));
@@ -105,7 +107,8 @@ TEST(SwapTest, RefusesBadSlotSets) {
   bad = good;
   bad.primary.offset += 1;
   EXPECT_EQ(StartSwap(*d, bad, SwapKind::kInstall, 1, 1), Status(StatusCode::kInvalidArgument));
-  EXPECT_EQ(StartSwap(*d, good, static_cast<SwapKind>(0), 1, 1), Status(StatusCode::kInvalidArgument));
+  EXPECT_EQ(StartSwap(*d, good, static_cast<SwapKind>(0), 1, 1),
+            Status(StatusCode::kInvalidArgument));
   EXPECT_EQ(MaxSwapSectors(c.geometry, good, 0), p);
   EXPECT_EQ(MaxSwapSectors(c.geometry, good, 1), p - 1);
 }
@@ -128,7 +131,8 @@ TEST(SwapTest, UnfinishedSwapMustBeResumedFirstAndOnlyForItsSlots) {
   // Another component's slots: left alone, reported.
   const otp::FlashLayout l = RigLayout(c);
   SwapOutcome outcome;
-  ASSERT_TRUE(ResumeIfInterrupted(*d, SlotSet{l.primary[1], l.secondary[1], l.scratch}, &outcome).ok());
+  ASSERT_TRUE(
+      ResumeIfInterrupted(*d, SlotSet{l.primary[1], l.secondary[1], l.scratch}, &outcome).ok());
   EXPECT_EQ(outcome.result, ResumeResult::kOtherSlots);
   ASSERT_TRUE(ResumeIfInterrupted(*d, slots, &outcome).ok());
   EXPECT_EQ(outcome.result, ResumeResult::kCompleted);
@@ -175,11 +179,12 @@ TEST(SwapTest, TornModeLeavesPartialPrograms) {
     EXPECT_EQ(d->Program(at, data), Status(StatusCode::kUnavailable));
     d->WarmReset();
     const auto& raw = d->raw_flash();
-    const size_t written = static_cast<size_t>(std::count(raw.begin() + at, raw.begin() + at + 512, 0x11));
+    const size_t written =
+        static_cast<size_t>(std::count(raw.begin() + at, raw.begin() + at + 512, 0x11));
     EXPECT_LT(written, 512u);
     // The unit holding the cut can no longer be programmed without an erase.
-    const uint32_t cut_unit = at + static_cast<uint32_t>(written) / c.geometry.program_unit *
-                                       c.geometry.program_unit;
+    const uint32_t cut_unit =
+        at + static_cast<uint32_t>(written) / c.geometry.program_unit * c.geometry.program_unit;
     std::vector<uint8_t> one(c.geometry.program_unit, 0x22);
     EXPECT_EQ(d->Program(cut_unit, one), Status(StatusCode::kFailedPrecondition));
     partial_seen = written > 0;
@@ -232,7 +237,11 @@ TEST(SlotTrailerTest, McubootLayoutEachFieldProgrammedOnce) {
                                   static_cast<uint8_t>(SwapType::kTest))
                     .ok());
     ASSERT_TRUE(WriteTrailerField(*d, slots.secondary, TrailerField::kImageOk, kFlagSet).ok());
-    EXPECT_EQ(WriteTrailerField(*d, slots.secondary, TrailerField::kImageOk, kFlagSet),
+    const uint64_t ops = d->operations();
+    EXPECT_TRUE(WriteTrailerField(*d, slots.secondary, TrailerField::kImageOk, kFlagSet).ok());
+    EXPECT_EQ(d->operations(), ops) << "already set: nothing programmed";
+    EXPECT_EQ(WriteTrailerField(*d, slots.secondary, TrailerField::kSwapInfo,
+                                static_cast<uint8_t>(SwapType::kPerm)),
               Status(StatusCode::kFailedPrecondition));
     ASSERT_TRUE(ReadTrailer(*d, slots.secondary, &t).ok());
     EXPECT_TRUE(t.magic_good);
@@ -247,6 +256,43 @@ TEST(SlotTrailerTest, McubootLayoutEachFieldProgrammedOnce) {
     } else {
       EXPECT_EQ(raw[end - 16], c.geometry.program_unit);
       EXPECT_TRUE(std::equal(kBootMagicTail.begin(), kBootMagicTail.end(), raw.begin() + end - 14));
+    }
+  }
+}
+
+// A power loss in the middle of a flag's program can leave its unit
+// unprogrammable until the next erase without the flag (ECC flash): the
+// flag then goes to its spare unit, which reads first. A second torn
+// program (the spare's) is an error.
+TEST(SlotTrailerTest, TornFlagUnitFallsBackToItsSpare) {
+  for (const GeometryCase& c : Geometries()) {
+    for (const TrailerField field : {TrailerField::kImageOk, TrailerField::kCopyDone}) {
+      auto d = MakeDevice(c);
+      const SlotSet slots = RigSlots(c);
+      const TrailerLayout l = TrailerLayoutFor(slots.primary, c.geometry.program_unit);
+      const bool image_ok = field == TrailerField::kImageOk;
+      const std::vector<uint8_t> erased(l.align, 0xff);
+      ASSERT_TRUE(d->Program(image_ok ? l.image_ok : l.copy_done, erased).ok());  // torn, empty
+      Trailer t;
+      ASSERT_TRUE(ReadTrailer(*d, slots.primary, &t).ok());
+      EXPECT_EQ(image_ok ? t.image_ok : t.copy_done, 0xff);
+      ASSERT_TRUE(WriteTrailerField(*d, slots.primary, field, kFlagSet).ok());
+      ASSERT_TRUE(ReadTrailer(*d, slots.primary, &t).ok());
+      EXPECT_EQ(image_ok ? t.image_ok : t.copy_done, kFlagSet);
+      EXPECT_EQ(image_ok ? t.copy_done : t.image_ok, 0xff) << "the other flag untouched";
+      EXPECT_EQ(d->raw_flash()[image_ok ? l.image_ok_spare : l.copy_done_spare], kFlagSet);
+      EXPECT_TRUE(WriteTrailerField(*d, slots.primary, field, kFlagSet).ok());  // idempotent
+
+      // A torn unit holding a wrong byte reads as that byte until the spare is written.
+      auto g = MakeDevice(c);
+      std::vector<uint8_t> garbage(l.align, 0xff);
+      garbage[0] = 0x5a;
+      ASSERT_TRUE(g->Program(image_ok ? l.image_ok : l.copy_done, garbage).ok());
+      ASSERT_TRUE(g->Program(image_ok ? l.image_ok_spare : l.copy_done_spare, erased).ok());
+      EXPECT_EQ(WriteTrailerField(*g, slots.primary, field, kFlagSet),
+                Status(StatusCode::kFailedPrecondition));
+      ASSERT_TRUE(ReadTrailer(*g, slots.primary, &t).ok());
+      EXPECT_EQ(image_ok ? t.image_ok : t.copy_done, 0x5a);
     }
   }
 }
