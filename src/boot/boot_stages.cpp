@@ -288,9 +288,7 @@ void RunUrot(platform::Platform& p) {
   }
   // Committed revocations first: the markers a power loss left unwritten
   // (errors show up when the domain is loaded for verification).
-  for (const Component c : {Component::kSm, Component::kApp}) {
-    (void)revocation::CompleteRevocations(p.otp, c);
-  }
+  for (const Component c : kUrotComponents) (void)revocation::CompleteRevocations(p.otp, c);
   // An interrupted swap is finished before anything reads a primary slot,
   // then an interrupted install or revert (docs/update-swap.md).
   ResumeSwaps(p, header, kUrotComponents);
