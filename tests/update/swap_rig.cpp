@@ -42,7 +42,8 @@ CampaignResult RunCampaign(const GeometryCase& c, SwapKind kind, const CampaignO
 
   d->SetPowerLossMode(options.mode);
   const uint64_t stride = options.stride == 0 ? 1 : options.stride;
-  for (uint64_t k = 1; k <= r.swap_ops; k = (k == r.swap_ops ? k + 1 : std::min(k + stride, r.swap_ops))) {
+  for (uint64_t k = 1; k <= r.swap_ops;
+       k = (k == r.swap_ops ? k + 1 : std::min(k + stride, r.swap_ops))) {
     const std::string where = c.name + (kind == SwapKind::kInstall ? " install" : " revert") +
                               " cut at op " + std::to_string(k);
     d->FactoryWriteFlash(span.offset, before);

@@ -192,16 +192,16 @@ inline uint32_t NewSectors(const GeometryCase& c) {
 }
 
 struct CampaignOptions {
-  uint32_t stride = 1;       // interrupt at ops 1, 1+stride, ... and always at the last
-  bool nested = true;        // also cut the first resumes
+  uint32_t stride = 1;  // interrupt at ops 1, 1+stride, ... and always at the last
+  bool nested = true;   // also cut the first resumes
   host::VirtualDevice::PowerLossMode mode = host::VirtualDevice::PowerLossMode::kClean;
 };
 
 struct CampaignResult {
-  uint64_t swap_ops = 0;        // flash operations of an uninterrupted swap (N of the campaign)
-  uint64_t points = 0;          // first interruptions checked
-  uint64_t nested_points = 0;   // interruptions during a resume
-  uint64_t rolled_back = 0;     // points where the swap had not started (journal not written)
+  uint64_t swap_ops = 0;       // flash operations of an uninterrupted swap (N of the campaign)
+  uint64_t points = 0;         // first interruptions checked
+  uint64_t nested_points = 0;  // interruptions during a resume
+  uint64_t rolled_back = 0;    // points where the swap had not started (journal not written)
   uint64_t failures = 0;
   std::string first_failure;
 };
