@@ -48,6 +48,7 @@
 #include "otp/otp_map.h"
 #include "provisioning/provisioning.h"
 #include "revocation/revocation_command.h"
+#include "support/test_images.h"
 #include "support/test_keys.h"
 #include "update/slot_swap.h"
 #include "virtual_device/virtual_device.h"
@@ -227,30 +228,17 @@ const Keys& CampaignKeys() {
   return *keys;
 }
 
+// test_support::SignTestImage, stopping the program if the image cannot be
+// built (no test framework runs here to report it).
 std::vector<uint8_t> SignImage(const crypto::EcKeyPair& key, uint8_t major, uint32_t counter,
                                size_t payload_size, bool full_key = false,
                                const std::vector<uint8_t>& revocation = {}) {
-  std::vector<uint8_t> payload(payload_size);
-  uint32_t x = 0x9e3779b9u * (major + 1) + static_cast<uint32_t>(payload_size);
-  for (uint8_t& b : payload) {  // no erased chunks: every byte is copied
-    x = x * 1103515245u + 12345u;
-    b = static_cast<uint8_t>(x >> 16);
-  }
-  image::SignOptions options;
-  options.version.major = major;
-  options.header_size = 0x200;
-  options.pad_header = true;
-  options.has_security_counter = true;
-  options.security_counter = counter;
-  options.full_public_key = full_key;
-  if (!revocation.empty()) options.revocation = ConstByteSpan(revocation.data(), revocation.size());
-  std::vector<uint8_t> out(payload.size() + 0x200 + 2048);
-  size_t written = 0;
-  if (image::BuildSignedImage(payload, options, key, out, &written) != image::BuildError::kOk) {
+  std::vector<uint8_t> out =
+      test_support::SignTestImage(key, major, counter, payload_size, full_key, revocation);
+  if (out.empty()) {
     std::fprintf(stderr, "cannot build an image\n");
     std::exit(2);
   }
-  out.resize(written);
   return out;
 }
 

@@ -18,6 +18,7 @@
 #include "provisioning/provisioning.h"
 #include "revocation/revocation.h"
 #include "revocation/revocation_command.h"
+#include "support/test_images.h"
 #include "support/test_keys.h"
 #include "virtual_device/virtual_device.h"
 
@@ -33,21 +34,9 @@ using test_support::Kid;
 using test_support::MakeKey;
 using test_support::Spki;
 
+// A 2000-byte image with SEC_CNT 0.
 std::vector<uint8_t> SignImage(const crypto::EcKeyPair& key, uint8_t major, bool full_key = false) {
-  std::vector<uint8_t> payload(2000);
-  for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<uint8_t>(i * 5 + major);
-  image::SignOptions options;
-  options.version.major = major;
-  options.header_size = 0x200;
-  options.pad_header = true;
-  options.has_security_counter = true;
-  options.security_counter = 0;
-  options.full_public_key = full_key;
-  std::vector<uint8_t> out(payload.size() + 0x200 + 1024);
-  size_t written = 0;
-  EXPECT_EQ(image::BuildSignedImage(payload, options, key, out, &written), image::BuildError::kOk);
-  out.resize(written);
-  return out;
+  return test_support::SignTestImage(key, major, 0, 2000, full_key);
 }
 
 // A revocation command for `domain` revoking `slots` at `sequence`, signed

@@ -18,12 +18,15 @@
 #include "otp/otp_map.h"
 #include "provisioning/provisioning.h"
 #include "revocation/revocation_command.h"
+#include "support/test_images.h"
 #include "support/test_keys.h"
 #include "update/slot_swap.h"
 #include "virtual_device/virtual_device.h"
 
 namespace bastion {
 namespace {
+
+using test_support::SignTestImage;
 
 using boot::ImageState;
 using boot::UpdateEvent;
@@ -32,34 +35,14 @@ using otp::Component;
 using test_support::MakeKey;
 using test_support::Spki;
 
-std::vector<uint8_t> SignImage(const crypto::EcKeyPair& key, uint8_t major, uint32_t counter,
-                               size_t payload_size, bool full_key = false) {
-  std::vector<uint8_t> payload(payload_size);
-  for (size_t i = 0; i < payload.size(); ++i) {
-    payload[i] = static_cast<uint8_t>((i * 7 + major * 13) ^ (i >> 8));
-  }
-  image::SignOptions options;
-  options.version.major = major;
-  options.header_size = 0x200;
-  options.pad_header = true;
-  options.has_security_counter = true;
-  options.security_counter = counter;
-  options.full_public_key = full_key;
-  std::vector<uint8_t> out(payload.size() + 0x200 + 1024);
-  size_t written = 0;
-  EXPECT_EQ(image::BuildSignedImage(payload, options, key, out, &written), image::BuildError::kOk);
-  out.resize(written);
-  return out;
-}
-
 constexpr size_t kApp = static_cast<size_t>(Component::kApp);
 
 class UpdateBootTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     keys_ = new std::array<crypto::EcKeyPair, 3>{MakeKey(31), MakeKey(32), MakeKey(33)};
-    old_app_ = new std::vector<uint8_t>(SignImage((*keys_)[2], 1, 3, 20000));
-    new_app_ = new std::vector<uint8_t>(SignImage((*keys_)[2], 2, 5, 26000));
+    old_app_ = new std::vector<uint8_t>(SignTestImage((*keys_)[2], 1, 3, 20000));
+    new_app_ = new std::vector<uint8_t>(SignTestImage((*keys_)[2], 2, 5, 26000));
   }
   static void TearDownTestSuite() {
     delete keys_;
@@ -79,8 +62,8 @@ class UpdateBootTest : public ::testing::Test {
   std::unique_ptr<VirtualDevice> Device() {
     auto device = VirtualDevice::InMemory(profile_.geometry);
     host::Provision(*device, profile_);
-    host::FlashPrimarySlot(*device, Component::kUrot, SignImage((*keys_)[0], 1, 0, 3000, true));
-    host::FlashPrimarySlot(*device, Component::kSm, SignImage((*keys_)[1], 1, 0, 3000));
+    host::FlashPrimarySlot(*device, Component::kUrot, SignTestImage((*keys_)[0], 1, 0, 3000, true));
+    host::FlashPrimarySlot(*device, Component::kSm, SignTestImage((*keys_)[1], 1, 0, 3000));
     host::FlashPrimarySlot(*device, Component::kApp, *old_app_);
     return device;
   }
@@ -418,7 +401,8 @@ TEST_F(ConfirmPolicyTest, CarriedRevocationIsAppliedOnlyOnceTheImageIsConfirmed)
   // Not applied twice; images signed with slot 0 are refused from now on.
   const VirtualDevice::BootRun again = device->Boot();
   EXPECT_EQ(again.report.request_count, 0);
-  host::InstallSecondarySlot(*device, Component::kApp, SignImage((*keys_)[2], 3, 6, 5000), false);
+  host::InstallSecondarySlot(*device, Component::kApp, SignTestImage((*keys_)[2], 3, 6, 5000),
+                             false);
   const boot::BootReportImage e = BootOk(*device);
   EXPECT_EQ(e.update, static_cast<uint8_t>(UpdateEvent::kInstallRefused));
   EXPECT_EQ(e.update_detail, static_cast<uint16_t>(image::ImageError::kKeyRevoked));

@@ -10,28 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "support/hex.h"
+
 namespace bastion::cbor {
 namespace {
 
 using Bytes = std::vector<uint8_t>;
-
-Bytes Hex(const std::string& hex) {
-  Bytes out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
-  }
-  return out;
-}
-
-std::string ToHex(ConstByteSpan bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (uint8_t b : bytes) {
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 15]);
-  }
-  return out;
-}
+using test_support::Hex;
+using test_support::ToHex;
 
 CborError ValidateError(const Bytes& input, bool check_map_order = false,
                         uint8_t max_depth = kDefaultMaxDepth) {

@@ -15,62 +15,25 @@
 #include "cbor/cbor.h"
 #include "cose/ecdsa_signature.h"
 #include "crypto/crypto.h"
+#include "support/hex.h"
+#include "support/test_keys.h"
 
 namespace bastion::cose {
 namespace {
 
 using Bytes = std::vector<uint8_t>;
-
-Bytes Hex(const std::string& hex) {
-  Bytes out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
-  }
-  return out;
-}
-
-std::string ToHex(ConstByteSpan bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (uint8_t b : bytes) {
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 15]);
-  }
-  return out;
-}
+using test_support::Hex;
+using test_support::P256;
+using test_support::P384;
+using test_support::ToHex;
 
 Bytes Str(const std::string& s) { return Bytes(s.begin(), s.end()); }
 
 // ---------------------------------------------------------------- keys
 
-const crypto::EcKeyPair& TestKey(crypto::Curve curve, int which) {
-  static crypto::EcKeyPair keys[2][3];
-  static bool made = false;
-  if (!made) {
-    crypto::Drbg drbg;
-    uint8_t seed[48];
-    for (size_t i = 0; i < sizeof(seed); ++i) seed[i] = static_cast<uint8_t>(0xc0 ^ i);
-    EXPECT_TRUE(drbg.Seed(seed, ConstByteSpan()).ok());
-    for (int c = 0; c < 2; ++c) {
-      for (int k = 0; k < 3; ++k) {
-        EXPECT_TRUE(
-            drbg.GenerateKeyPair(c == 0 ? crypto::Curve::kP256 : crypto::Curve::kP384, &keys[c][k])
-                .ok());
-      }
-    }
-    made = true;
-  }
-  return keys[curve == crypto::Curve::kP256 ? 0 : 1][which];
-}
-const crypto::EcKeyPair& P256(int which = 0) { return TestKey(crypto::Curve::kP256, which); }
-const crypto::EcKeyPair& P384(int which = 0) { return TestKey(crypto::Curve::kP384, which); }
-
 // Bastion's kid: SHA-256 of the SubjectPublicKeyInfo.
 Bytes Kid(const crypto::EcPublicKey& key) {
-  uint8_t spki[crypto::kMaxSpkiDerSize];
-  size_t n = 0;
-  EXPECT_TRUE(crypto::WritePublicKeySpki(key, spki, &n).ok());
-  const crypto::Digest d = crypto::Hash(crypto::HashAlg::kSha256, ConstByteSpan(spki, n));
+  const crypto::Digest d = crypto::Hash(crypto::HashAlg::kSha256, test_support::Spki(key));
   return Bytes(d.bytes.begin(), d.bytes.begin() + 32);
 }
 

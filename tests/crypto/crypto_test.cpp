@@ -16,26 +16,13 @@
 #include <utility>
 #include <vector>
 
+#include "support/hex.h"
+
 namespace bastion::crypto {
 namespace {
 
 using Bytes = std::vector<uint8_t>;
-
-Bytes Hex(std::string_view hex) {
-  Bytes out;
-  auto nibble = [](char c) -> uint8_t {
-    if (c >= '0' && c <= '9') return static_cast<uint8_t>(c - '0');
-    if (c >= 'a' && c <= 'f') return static_cast<uint8_t>(c - 'a' + 10);
-    if (c >= 'A' && c <= 'F') return static_cast<uint8_t>(c - 'A' + 10);
-    ADD_FAILURE() << "bad hex digit " << c;
-    return 0;
-  };
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<uint8_t>((nibble(hex[i]) << 4) | nibble(hex[i + 1])));
-  }
-  EXPECT_EQ(hex.size() % 2, 0u);
-  return out;
-}
+using test_support::Hex;
 
 Bytes Ascii(std::string_view s) { return Bytes(s.begin(), s.end()); }
 Bytes Repeat(uint8_t value, size_t count) { return Bytes(count, value); }

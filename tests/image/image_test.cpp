@@ -13,43 +13,17 @@
 
 #include "crypto/crypto.h"
 #include "image/image_format.h"
+#include "support/test_keys.h"
 
 namespace bastion::image {
 namespace {
 
 using Bytes = std::vector<uint8_t>;
+using test_support::P256;
+using test_support::P384;
+using test_support::Spki;
 
 // ---------------------------------------------------------------- keys
-
-const crypto::EcKeyPair& TestKey(crypto::Curve curve, int which) {
-  static crypto::EcKeyPair keys[2][2];
-  static bool made = false;
-  if (!made) {
-    crypto::Drbg drbg;
-    uint8_t seed[48];
-    for (size_t i = 0; i < sizeof(seed); ++i) seed[i] = static_cast<uint8_t>(0x5a ^ i);
-    EXPECT_TRUE(drbg.Seed(seed, ConstByteSpan()).ok());
-    for (int c = 0; c < 2; ++c) {
-      for (int k = 0; k < 2; ++k) {
-        EXPECT_TRUE(
-            drbg.GenerateKeyPair(c == 0 ? crypto::Curve::kP256 : crypto::Curve::kP384, &keys[c][k])
-                .ok());
-      }
-    }
-    made = true;
-  }
-  return keys[curve == crypto::Curve::kP256 ? 0 : 1][which];
-}
-const crypto::EcKeyPair& P256(int which = 0) { return TestKey(crypto::Curve::kP256, which); }
-const crypto::EcKeyPair& P384(int which = 0) { return TestKey(crypto::Curve::kP384, which); }
-
-Bytes Spki(const crypto::EcPublicKey& key) {
-  Bytes out(crypto::kMaxSpkiDerSize);
-  size_t n = 0;
-  EXPECT_TRUE(crypto::WritePublicKeySpki(key, out, &n).ok());
-  out.resize(n);
-  return out;
-}
 
 Bytes ToBytes(const crypto::Digest& d) {
   return Bytes(d.bytes.begin(), d.bytes.begin() + static_cast<long>(d.size));

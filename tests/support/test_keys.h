@@ -25,14 +25,35 @@ inline crypto::EcKeyPair MakeKey(crypto::Curve curve, uint8_t seed) {
 }
 inline crypto::EcKeyPair MakeKey(uint8_t seed) { return MakeKey(crypto::Curve::kP256, seed); }
 
+// Key `which` (0..3) of `curve`, made once per process (key generation is
+// slow) and shared by every caller.
+inline const crypto::EcKeyPair& CachedKey(crypto::Curve curve, int which) {
+  static crypto::EcKeyPair keys[2][4];
+  static bool made[2][4] = {};
+  const int c = curve == crypto::Curve::kP256 ? 0 : 1;
+  EXPECT_TRUE(which >= 0 && which < 4);
+  if (!made[c][which]) {
+    keys[c][which] = MakeKey(curve, static_cast<uint8_t>(0xc0 + 4 * c + which));
+    made[c][which] = true;
+  }
+  return keys[c][which];
+}
+inline const crypto::EcKeyPair& P256(int which = 0) {
+  return CachedKey(crypto::Curve::kP256, which);
+}
+inline const crypto::EcKeyPair& P384(int which = 0) {
+  return CachedKey(crypto::Curve::kP384, which);
+}
+
 // The key's SubjectPublicKeyInfo DER (what provisioning takes).
-inline std::vector<uint8_t> Spki(const crypto::EcKeyPair& key) {
+inline std::vector<uint8_t> Spki(const crypto::EcPublicKey& key) {
   std::vector<uint8_t> der(crypto::kMaxSpkiDerSize);
   size_t n = 0;
-  EXPECT_TRUE(crypto::WritePublicKeySpki(key.public_key, der, &n).ok());
+  EXPECT_TRUE(crypto::WritePublicKeySpki(key, der, &n).ok());
   der.resize(n);
   return der;
 }
+inline std::vector<uint8_t> Spki(const crypto::EcKeyPair& key) { return Spki(key.public_key); }
 
 // SHA-256 of the SPKI: the OTP key-slot value and the COSE kid.
 inline std::array<uint8_t, 32> Kid(const crypto::EcKeyPair& key) {
