@@ -386,23 +386,18 @@ Status Decoder::ReadInt(int64_t* value) {
   return StatusCode::kOk;
 }
 
-Status Decoder::ReadBytes(ConstByteSpan* value) {
+Status Decoder::ReadString(MajorType want, ConstByteSpan* value) {
   Head head;
-  BASTION_TRY(BeginItem(MajorType::kBytes, &head));
+  BASTION_TRY(BeginItem(want, &head));
   const auto length = static_cast<size_t>(head.argument);
-  *value = input_.subspan(offset_, length);
+  *value = input_.subspan(offset_, length);  // text: UTF-8 checked by ParseHead
   offset_ += length;
   return StatusCode::kOk;
 }
 
-Status Decoder::ReadText(ConstByteSpan* value) {
-  Head head;
-  BASTION_TRY(BeginItem(MajorType::kText, &head));
-  const auto length = static_cast<size_t>(head.argument);
-  *value = input_.subspan(offset_, length);  // UTF-8 checked by ParseHead
-  offset_ += length;
-  return StatusCode::kOk;
-}
+Status Decoder::ReadBytes(ConstByteSpan* value) { return ReadString(MajorType::kBytes, value); }
+
+Status Decoder::ReadText(ConstByteSpan* value) { return ReadString(MajorType::kText, value); }
 
 Status Decoder::ReadBool(bool* value) {
   BASTION_TRY_ASSIGN(const MajorType major, PeekType());

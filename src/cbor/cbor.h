@@ -225,6 +225,8 @@ class Decoder {
   // Starts reading one non-tag item of `want` major type: checks the
   // container has an item left and the type; consumes the head.
   Status BeginItem(MajorType want, Head* head);
+  // A byte or text string's contents (ReadBytes / ReadText).
+  Status ReadString(MajorType want, ConstByteSpan* value);
   Status EnterContainer(MajorType want, size_t* count);
 
   ConstByteSpan input_;
