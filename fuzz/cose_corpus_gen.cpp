@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "cose/cose.h"
-#include "cose_fuzz_key.h"
+#include "fuzz_key.h"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "cose/cose.h"
-#include "cose_fuzz_key.h"
+#include "fuzz_key.h"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "image/image.h"
-#include "image_fuzz_key.h"
+#include "fuzz_key.h"
 
 namespace {
 

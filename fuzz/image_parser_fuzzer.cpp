@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "image/image.h"
-#include "image_fuzz_key.h"
+#include "fuzz_key.h"
 
 namespace {
 

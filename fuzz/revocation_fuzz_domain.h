@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "cose_fuzz_key.h"
+#include "fuzz_key.h"
 #include "keys/key_domain.h"
 #include "revocation/revocation.h"
 
