@@ -5,8 +5,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <utility>
 
 #include "boot/boot_update.h"
+#include "counters/counter_store.h"
 #include "crypto/crypto.h"
 #include "image/image.h"
 #include "update/slot_swap.h"
@@ -134,6 +136,11 @@ otp::FlashLayout DefaultLayout(const platform::FlashGeometry& g) {
   }
   l.scratch = take(std::max(16u * 1024, 2 * g.sector_size));  // swap journal: >= 2 sectors
   l.storage = take(32u * 1024);
+  // HDPL0's and HDPL1's own boot state: urot's swap journal, then the two
+  // counter stores (two sectors each: one to compact into).
+  l.urot_scratch = take(2 * g.sector_size);
+  l.urot_counters = take(2 * g.sector_size);
+  l.counters = take(2 * g.sector_size);
   return l;
 }
 
@@ -174,24 +181,34 @@ Profile LoadProfile(const fs::path& path) {
       profile.geometry.program_unit = ParseNumber(f["program_unit"], "flash.program_unit");
     }
     const auto& g = profile.geometry;
-    auto pow2 = [](uint32_t v) { return v != 0 && (v & (v - 1)) == 0; };
-    if (!pow2(g.sector_size) || !pow2(g.program_unit) || g.program_unit > 256 ||
-        g.sector_size < g.program_unit || g.size == 0 || g.size % g.sector_size != 0 ||
-        g.size > 64u * 1024 * 1024) {
+    if (!otp::GeometrySupported(g) || g.size > 64u * 1024 * 1024) {
       throw ProfileError(
-          "\"flash\": sector_size and program_unit must be powers of two "
-          "(program_unit <= 256 <= ... <= sector_size), size a multiple of "
+          "\"flash\": sector_size and program_unit must be powers of two with " +
+          std::to_string(otp::kMinProgramUnit) + " <= program_unit <= " +
+          std::to_string(otp::kMaxProgramUnit) +
+          " and program_unit <= sector_size (every journal, trailer and counter "
+          "record is one program unit of at least 8 bytes), size a multiple of "
           "sector_size and at most 64 MiB");
     }
   }
   profile.layout = DefaultLayout(profile.geometry);
   if (root.contains("layout")) {
     const json& l = root["layout"];
-    CheckKeys(l, {"key_store", "urot", "sm", "app", "scratch", "storage"}, "\"layout\"");
-    if (l.contains("key_store"))
-      profile.layout.key_store = ParseRegion(l["key_store"], "layout.key_store");
-    if (l.contains("scratch")) profile.layout.scratch = ParseRegion(l["scratch"], "layout.scratch");
-    if (l.contains("storage")) profile.layout.storage = ParseRegion(l["storage"], "layout.storage");
+    CheckKeys(l,
+              {"key_store", "urot", "sm", "app", "scratch", "storage", "urot_scratch",
+               "urot_counters", "counters"},
+              "\"layout\"");
+    const std::pair<const char*, otp::FlashRegion*> regions[] = {
+        {"key_store", &profile.layout.key_store},
+        {"scratch", &profile.layout.scratch},
+        {"storage", &profile.layout.storage},
+        {"urot_scratch", &profile.layout.urot_scratch},
+        {"urot_counters", &profile.layout.urot_counters},
+        {"counters", &profile.layout.counters},
+    };
+    for (const auto& [name, region] : regions) {
+      if (l.contains(name)) *region = ParseRegion(l[name], std::string("layout.") + name);
+    }
     for (size_t c = 0; c < otp::kComponentCount; ++c) {
       const std::string name = otp::ComponentName(static_cast<otp::Component>(c));
       if (!l.contains(name)) continue;
@@ -208,11 +225,12 @@ Profile LoadProfile(const fs::path& path) {
                                      size + profile.geometry.sector_size};
     }
   }
-  if (!otp::LayoutValid(profile.layout, profile.geometry.size, profile.geometry.sector_size)) {
+  if (!otp::LayoutValid(profile.layout, profile.geometry)) {
     throw ProfileError(
         "the flash layout is invalid: regions must be sector-aligned, inside the "
         "flash, non-overlapping, each secondary slot one sector larger than its "
-        "primary (\"size\" is the primary's), a scratch area of at least two sectors, "
+        "primary (\"size\" is the primary's), scratch, urot_scratch, urot_counters "
+        "and counters of at least two sectors each, "
         "and the key store at least " +
         std::to_string(otp::kKeyStoreSize) + " bytes");
   }
@@ -225,7 +243,8 @@ Profile LoadProfile(const fs::path& path) {
     const std::string where = "domains." + name;
     if (!domains.contains(name)) throw ProfileError("the profile has no " + where);
     const json& d = domains[name];
-    CheckKeys(d, {"keys", "threshold", "authority", "revoke_older_on_confirm"}, where);
+    CheckKeys(d, {"keys", "threshold", "authority", "revoke_older_on_confirm", "security_counter"},
+              where);
     if (!d.contains("keys")) throw ProfileError(where + " has no \"keys\"");
     DomainProfile& dp = profile.domains[c];
     dp.keys = LoadKeyList(d["keys"], base, where + ".keys", 1, otp::kSigningSlots);
@@ -245,6 +264,9 @@ Profile LoadProfile(const fs::path& path) {
         throw ProfileError(where + ".revoke_older_on_confirm must be true or false");
       }
       dp.revoke_older_on_confirm = d["revoke_older_on_confirm"].get<bool>();
+    }
+    if (d.contains("security_counter")) {
+      dp.security_counter = ParseNumber(d["security_counter"], where + ".security_counter");
     }
     if (dp.threshold > dp.keys.size() && dp.authority.empty()) {
       throw ProfileError(where + ": threshold " + std::to_string(dp.threshold) +
@@ -269,7 +291,7 @@ bool ReadHeader(const VirtualDevice& device, otp::OtpHeader* header) {
   std::memcpy(header, device.raw_otp().data() + otp::kHeaderOffset, sizeof(*header));
   const platform::FlashGeometry g = device.geometry();
   return header->magic == otp::kOtpMagic && header->complete == otp::kHeaderCompleteMarker &&
-         otp::LayoutValid(header->layout, g.size, g.sector_size);
+         otp::LayoutValid(header->layout, g);
 }
 
 void Provision(VirtualDevice& device, const Profile& profile) {
@@ -319,6 +341,26 @@ void Provision(VirtualDevice& device, const Profile& profile) {
     }
   }
   device.FactoryWriteFlash(profile.layout.key_store.offset, store);
+
+  // The counter stores: each one's first sector live with the floors, the
+  // second erased (the first compaction's target).
+  auto format_store = [&](const otp::FlashRegion& area, std::vector<otp::Component> components) {
+    std::vector<uint32_t> floors;
+    for (const otp::Component c : components) {
+      floors.push_back(profile.domains[static_cast<size_t>(c)].security_counter);
+    }
+    std::vector<uint8_t> sector(g.sector_size);
+    if (!counters::FormatSector(g, area.offset, components.data(), floors.data(),
+                                components.size(), sector)
+             .ok()) {
+      throw DeviceError("cannot format the counter store");
+    }
+    device.FactoryWriteFlash(area.offset, sector);
+    device.FactoryWriteFlash(area.offset + g.sector_size,
+                             std::vector<uint8_t>(area.size - g.sector_size, g.erased_value));
+  };
+  format_store(profile.layout.urot_counters, {otp::Component::kUrot});
+  format_store(profile.layout.counters, {otp::Component::kSm, otp::Component::kApp});
 
   auto bytes_of = [](const auto& value) {
     const auto* p = reinterpret_cast<const uint8_t*>(&value);

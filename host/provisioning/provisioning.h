@@ -25,6 +25,7 @@ struct DomainProfile {
   std::vector<std::vector<uint8_t>> authority;  // 0..2
   uint8_t threshold = 2;
   bool revoke_older_on_confirm = false;
+  uint32_t security_counter = 0;  // the anti-rollback floor set at provisioning
 };
 
 struct Profile {
@@ -46,8 +47,9 @@ otp::FlashLayout DefaultLayout(const platform::FlashGeometry& geometry);
 // Throws ProfileError.
 Profile LoadProfile(const std::filesystem::path& path);
 
-// Writes the OTP (header, lifecycle, instance ID, layout, key domains) and
-// the flash key store of a blank device. Throws DeviceError.
+// Writes the OTP (header, lifecycle, instance ID, layout, key domains), the
+// flash key store and the two counter stores (each component's floor) of a
+// blank device. Throws DeviceError.
 void Provision(VirtualDevice& device, const Profile& profile);
 
 // Programs `component`'s primary slot with `image` (erasing the whole slot),

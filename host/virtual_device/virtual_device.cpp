@@ -434,4 +434,13 @@ void VirtualDevice::FactoryProgramOtp(uint32_t offset, const std::vector<uint8_t
   for (size_t i = 0; i < bytes.size(); ++i) otp_[offset + i] |= bytes[i];
 }
 
+Status RawFlashReader::Read(uint32_t address, ByteSpan out) {
+  const std::vector<uint8_t>& flash = device_.raw_flash();
+  if (address > flash.size() || out.size() > flash.size() - address) {
+    return StatusCode::kOutOfRange;
+  }
+  std::memcpy(out.data(), flash.data() + address, out.size());
+  return StatusCode::kOk;
+}
+
 }  // namespace bastion::host

@@ -170,4 +170,20 @@ class VirtualDevice final : public platform::Flash,
   OtpPort otp_port_{*this};
 };
 
+// Read-only view of a device's flash with no HDPL or owner checks, for host
+// tools and tests that inspect what device code wrote (counter stores,
+// journals) whatever level the device was left at. Program and EraseSector
+// return kPermissionDenied.
+class RawFlashReader final : public platform::Flash {
+ public:
+  explicit RawFlashReader(const VirtualDevice& device) : device_(device) {}
+  platform::FlashGeometry geometry() const override { return device_.geometry(); }
+  Status Read(uint32_t address, ByteSpan out) override;
+  Status Program(uint32_t, ConstByteSpan) override { return StatusCode::kPermissionDenied; }
+  Status EraseSector(uint32_t) override { return StatusCode::kPermissionDenied; }
+
+ private:
+  const VirtualDevice& device_;
+};
+
 }  // namespace bastion::host

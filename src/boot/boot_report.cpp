@@ -34,6 +34,8 @@ const char* BootReasonName(BootReason reason) {
       return "fault-detected";
     case BootReason::kEntryPointInvalid:
       return "entry-point-invalid";
+    case BootReason::kCounterStoreUnavailable:
+      return "counter-store-unavailable";
   }
   return "unknown";
 }

@@ -32,6 +32,8 @@ enum class BootReason : uint16_t {
   kReportUnavailable = 10,  // the boot report region cannot be written
   kFaultDetected = 11,      // a hardened double check disagreed
   kEntryPointInvalid = 12,  // the verified image does not start where the port jumps
+  kCounterStoreUnavailable = 13,  // a counter store cannot be read or holds no live
+                                  // sector (corrupt); never the result of a power loss
 };
 const char* BootReasonName(BootReason reason);
 
@@ -56,11 +58,13 @@ struct BootReportImage {
   uint8_t measurement[48];    // image hash (32 bytes used for SHA-256)
   uint16_t update_detail;     // kInstallRefused: the download's image::ImageError;
                               // kUpdateFailed: the StatusCode; 0 otherwise
-  uint16_t reserved;
+  uint8_t counter_update;     // boot::CounterUpdate of this boot (boot_update.h)
+  uint8_t counter_detail;     // kRaiseFailed: the StatusCode; 0 otherwise
 };
 static_assert(sizeof(image::ImageVersion) == 8);
 static_assert(sizeof(BootReportImage) == 76);
 static_assert(offsetof(BootReportImage, state) == 6);
+static_assert(offsetof(BootReportImage, counter_update) == 74);
 
 // What became of one mailbox request (mailbox.h). Values 1..15 are the
 // revocation::RefusalReason numbers (0 = kAccepted = applied); the boot
@@ -101,7 +105,7 @@ static_assert(sizeof(BootReportRequest) == 12);
 static_assert(offsetof(BootReportRequest, sequence) == 4);
 
 constexpr uint32_t kBootReportMagic = 0xc3b1e52a;
-constexpr uint16_t kBootReportVersion = 3;
+constexpr uint16_t kBootReportVersion = 4;  // 4: counter_update per image
 constexpr size_t kMaxReportImages = 4;
 constexpr size_t kMaxReportRequests = 4;  // mailbox::kMaxRequests
 

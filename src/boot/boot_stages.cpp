@@ -5,6 +5,7 @@
 #include "boot/boot_requests.h"
 #include "boot/boot_update.h"
 #include "boot/handoff.h"
+#include "counters/counter_store.h"
 #include "crypto/crypto.h"
 #include "keys/key_domain.h"
 #include "revocation/revocation.h"
@@ -47,6 +48,8 @@ HardenedBool VerifyOrFail(platform::Platform& p, const otp::OtpHeader& header, C
     entry.state = update->state;
     entry.update = update->update;
     entry.update_detail = update->update_detail;
+    entry.counter_update = update->counter_update;
+    entry.counter_detail = update->counter_detail;
   }
   RecordImage(p, entry);
   if (out != nullptr) *out = entry;
@@ -87,14 +90,17 @@ void EnterStage(platform::Platform& p, Component stage) {
 update::SlotSet SlotsOf(const otp::OtpHeader& header, Component component) {
   const size_t c = static_cast<size_t>(component);
   return update::SlotSet{header.layout.primary[c], header.layout.secondary[c],
-                         header.layout.scratch};
+                         otp::SwapStatusArea(header.layout, component)};
 }
 
 void ResumeSwaps(platform::Platform& p, const otp::OtpHeader& header,
                  std::span<const Component> components) {
-  // At most one swap is unfinished (swaps run one at a time); whichever
-  // component it belongs to finishes it. Errors are left to verification:
-  // a primary that a swap left inconsistent does not verify.
+  // Each stage resumes only the journal of its own status area (urot's is
+  // HDPL0's, sm's and app's HDPL1's), and only for the slots it owns: a
+  // journal naming other slots is not resumed (ResumeResult::kOtherSlots).
+  // At most one swap per status area is unfinished (swaps run one at a
+  // time). Errors are left to verification: a primary that a swap left
+  // inconsistent does not verify.
   for (const Component c : components) {
     update::SwapOutcome outcome;
     (void)update::ResumeIfInterrupted(p.flash, SlotsOf(header, c), &outcome);
@@ -143,7 +149,7 @@ Status ReadOtpHeader(platform::Platform& p, otp::OtpHeader* header) {
     return StatusCode::kFailedPrecondition;
   }
   const platform::FlashGeometry g = p.flash.geometry();
-  if (!otp::LayoutValid(header->layout, g.size, g.sector_size)) return StatusCode::kDataLoss;
+  if (!otp::LayoutValid(header->layout, g)) return StatusCode::kDataLoss;
   return StatusCode::kOk;
 }
 
@@ -168,7 +174,14 @@ image::ImageError VerifyComponentAt(platform::Platform& p, const otp::OtpHeader&
   if (!keys::LoadDomain(p.otp, component, &domain).ok()) {
     FailBoot(p, BootReason::kDomainUnavailable, component, image::ImageError::kOk);
   }
-  entry->stored_counter = domain.security_counter;
+  // The anti-rollback floor, from the component's HDPL-owned counter store.
+  uint32_t floor = 0;
+  const Status counter = counters::ReadCounter(
+      p.flash, otp::CounterStoreArea(header.layout, component), component, &floor);
+  if (!counter.ok()) {
+    FailBoot(p, BootReason::kCounterStoreUnavailable, component, image::ImageError::kOk);
+  }
+  entry->stored_counter = floor;
 
   const FlashRegionSource source(p.flash, region);
   image::ParsedImage parsed;
@@ -180,7 +193,7 @@ image::ImageError VerifyComponentAt(platform::Platform& p, const otp::OtpHeader&
     const otp::Lifecycle lifecycle = otp::LifecycleFromMarks(header.lifecycle_marks);
     keys::DomainKeyResolver resolver(domain, p.flash, header.layout, lifecycle);
     image::VerifiedImage verified;
-    error = image::VerifyImage(source, parsed, resolver, domain.security_counter,
+    error = image::VerifyImage(source, parsed, resolver, floor,
                                /*require_security_counter=*/false, &verified, decision);
     // Second, independent look at the signing slot, from the raw OTP words.
     if (error == image::ImageError::kOk &&
@@ -231,8 +244,8 @@ VerifiedEntry RunIrot(platform::Platform& p) {
   // read: the same order as uROT's for sm and app (see RunUrot). Committed
   // urot revocations first: the markers a power loss left unwritten.
   (void)revocation::CompleteRevocations(p.otp, Component::kUrot);
-  constexpr Component kAll[] = {Component::kUrot, Component::kSm, Component::kApp};
-  ResumeSwaps(p, header, kAll);
+  // Only urot's journal (HDPL0's status area): uROT finishes sm's and app's.
+  ResumeSwaps(p, header, kIrotComponents);
   UpdateRecord updates[otp::kComponentCount]{};
   FinishUpdates(p, header, kIrotComponents, updates);
   ProcessMailbox(p, header, kIrotComponents, /*pass_on=*/true, updates);
@@ -244,6 +257,8 @@ VerifiedEntry RunIrot(platform::Platform& p) {
   state.state = static_cast<uint8_t>(PrimaryState(p.flash, SlotsOf(header, Component::kUrot)));
   state.update = updates[kU].event;
   state.update_detail = updates[kU].detail;
+  state.counter_update = updates[kU].counter;
+  state.counter_detail = updates[kU].counter_detail;
   VerifiedEntry entry;
   entry.slot = header.layout.primary[kU];
   BootReportImage verified{};
@@ -308,6 +323,8 @@ void RunUrot(platform::Platform& p) {
     states[i].state = static_cast<uint8_t>(PrimaryState(p.flash, SlotsOf(header, c)));
     states[i].update = updates[i].event;
     states[i].update_detail = updates[i].detail;
+    states[i].counter_update = updates[i].counter;
+    states[i].counter_detail = updates[i].counter_detail;
   }
   BootReportImage verified{};
   const HardenedBool sm_ok = VerifyOrFail(p, header, Component::kSm, nullptr, nullptr,

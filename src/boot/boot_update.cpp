@@ -5,6 +5,7 @@
 #include "boot/boot_stages.h"
 #include "common/bytes.h"
 #include "cose/cose.h"
+#include "counters/counter_store.h"
 #include "image/image.h"
 #include "keys/key_domain.h"
 #include "revocation/revocation.h"
@@ -55,6 +56,18 @@ const char* UpdateEventName(uint8_t event) {
       return "update-failed";
     case UpdateEvent::kNoRoom:
       return "no-room";
+  }
+  return "unknown";
+}
+
+const char* CounterUpdateName(uint8_t update) {
+  switch (static_cast<CounterUpdate>(update)) {
+    case CounterUpdate::kNone:
+      return "none";
+    case CounterUpdate::kRaised:
+      return "raised";
+    case CounterUpdate::kRaiseFailed:
+      return "raise-failed";
   }
   return "unknown";
 }
@@ -175,27 +188,33 @@ void Revert(platform::Flash& flash, const SlotSet& slots, UpdateEvent event, Upd
   record->event = static_cast<uint8_t>(event);
 }
 
-// Raises the counter to the SEC_CNT of a confirmed primary image when it is
-// higher and the image verifies.
-Status RaiseConfirmedCounter(platform::Platform& p, const otp::OtpHeader& header, Component c) {
+// Raises the counter to the SEC_CNT of a READY primary image (confirmed, or
+// factory-flashed: its first boot sets the floor) when it is higher and the
+// image verifies. The outcome goes to record->counter, never to the update
+// event: a counter that cannot be raised stops nothing.
+void RaiseReadyCounter(platform::Platform& p, const otp::OtpHeader& header, Component c,
+                       UpdateRecord* record) {
   const SlotSet slots = SlotsOf(header, c);
-  const Trailer t = ReadTrailerOrBlank(p.flash, slots.primary);
-  if (!t.magic_good || t.copy_done != update::kFlagSet || t.image_ok != update::kFlagSet) {
-    return StatusCode::kOk;
-  }
+  if (ClassifyPrimary(ReadTrailerOrBlank(p.flash, slots.primary)) != ImageState::kReady) return;
   const FlashRegionSource source(p.flash, slots.primary);
   image::ParsedImage parsed;
-  if (image::ParseImage(source, &parsed) != image::ImageError::kOk) return StatusCode::kOk;
-  keys::KeyDomain domain;
-  BASTION_TRY(keys::LoadDomain(p.otp, c, &domain));
-  if (parsed.security_counter <= domain.security_counter) return StatusCode::kOk;
-  BootReportImage entry{};
-  HardenedBool decision = HardenedBool::kFalse;
-  if (VerifyComponent(p, header, c, &entry, &decision) != image::ImageError::kOk ||
-      !HardenedIsTrue(decision)) {
-    return StatusCode::kOk;  // not ours to raise: verification refuses it later
+  if (image::ParseImage(source, &parsed) != image::ImageError::kOk) return;
+  const otp::FlashRegion& store = otp::CounterStoreArea(header.layout, c);
+  uint32_t floor = 0;
+  Status s = counters::ReadCounter(p.flash, store, c, &floor);
+  if (s.ok() && parsed.security_counter <= floor) return;
+  if (s.ok()) {
+    BootReportImage entry{};
+    HardenedBool decision = HardenedBool::kFalse;
+    if (VerifyComponent(p, header, c, &entry, &decision) != image::ImageError::kOk ||
+        !HardenedIsTrue(decision)) {
+      return;  // not ours to raise: verification refuses it later
+    }
+    s = counters::RaiseCounter(p.flash, store, c, entry.security_counter);
   }
-  return RaiseCounter(p.otp, c, entry.security_counter);
+  record->counter = static_cast<uint8_t>(s.ok() ? CounterUpdate::kRaised
+                                                : CounterUpdate::kRaiseFailed);
+  record->counter_detail = static_cast<uint8_t>(s.code());
 }
 
 void Install(platform::Platform& p, const otp::OtpHeader& header, Component c,
@@ -271,21 +290,6 @@ ImageState SecondaryState(platform::Flash& flash, const SlotSet& slots) {
     }
   }
   return ImageState::kEmpty;
-}
-
-Status RaiseCounter(platform::Otp& otp, Component component, uint32_t value) {
-  otp::OtpCounter counter;
-  BASTION_TRY(otp.Read(otp::CounterOffset(component),
-                       ByteSpan(reinterpret_cast<uint8_t*>(&counter), sizeof(counter))));
-  uint32_t current = 0;
-  size_t used = 0;
-  if (!otp::ReadLog(counter.entries, &current, &used)) return StatusCode::kDataLoss;
-  if (used > 0 && current >= value) return StatusCode::kOk;
-  if (used == 0 && value == 0) return StatusCode::kOk;
-  if (used >= otp::kLogEntries || value == UINT32_MAX) return StatusCode::kResourceExhausted;
-  uint8_t entry[4];
-  StoreLe32(entry, value + 1);
-  return otp.Program(otp::CounterOffset(component) + static_cast<uint32_t>(used * 4), entry);
 }
 
 namespace {
@@ -411,16 +415,14 @@ uint8_t ConfirmTrial(platform::Platform& p, const otp::OtpHeader& header, Compon
   if (PrimaryState(p.flash, slots) != ImageState::kTrial) {
     return static_cast<uint8_t>(RequestOutcome::kNoTrialImage);
   }
-  Status s =
+  const Status s =
       update::WriteTrailerField(p.flash, slots.primary, TrailerField::kImageOk, update::kFlagSet);
-  if (s.ok()) {
-    record->event = static_cast<uint8_t>(UpdateEvent::kConfirmed);
-    s = RaiseConfirmedCounter(p, header, c);
-  }
   if (!s.ok()) {
     Fail(record, s);
     return static_cast<uint8_t>(RequestOutcome::kCommitFailed);
   }
+  record->event = static_cast<uint8_t>(UpdateEvent::kConfirmed);
+  RaiseReadyCounter(p, header, c, record);
   return static_cast<uint8_t>(RequestOutcome::kApplied);
 }
 
@@ -450,10 +452,7 @@ void RunUpdates(platform::Platform& p, const otp::OtpHeader& header, StageCompon
       Revert(p.flash, slots, UpdateEvent::kReverted, record);
       continue;
     }
-    if (state == ImageState::kReady) {
-      const Status s = RaiseConfirmedCounter(p, header, c);
-      if (!s.ok()) Fail(record, s);
-    }
+    if (state == ImageState::kReady && record->counter == 0) RaiseReadyCounter(p, header, c, record);
     if (record->event != static_cast<uint8_t>(UpdateEvent::kNone)) continue;
     const bool staged = SecondaryState(p.flash, slots) == ImageState::kStaged;
     if (state == ImageState::kWriting && !staged) {
@@ -463,8 +462,7 @@ void RunUpdates(platform::Platform& p, const otp::OtpHeader& header, StageCompon
     if (staged && (state == ImageState::kReady || state == ImageState::kWriting)) {
       Install(p, header, c, record);
       if (record->event == static_cast<uint8_t>(UpdateEvent::kInstalledPermanent)) {
-        const Status s = RaiseConfirmedCounter(p, header, c);
-        if (!s.ok()) Fail(record, s);
+        RaiseReadyCounter(p, header, c, record);
       }
     }
   }

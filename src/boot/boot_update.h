@@ -57,6 +57,18 @@ enum class UpdateEvent : uint8_t {
 };
 const char* UpdateEventName(uint8_t event);
 
+// What this boot did to a component's security counter. Stable numbers. A
+// counter that cannot be raised never stops an install, a confirm or a boot:
+// the image keeps running at its own SEC_CNT and the floor stays where it
+// was (a later raise tries again).
+enum class CounterUpdate : uint8_t {
+  kNone = 0,
+  kRaised = 1,       // raised to the running, confirmed image's SEC_CNT
+  kRaiseFailed = 2,  // could not be raised (detail: StatusCode; kResourceExhausted:
+                     // the counter store is worn out)
+};
+const char* CounterUpdateName(uint8_t update);
+
 // The components whose slots, key domain and counter a boot stage owns:
 // iROT the `urot` component (its domain lives in the HDPL0 OTP area), uROT
 // `sm` and `app` (DESIGN §2). Each stage runs the update engine and the
@@ -76,6 +88,8 @@ ImageState SecondaryState(platform::Flash& flash, const update::SlotSet& slots);
 struct UpdateRecord {
   uint8_t event = 0;  // UpdateEvent
   uint16_t detail = 0;
+  uint8_t counter = 0;  // CounterUpdate
+  uint8_t counter_detail = 0;
 };
 
 // Finishes an install or a revert of one of `owned` that a power loss
@@ -84,11 +98,12 @@ void FinishUpdates(platform::Platform& p, const otp::OtpHeader& header, StageCom
                    UpdateRecord* records);
 
 // Mailbox requests. Return the RequestOutcome.
-//  confirm: TRIAL -> image_ok set, THEN the counter raised to the image's
-//           SEC_CNT (only if higher). A power loss between the two leaves a
-//           confirmed image whose counter RaiseConfirmedCounters raises at
-//           the next boot; the other order could leave a raised counter
-//           with a reverted (older) image that it then refuses.
+//  confirm: TRIAL -> image_ok set (kApplied from here on), THEN the counter
+//           raised to the image's SEC_CNT (only if higher; the outcome goes
+//           to record->counter). A power loss between the two leaves a
+//           confirmed image whose counter RunUpdates raises at the next
+//           boot; the other order could leave a raised counter with a
+//           reverted (older) image that it then refuses.
 //  reject:  TRIAL -> reverted now.
 uint8_t ConfirmTrial(platform::Platform& p, const otp::OtpHeader& header, otp::Component c,
                      UpdateRecord* record);
@@ -97,7 +112,10 @@ uint8_t RejectTrial(platform::Platform& p, const otp::OtpHeader& header, otp::Co
 
 // After the mailbox, for each of `owned`: reverts a TRIAL image not
 // installed during this boot (unconfirmed at this reset), raises the counter
-// of a confirmed image, then installs a staged download that verifies.
+// to a READY image's SEC_CNT (a confirmed image, or a factory-flashed one at
+// its first boot: the floor nothing older may pass), then installs a staged
+// download that verifies. A counter that cannot be raised is reported in
+// record->counter and does not stop the install.
 void RunUpdates(platform::Platform& p, const otp::OtpHeader& header, StageComponents owned,
                 UpdateRecord* records);
 
@@ -113,10 +131,5 @@ void RunUpdates(platform::Platform& p, const otp::OtpHeader& header, StageCompon
 // (kImageRevocationRequest / kRevokeOlderRequest).
 void ApplyConfirmedPolicies(platform::Platform& p, const otp::OtpHeader& header, otp::Component c,
                             uint8_t key_slot);
-
-// Raises `component`'s security counter in OTP to `value` when higher
-// (appends to its 16-entry log). kOk; kResourceExhausted (log full);
-// kDataLoss (corrupt log); OTP errors.
-Status RaiseCounter(platform::Otp& otp, otp::Component component, uint32_t value);
 
 }  // namespace bastion::boot

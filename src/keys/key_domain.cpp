@@ -96,11 +96,6 @@ Status LoadDomain(platform::Otp& otp, otp::Component component, KeyDomain* out) 
   for (size_t i = 0; i < otp::kAuthoritySlots; ++i) {
     domain.authority[i] = ClassifySlot(domain.raw.authority[i]);
   }
-  size_t used = 0;
-  otp::OtpCounter counter{};
-  BASTION_TRY(otp.Read(otp::CounterOffset(component),
-                       ByteSpan(reinterpret_cast<uint8_t*>(&counter), sizeof(counter))));
-  if (!otp::ReadLog(counter.entries, &domain.security_counter, &used)) return StatusCode::kDataLoss;
   *out = domain;
   return StatusCode::kOk;
 }

@@ -69,18 +69,16 @@ struct KeyDomain {
   SlotState authority[otp::kAuthoritySlots]{};
   uint32_t revocation_sequence = 0;  // the last committed record's sequence; 0: none
   uint8_t recorded_revocations = 0;  // signing slots the committed records name
-  uint32_t security_counter = 0;
 
   // Number of provisioned, unrevoked signing slots.
   uint32_t ActiveSigningKeys() const;
 };
 
-// Reads a domain and its security counter; signing slots named by a
-// committed revocation record read as revoked (ClassifySigningSlot).
-// Returns kOk, kPermissionDenied (HDPL too high for the area),
-// kFailedPrecondition (domain never configured), kDataLoss (the counter log
-// is not monotonic, or the revocation record log is corrupt:
-// otp::ReadRevocationLog).
+// Reads a domain; signing slots named by a committed revocation record read
+// as revoked (ClassifySigningSlot). (Security counters live in the flash
+// counter stores: src/counters.) Returns kOk, kPermissionDenied (HDPL too
+// high for the area), kFailedPrecondition (domain never configured),
+// kDataLoss (the revocation record log is corrupt: otp::ReadRevocationLog).
 Status LoadDomain(platform::Otp& otp, otp::Component component, KeyDomain* out);
 
 // Resolves an image's KEYHASH / PUBKEY against a domain's signing slots

@@ -36,27 +36,6 @@ const char* LifecycleName(Lifecycle lc) {
   return "unknown";
 }
 
-bool ReadLog(const uint32_t (&entries)[kLogEntries], uint32_t* value, size_t* used) {
-  uint32_t current = 0;
-  size_t count = 0;
-  for (size_t i = 0; i < kLogEntries; ++i) {
-    if (entries[i] == 0) {
-      // Entries are written in order: a gap followed by a value is corrupt.
-      for (size_t j = i + 1; j < kLogEntries; ++j) {
-        if (entries[j] != 0) return false;
-      }
-      break;
-    }
-    const uint32_t v = entries[i] - 1;
-    if (count > 0 && v < current) return false;
-    current = v;
-    ++count;
-  }
-  *value = current;
-  *used = count;
-  return true;
-}
-
 namespace {
 uint32_t RecordSlotsWord(uint32_t sequence_word, uint8_t mask) {
   const auto zeros = static_cast<uint32_t>(32 - std::popcount(sequence_word) + 8 -
@@ -122,15 +101,23 @@ Lifecycle LifecycleFromMarks(const uint32_t (&marks)[kLifecycleStates]) {
 
 namespace bastion::otp {
 
-bool LayoutValid(const FlashLayout& layout, uint32_t flash_size, uint32_t sector_size) {
-  if (sector_size == 0) return false;
+bool GeometrySupported(const platform::FlashGeometry& g) {
+  auto pow2 = [](uint32_t v) { return v != 0 && (v & (v - 1)) == 0; };
+  return pow2(g.sector_size) && pow2(g.program_unit) && g.program_unit >= kMinProgramUnit &&
+         g.program_unit <= kMaxProgramUnit && g.program_unit <= g.sector_size && g.size != 0 &&
+         g.size % g.sector_size == 0;
+}
+
+bool LayoutValid(const FlashLayout& layout, const platform::FlashGeometry& geometry) {
+  if (!GeometrySupported(geometry)) return false;
+  const uint32_t flash_size = geometry.size;
+  const uint32_t sector_size = geometry.sector_size;
   const FlashRegion* regions = &layout.key_store;
   constexpr size_t kCount = sizeof(FlashLayout) / sizeof(FlashRegion);
   for (size_t i = 0; i < kCount; ++i) {
     const FlashRegion& r = regions[i];
-    const bool optional = &r == &layout.scratch || &r == &layout.storage;
     if (r.size == 0) {
-      if (!optional) return false;
+      if (&r != &layout.storage) return false;
       continue;
     }
     if (r.offset % sector_size != 0 || r.size % sector_size != 0) return false;
@@ -142,11 +129,15 @@ bool LayoutValid(const FlashLayout& layout, uint32_t flash_size, uint32_t sector
     }
   }
   // The swap with offset (docs/update-swap.md): the secondary slot is one
-  // sector larger than the primary; the journal needs two status sectors.
+  // sector larger than the primary; each journal needs two status sectors,
+  // each counter store two sectors (one to compact into).
   for (size_t c = 0; c < kComponentCount; ++c) {
     if (layout.secondary[c].size != layout.primary[c].size + sector_size) return false;
   }
-  if (layout.scratch.size < 2 * sector_size) return false;
+  for (const FlashRegion* r :
+       {&layout.scratch, &layout.urot_scratch, &layout.urot_counters, &layout.counters}) {
+    if (r->size < 2 * sector_size) return false;
+  }
   return layout.key_store.size >= kKeyStoreSize;
 }
 

@@ -26,6 +26,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "platform/platform.h"
+
 namespace bastion::otp {
 
 static_assert(std::endian::native == std::endian::little,
@@ -42,7 +44,9 @@ constexpr uint32_t kHdpl1AreaOffset = 0x300;
 constexpr uint32_t kHdpl1AreaEnd = 0x800;
 
 constexpr uint32_t kOtpMagic = 0x5b7a0e93;
-constexpr uint32_t kOtpFormatVersion = 2;  // 2: revocation records replace the sequence log
+// 2: revocation records replace the sequence log. 3: per-owner swap status
+// areas and flash counter stores in the layout; no counter logs in OTP.
+constexpr uint32_t kOtpFormatVersion = 3;
 constexpr uint32_t kHeaderCompleteMarker = 0xc1d2e3f4 ^ 0x2a5f19b6;
 constexpr uint32_t kLifecycleMark = 0x4e1fa6d3;
 constexpr uint32_t kSlotProvisionedMarker = 0x6a5c39e1;
@@ -68,14 +72,24 @@ struct FlashRegion {
 };
 static_assert(sizeof(FlashRegion) == 8);
 
+// The flash regions, each with one owner (platform/access_policy.h). Every
+// piece of boot state lives in a region that only the stage acting on it,
+// or a lower one, can write: a stage never acts on state a later stage
+// could forge (docs/decisions.md, "Who writes what a stage acts on").
 struct FlashLayout {
-  FlashRegion key_store;
-  FlashRegion primary[kComponentCount];
-  FlashRegion secondary[kComponentCount];
-  FlashRegion scratch;
-  FlashRegion storage;
+  FlashRegion key_store;                   // public keys (OTP hashes vouch for them)
+  FlashRegion primary[kComponentCount];    // run slots
+  FlashRegion secondary[kComponentCount];  // download slots (one sector larger)
+  FlashRegion scratch;                     // swap status area of sm and app (HDPL <= 1)
+  FlashRegion storage;                     // Secure Manager storage (HDPL <= 2), may be empty
+  FlashRegion urot_scratch;                // swap status area of urot (HDPL 0)
+  FlashRegion urot_counters;               // counter store of urot (HDPL 0)
+  FlashRegion counters;                    // counter store of sm and app (HDPL <= 1)
 };
-static_assert(sizeof(FlashLayout) == 72);
+static_assert(sizeof(FlashLayout) == 96);
+static_assert(offsetof(FlashLayout, scratch) == 56 && offsetof(FlashLayout, storage) == 64 &&
+              offsetof(FlashLayout, urot_scratch) == 72 &&
+              offsetof(FlashLayout, urot_counters) == 80 && offsetof(FlashLayout, counters) == 88);
 
 struct OtpHeader {
   uint32_t magic;
@@ -84,13 +98,13 @@ struct OtpHeader {
   uint8_t instance_id[32];
   FlashLayout layout;
   uint32_t complete;  // kHeaderCompleteMarker, written last at provisioning
-  uint8_t reserved[256 - 4 - 4 - 24 - 32 - 72 - 4];
+  uint8_t reserved[256 - 4 - 4 - 24 - 32 - 96 - 4];
 };
 static_assert(sizeof(OtpHeader) == 256);
 static_assert(offsetof(OtpHeader, lifecycle_marks) == 8);
 static_assert(offsetof(OtpHeader, instance_id) == 32);
 static_assert(offsetof(OtpHeader, layout) == 64);
-static_assert(offsetof(OtpHeader, complete) == 136);
+static_assert(offsetof(OtpHeader, complete) == 160);
 
 constexpr size_t kSigningSlots = 4;
 constexpr size_t kAuthoritySlots = 2;
@@ -146,25 +160,20 @@ static_assert(offsetof(OtpDomain, revocations) == 248);
 static_assert(offsetof(OtpDomain, revocations) % 8 == 0 && sizeof(OtpDomain) % 8 == 0,
               "records must stay 8-aligned in every domain");
 
-struct OtpCounter {
-  uint32_t entries[kLogEntries];
-};
-static_assert(sizeof(OtpCounter) == 64);
-
+// Security counters are not in OTP: a 16-entry OTP log ran out after 16
+// raises. They live in the HDPL-owned flash counter stores
+// (FlashLayout::urot_counters / counters, src/counters).
 struct Hdpl0Area {
   OtpDomain urot;
-  OtpCounter urot_counter;
 };
-static_assert(sizeof(Hdpl0Area) == 440);
+static_assert(sizeof(Hdpl0Area) == 376);
 static_assert(kHdpl0AreaOffset + sizeof(Hdpl0Area) <= kHdpl1AreaOffset);
 
 struct Hdpl1Area {
   OtpDomain sm;
   OtpDomain app;
-  OtpCounter sm_counter;
-  OtpCounter app_counter;
 };
-static_assert(sizeof(Hdpl1Area) == 880);
+static_assert(sizeof(Hdpl1Area) == 752);
 static_assert(kHdpl1AreaOffset + sizeof(Hdpl1Area) <= kHdpl1AreaEnd);
 
 // OTP offset of a component's key domain and security counter.
@@ -176,10 +185,15 @@ constexpr uint32_t DomainOffset(Component c) {
 static_assert(DomainOffset(Component::kUrot) % 8 == 0 && DomainOffset(Component::kSm) % 8 == 0 &&
                   DomainOffset(Component::kApp) % 8 == 0,
               "revocation records are programmed as aligned 8-byte units");
-constexpr uint32_t CounterOffset(Component c) {
-  return c == Component::kUrot ? kHdpl0AreaOffset + offsetof(Hdpl0Area, urot_counter)
-         : c == Component::kSm ? kHdpl1AreaOffset + offsetof(Hdpl1Area, sm_counter)
-                               : kHdpl1AreaOffset + offsetof(Hdpl1Area, app_counter);
+
+// The swap status area (journal) of `c`'s swaps and the counter store that
+// holds `c`'s security counter: urot's are HDPL0's own, sm's and app's
+// HDPL1's.
+constexpr const FlashRegion& SwapStatusArea(const FlashLayout& l, Component c) {
+  return c == Component::kUrot ? l.urot_scratch : l.scratch;
+}
+constexpr const FlashRegion& CounterStoreArea(const FlashLayout& l, Component c) {
+  return c == Component::kUrot ? l.urot_counters : l.counters;
 }
 
 // The flash key store holds the public keys whose hashes OTP holds (public
@@ -200,10 +214,6 @@ constexpr uint32_t KeyStoreEntryOffset(Component c, size_t slot) {
 }
 constexpr uint32_t kKeyStoreSize =
     16 + kComponentCount * kKeyStoreSlotsPerDomain * kKeyStoreEntrySize;
-
-// Reads a 16-entry log: the current value, or 0 when empty. Returns false
-// when the log is not monotonic (corrupt).
-bool ReadLog(const uint32_t (&entries)[kLogEntries], uint32_t* value, size_t* used);
 
 // The record committing a command with `sequence` (1 .. 2^32 - 2) that
 // revokes the signing slots in `slot_mask`.
@@ -231,9 +241,23 @@ Lifecycle LifecycleFromMarks(const uint32_t (&marks)[kLifecycleStates]);
 }  // namespace bastion::otp
 
 namespace bastion::otp {
-// True when every region is sector-aligned, inside the flash, non-empty
-// (storage may be empty), no two regions overlap, each secondary slot is
-// exactly one sector larger than its primary (the swap's offset sector) and
-// the scratch (swap status) area holds at least two sectors.
-bool LayoutValid(const FlashLayout& layout, uint32_t flash_size, uint32_t sector_size);
+// Program units the boot chain's flash formats support: every journal,
+// trailer and counter record is one unit holding an 8-byte record, so a
+// unit below 8 bytes could never hold one whole (a record would span two
+// programs, and a power loss between them leaves half a record).
+constexpr uint32_t kMinProgramUnit = 8;
+constexpr uint32_t kMaxProgramUnit = 256;
+
+// True when the geometry is one the boot chain supports: sector size and
+// program unit powers of two, kMinProgramUnit <= program unit <=
+// kMaxProgramUnit and <= sector size, flash size a non-zero multiple of the
+// sector size.
+bool GeometrySupported(const platform::FlashGeometry& geometry);
+
+// True when the geometry is supported and every region is sector-aligned,
+// inside the flash, non-empty (storage may be empty), no two regions
+// overlap, each secondary slot is exactly one sector larger than its primary
+// (the swap's offset sector), both swap status areas and both counter
+// stores hold at least two sectors, and the key store holds kKeyStoreSize.
+bool LayoutValid(const FlashLayout& layout, const platform::FlashGeometry& geometry);
 }  // namespace bastion::otp

@@ -14,7 +14,11 @@ bool FlashAccessAllowed(const otp::FlashLayout& l, Hdpl hdpl, uint32_t address, 
     const unsigned owner = c == static_cast<size_t>(otp::Component::kUrot) ? 1 : 2;
     if (inside(l.primary[c]) || inside(l.secondary[c])) return level <= owner;
   }
-  if (inside(l.scratch) || inside(l.storage)) return level <= 2;
+  // Boot state a stage acts on is writable only by that stage or a lower
+  // one, never by a later stage that could forge it.
+  if (inside(l.urot_scratch) || inside(l.urot_counters)) return level == 0;
+  if (inside(l.scratch) || inside(l.counters)) return level <= 1;
+  if (inside(l.storage)) return level <= 2;
   return false;
 }
 

@@ -2,9 +2,12 @@
 // virtual device and the target port enforce (DESIGN §1, §7).
 //
 //   flash key store          read at HDPL <= 2, never written after provisioning
+//   urot swap status area,   HDPL 0 (iROT's own boot state)
+//   urot counter store
 //   urot slots               HDPL <= 1
-//   sm/app slots, scratch,   HDPL <= 2
-//   storage
+//   sm/app swap status area, HDPL <= 1 (uROT's own boot state)
+//   sm/app counter store
+//   sm/app slots, storage    HDPL <= 2
 //   anything else            nobody (an access must lie inside one region)
 //   OTP header               read at any level, programmed at HDPL 0
 //   OTP HDPL0 area           HDPL 0 only

@@ -48,6 +48,7 @@
 #include "otp/otp_map.h"
 #include "provisioning/provisioning.h"
 #include "revocation/revocation_command.h"
+#include "support/counters.h"
 #include "support/test_images.h"
 #include "support/test_keys.h"
 #include "update/slot_swap.h"
@@ -325,7 +326,8 @@ size_t Index(Component c) { return static_cast<size_t>(c); }
 size_t PayloadSize(const GeometryCase& g, const otp::FlashLayout& layout, Component c,
                    bool larger) {
   const uint32_t sector = g.geometry.sector_size;
-  const update::SlotSet slots{layout.primary[Index(c)], layout.secondary[Index(c)], layout.scratch};
+  const update::SlotSet slots{layout.primary[Index(c)], layout.secondary[Index(c)],
+                              otp::SwapStatusArea(layout, c)};
   const uint32_t room = update::MaxSwapSectors(g.geometry, slots, 1) * sector;
   constexpr size_t kOverhead = 0x200 + 2048;  // header, TLVs
   if (room < 20000 + kOverhead) return 0;
@@ -351,6 +353,9 @@ bool BuildSpec(const GeometryCase& g, Component c, Scenario s, Spec* spec) {
     p.domains[d].threshold = 2;
   }
   p.domains[Index(c)].revoke_older_on_confirm = s == Scenario::kConfirmWithRevocation;
+  // The floor provisioned at the old image's counter: what its first boot
+  // would set (the campaign's points start from the state before the update).
+  p.domains[Index(c)].security_counter = kOldCounter;
 
   for (const Component other : {Component::kUrot, Component::kSm, Component::kApp}) {
     spec->factory[Index(other)] = SignImage(keys.slots[Index(other)][0], 1, 0, 3000);
@@ -360,7 +365,7 @@ bool BuildSpec(const GeometryCase& g, Component c, Scenario s, Spec* spec) {
   const size_t new_size = PayloadSize(g, p.layout, c, true);
   if (NeedsUpdateEngine(s) && (old_size == 0 || new_size == 0)) return false;
 
-  const FinalState before{false, 0, 0, 0};
+  const FinalState before{false, kOldCounter, 0, 0};
   switch (s) {
     case Scenario::kInstall:
     case Scenario::kRevert:
@@ -405,7 +410,7 @@ bool BuildSpec(const GeometryCase& g, Component c, Scenario s, Spec* spec) {
           RevokeCommand(c, spec->command.mask, kCommandSequence, {&k[2], &k[3]});
       spec->old_image = SignImage(k[2], 1, kOldCounter, 20000);
       spec->new_image = spec->old_image;
-      spec->intended = {false, 0, 0x03, kCommandSequence};
+      spec->intended = {false, kOldCounter, 0x03, kCommandSequence};
       spec->allowed = {spec->intended, before};
       break;
   }
@@ -511,12 +516,8 @@ std::unique_ptr<VirtualDevice> Restore(const Spec& spec, const Prepared& prepare
   return device;
 }
 
-uint32_t Counter(const VirtualDevice& device, Component c) {
-  otp::OtpCounter counter;
-  std::memcpy(&counter, device.raw_otp().data() + otp::CounterOffset(c), sizeof(counter));
-  uint32_t value = 0;
-  size_t used = 0;
-  return otp::ReadLog(counter.entries, &value, &used) ? value : UINT32_MAX;
+uint32_t Counter(const Spec& spec, const VirtualDevice& device, Component c) {
+  return test_support::StoredCounter(device, spec.profile.layout, c);
 }
 
 otp::OtpDomain DomainIn(const std::vector<uint8_t>& otp_bytes, Component c) {
@@ -540,7 +541,7 @@ class PointCheck {
     otp_before_ = device.raw_otp();
     flash_before_ = device.raw_flash();
     for (size_t d = 0; d < otp::kComponentCount; ++d) {
-      counters_[d] = Counter(device, static_cast<Component>(d));
+      counters_[d] = Counter(spec, device, static_cast<Component>(d));
     }
     initial_counter_ = counters_[Index(spec.component)];
     old_m_ = Measurement(spec.old_image);
@@ -588,12 +589,17 @@ class PointCheck {
     // and only while that image runs confirmed (READY).
     for (size_t d = 0; d < otp::kComponentCount; ++d) {
       const auto c = static_cast<Component>(d);
-      const uint32_t now = Counter(device, c);
+      const uint32_t now = Counter(spec_, device, c);
       if (now == UINT32_MAX || now < counters_[d]) {
         return Fail(FailureKind::kCounter, at + otp::ComponentName(c) + " counter fell or corrupt");
       }
+      if (c != spec_.component) {
+        if (now != counters_[d]) {
+          return Fail(FailureKind::kUnrelatedChanged, at + otp::ComponentName(c) + " counter changed");
+        }
+        continue;
+      }
       counters_[d] = now;
-      if (c != spec_.component) continue;  // unchanged: CheckUnrelated
       if (now != initial_counter_ && (now != kNewCounter || !new_image ||
                                       state_ != static_cast<uint8_t>(boot::ImageState::kReady))) {
         return Fail(FailureKind::kCounter,
@@ -610,7 +616,7 @@ class PointCheck {
     FinalState s;
     s.new_image = std::memcmp(e->measurement, new_m_.data(), 32) == 0 &&
                   std::memcmp(e->measurement, old_m_.data(), 32) != 0;
-    s.counter = Counter(device, spec_.component);
+    s.counter = Counter(spec_, device, spec_.component);
     const otp::OtpDomain d = DomainIn(device.raw_otp(), spec_.component);
     for (size_t i = 0; i < otp::kSigningSlots; ++i) {
       if (keys::ClassifySlot(d.signing[i]) == keys::SlotState::kRevoked) {
@@ -660,10 +666,8 @@ class PointCheck {
   bool CheckUnrelated(const VirtualDevice& device, const std::string& at) {
     const std::vector<uint8_t>& otp_now = device.raw_otp();
     const uint32_t domain = otp::DomainOffset(spec_.component);
-    const uint32_t counter = otp::CounterOffset(spec_.component);
     for (uint32_t i = 0; i < otp_now.size(); ++i) {
-      const bool own = (i >= domain && i < domain + sizeof(otp::OtpDomain)) ||
-                       (i >= counter && i < counter + sizeof(otp::OtpCounter));
+      const bool own = i >= domain && i < domain + sizeof(otp::OtpDomain);
       if (!own && otp_now[i] != otp_before_[i]) {
         return Fail(FailureKind::kUnrelatedChanged, at + "OTP changed at " + std::to_string(i));
       }

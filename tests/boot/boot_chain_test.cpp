@@ -7,11 +7,13 @@
 
 #include "boot/boot_report.h"
 #include "boot/boot_stages.h"
+#include "boot/boot_update.h"
 #include "boot/handoff.h"
 #include "crypto/crypto.h"
 #include "image/image.h"
 #include "otp/otp_map.h"
 #include "provisioning/provisioning.h"
+#include "support/counters.h"
 #include "support/test_keys.h"
 #include "virtual_device/virtual_device.h"
 
@@ -83,8 +85,18 @@ class BootChainTest : public ::testing::Test {
     return device;
   }
 
+  // The flash without the counter stores: a boot that refuses a later
+  // image may still have set an earlier, verified factory image's floor.
+  std::vector<uint8_t> FlashButCounters(const VirtualDevice& device) const {
+    std::vector<uint8_t> flash = device.raw_flash();
+    for (const otp::FlashRegion& r : {profile_.layout.urot_counters, profile_.layout.counters}) {
+      std::fill_n(flash.begin() + r.offset, r.size, 0);
+    }
+    return flash;
+  }
+
   void ExpectRefused(VirtualDevice& device, Component component, ImageError error) {
-    const auto flash = device.raw_flash();
+    const auto flash = FlashButCounters(device);
     const auto otp = device.raw_otp();
     const VirtualDevice::BootRun run = device.Boot();
     EXPECT_FALSE(run.app_reached);
@@ -94,8 +106,9 @@ class BootChainTest : public ::testing::Test {
     EXPECT_EQ(static_cast<Component>(run.report.failure_component), component);
     EXPECT_EQ(static_cast<ImageError>(run.report.failure_detail), error)
         << image::ImageErrorName(static_cast<ImageError>(run.report.failure_detail));
-    // A refused boot changes nothing in flash or OTP, and leaves no secret.
-    EXPECT_EQ(device.raw_flash(), flash);
+    // A refused boot changes nothing in flash or OTP (but the floors of the
+    // factory images verified before the refusal), and leaves no secret.
+    EXPECT_EQ(FlashButCounters(device), flash);
     EXPECT_EQ(device.raw_otp(), otp);
     EXPECT_EQ(device.hdpl(), platform::Hdpl::kApplication);
     ExpectHandoffsWiped(device);
@@ -228,14 +241,44 @@ TEST_F(BootChainTest, RevokedKeyIsRefused) {
   EXPECT_TRUE(device->Boot().app_reached);
 }
 
-TEST_F(BootChainTest, SecurityCounterBelowTheDevicesIsRefused) {
+TEST_F(BootChainTest, SecurityCounterBelowTheProvisionedFloorIsRefused) {
+  profile_.domains[1].security_counter = 5;  // the profile's floor for sm
   auto device = Bootable();
-  std::vector<uint8_t> entry(4);
-  StoreLe32(entry.data(), 5 + 1);  // stored counter 5
-  device->FactoryProgramOtp(otp::CounterOffset(Component::kSm), entry);
+  EXPECT_EQ(test_support::StoredCounter(*device, profile_.layout, Component::kSm), 5u);
   ExpectRefused(*device, Component::kSm, ImageError::kSecurityCounterRollback);
   host::FlashPrimarySlot(*device, Component::kSm, Sign(keys_[2], {2, 5}));
   EXPECT_TRUE(device->Boot().app_reached);
+}
+
+// A factory-flashed image sets the floor at its first boot (it never goes
+// through a confirm): nothing older installs over it afterwards.
+TEST_F(BootChainTest, FactoryImageSetsTheFloorAtItsFirstBoot) {
+  auto device = Bootable();  // sm 2.0.0 with SEC_CNT 3, urot 1
+  EXPECT_EQ(test_support::StoredCounter(*device, profile_.layout, Component::kSm), 0u);
+  const VirtualDevice::BootRun run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  EXPECT_EQ(test_support::StoredCounter(*device, profile_.layout, Component::kSm), 3u);
+  EXPECT_EQ(test_support::StoredCounter(*device, profile_.layout, Component::kUrot), 1u);
+  bool reported = false;
+  for (size_t i = 0; i < run.report.image_count; ++i) {
+    const boot::BootReportImage& e = run.report.images[i];
+    if (e.component != static_cast<uint8_t>(Component::kSm)) continue;
+    reported = true;
+    EXPECT_EQ(e.counter_update, static_cast<uint8_t>(boot::CounterUpdate::kRaised));
+    EXPECT_EQ(e.stored_counter, 3u);
+  }
+  EXPECT_TRUE(reported);
+  // An older sm (SEC_CNT 2) staged as an update is refused.
+  host::InstallSecondarySlot(*device, Component::kSm, Sign(keys_[2], {1, 2}), false);
+  const VirtualDevice::BootRun second = device->Boot();
+  ASSERT_TRUE(second.app_reached);
+  for (size_t i = 0; i < second.report.image_count; ++i) {
+    const boot::BootReportImage& e = second.report.images[i];
+    if (e.component != static_cast<uint8_t>(Component::kSm)) continue;
+    EXPECT_EQ(e.update, static_cast<uint8_t>(boot::UpdateEvent::kInstallRefused));
+    EXPECT_EQ(e.update_detail, static_cast<uint16_t>(ImageError::kSecurityCounterRollback));
+    EXPECT_EQ(e.version.major, 2);
+  }
 }
 
 TEST_F(BootChainTest, EmptySlotIsRefused) {
@@ -284,15 +327,31 @@ TEST_F(BootChainTest, EarlyFailureDoesNotReusePreviousReport) {
 
 TEST_F(BootChainTest, CorruptKeyDomainStopsTheBoot) {
   auto device = Bootable();
-  // A counter log that goes down (5 then 2) is corrupt OTP, not an image problem.
-  std::vector<uint8_t> entries(8);
-  StoreLe32(entries.data(), 5 + 1);
-  StoreLe32(entries.data() + 4, 2 + 1);
-  device->FactoryProgramOtp(otp::CounterOffset(Component::kApp), entries);
+  // A record log with a gap (entry 1 written, entry 0 empty) is corrupt OTP,
+  // not an image problem.
+  const otp::OtpRevocationRecord record = otp::MakeRevocationRecord(1, 0x1);
+  std::vector<uint8_t> bytes(sizeof(record));
+  std::memcpy(bytes.data(), &record, sizeof(record));
+  device->FactoryProgramOtp(otp::DomainOffset(Component::kApp) +
+                                offsetof(otp::OtpDomain, revocations) + sizeof(record),
+                            bytes);
   const VirtualDevice::BootRun run = device->Boot();
   EXPECT_FALSE(run.app_reached);
   EXPECT_EQ(static_cast<BootReason>(run.report.failure_reason), BootReason::kDomainUnavailable);
   EXPECT_EQ(static_cast<Component>(run.report.failure_component), Component::kApp);
+}
+
+TEST_F(BootChainTest, CorruptCounterStoreStopsTheBootWithItsReason) {
+  auto device = Bootable();
+  // Both sectors of the sm/app store without a live header (corruption of
+  // an HDPL1-owned region: a power loss never leaves this).
+  device->FactoryWriteFlash(profile_.layout.counters.offset,
+                            std::vector<uint8_t>(profile_.layout.counters.size, 0x00));
+  const VirtualDevice::BootRun run = device->Boot();
+  EXPECT_FALSE(run.app_reached);
+  EXPECT_EQ(static_cast<BootReason>(run.report.failure_reason),
+            BootReason::kCounterStoreUnavailable);
+  EXPECT_EQ(static_cast<Component>(run.report.failure_component), Component::kSm);
 }
 
 TEST_F(BootChainTest, UrotWithoutHandoffStops) {

@@ -18,6 +18,7 @@
 #include "otp/otp_map.h"
 #include "provisioning/provisioning.h"
 #include "revocation/revocation_command.h"
+#include "support/counters.h"
 #include "support/test_images.h"
 #include "support/test_keys.h"
 #include "update/slot_swap.h"
@@ -36,12 +37,14 @@ using test_support::MakeKey;
 using test_support::Spki;
 
 constexpr size_t kApp = static_cast<size_t>(Component::kApp);
+// SEC_CNT of the factory app: its first boot sets the device's floor to it.
+constexpr uint32_t kFactoryCounter = 3;
 
 class UpdateBootTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     keys_ = new std::array<crypto::EcKeyPair, 3>{MakeKey(31), MakeKey(32), MakeKey(33)};
-    old_app_ = new std::vector<uint8_t>(SignTestImage((*keys_)[2], 1, 3, 20000));
+    old_app_ = new std::vector<uint8_t>(SignTestImage((*keys_)[2], 1, kFactoryCounter, 20000));
     new_app_ = new std::vector<uint8_t>(SignTestImage((*keys_)[2], 2, 5, 26000));
   }
   static void TearDownTestSuite() {
@@ -70,7 +73,7 @@ class UpdateBootTest : public ::testing::Test {
 
   update::SlotSet Slots() const {
     return {profile_.layout.primary[kApp], profile_.layout.secondary[kApp],
-            profile_.layout.scratch};
+            otp::SwapStatusArea(profile_.layout, Component::kApp)};
   }
 
   ImageState Primary(VirtualDevice& device) {
@@ -80,13 +83,9 @@ class UpdateBootTest : public ::testing::Test {
     return boot::SecondaryState(device.platform().flash, Slots());
   }
 
-  static uint32_t Counter(const VirtualDevice& device) {
-    otp::OtpCounter counter;
-    std::memcpy(&counter, device.raw_otp().data() + otp::CounterOffset(Component::kApp),
-                sizeof(counter));
-    uint32_t value = 0;
-    size_t used = 0;
-    EXPECT_TRUE(otp::ReadLog(counter.entries, &value, &used));
+  uint32_t Counter(const VirtualDevice& device) const {
+    const uint32_t value = test_support::StoredCounter(device, profile_.layout, Component::kApp);
+    EXPECT_NE(value, UINT32_MAX);
     return value;
   }
 
@@ -144,7 +143,9 @@ TEST_F(UpdateBootTest, InstallTrialConfirmRaisesCounterAndSurvivesReboot) {
   EXPECT_EQ(trial.state, static_cast<uint8_t>(ImageState::kTrial));
   EXPECT_EQ(trial.update, static_cast<uint8_t>(UpdateEvent::kInstalled));
   EXPECT_EQ(trial.version.major, 2);
-  EXPECT_EQ(Counter(*device_trial), 0u);  // not raised before confirmation
+  // The factory image's floor, set at its first boot; not raised to the
+  // update's before confirmation.
+  EXPECT_EQ(Counter(*device_trial), kFactoryCounter);
 
   Queue(*device_trial, mailbox::RequestType::kConfirm);
   const VirtualDevice::BootRun run = device_trial->Boot();
@@ -169,7 +170,7 @@ TEST_F(UpdateBootTest, UnconfirmedTrialIsRevertedAtTheNextReset) {
   EXPECT_EQ(e.update, static_cast<uint8_t>(UpdateEvent::kReverted));
   EXPECT_EQ(e.version.major, 1);
   EXPECT_EQ(e.state, static_cast<uint8_t>(ImageState::kReady));
-  EXPECT_EQ(Counter(*device), 0u);
+  EXPECT_EQ(Counter(*device), kFactoryCounter);
   EXPECT_EQ(BootOk(*device).version.major, 1);  // stable
 }
 
@@ -181,7 +182,7 @@ TEST_F(UpdateBootTest, RejectRevertsNow) {
   EXPECT_EQ(run.report.requests[0].outcome, static_cast<uint8_t>(boot::RequestOutcome::kApplied));
   EXPECT_EQ(AppEntry(run)->update, static_cast<uint8_t>(UpdateEvent::kRejected));
   EXPECT_EQ(AppEntry(run)->version.major, 1);
-  EXPECT_EQ(Counter(*device), 0u);
+  EXPECT_EQ(Counter(*device), kFactoryCounter);
 }
 
 TEST_F(UpdateBootTest, ConfirmWithoutTrialIsNotApplied) {
@@ -191,7 +192,7 @@ TEST_F(UpdateBootTest, ConfirmWithoutTrialIsNotApplied) {
   ASSERT_TRUE(run.app_reached);
   EXPECT_EQ(run.report.requests[0].outcome,
             static_cast<uint8_t>(boot::RequestOutcome::kNoTrialImage));
-  EXPECT_EQ(Counter(*device), 0u);
+  EXPECT_EQ(Counter(*device), kFactoryCounter);
 }
 
 TEST_F(UpdateBootTest, TamperedOrRolledBackDownloadIsRefusedAndTheOldImageBoots) {
@@ -292,7 +293,7 @@ TEST_P(UpdatePowerLossTest, EveryOperation) {
       ASSERT_EQ(e->verified, 1);
       ASSERT_TRUE(e->version.major == 1 || e->version.major == 2)
           << static_cast<int>(e->version.major);
-      ASSERT_EQ(e->security_counter, e->version.major == 1 ? 3u : 5u);
+      ASSERT_EQ(e->security_counter, e->version.major == 1 ? kFactoryCounter : 5u);
       const uint32_t now = Counter(*device);
       ASSERT_GE(now, counter);
       counter = now;
@@ -304,15 +305,16 @@ TEST_P(UpdatePowerLossTest, EveryOperation) {
     if (counter == 5) {
       EXPECT_EQ(last_major, 2);
     }
-    EXPECT_TRUE(counter == 0 || counter == 5) << counter;
+    EXPECT_TRUE(counter == kFactoryCounter || counter == 5) << counter;
     if (scenario == Scenario::kConfirm) {
       // Confirmed (image_ok written): new image and counter rolled forward
       // to 5; confirmation lost: reverted, counter untouched.
-      EXPECT_TRUE((last_major == 2 && counter == 5) || (last_major == 1 && counter == 0));
+      EXPECT_TRUE((last_major == 2 && counter == 5) ||
+                  (last_major == 1 && counter == kFactoryCounter));
     } else {
       // Never confirmed: the trial is reverted, the counter never raised.
       EXPECT_EQ(last_major, 1);
-      EXPECT_EQ(counter, 0u);
+      EXPECT_EQ(counter, kFactoryCounter);
     }
     ++checked;
   }
@@ -468,7 +470,7 @@ TEST_F(ConfirmPolicyTest, PowerLossDuringConfirmWithRevocation) {
       EXPECT_EQ(Sequence(*device), 1u);
     } else {
       EXPECT_EQ(major, 1);
-      EXPECT_EQ(Counter(*device), 0u);
+      EXPECT_EQ(Counter(*device), kFactoryCounter);
       EXPECT_FALSE(Slot0Revoked(*device));
       EXPECT_EQ(Sequence(*device), 0u);
     }

@@ -296,7 +296,8 @@ check "missing device dir not created" test ! -e no_such_dev
 # ==== device boot: the good chain ====
 cp -r fl good
 expect_ok "boot (text)" "$BASTION" device boot good
-check "boot text: urot verified" grep -q '^iROT: urot 1.2.3+4 verified with key slot 0 (security counter 7, device counter 0)$' "$T/out"
+check "boot text: urot verified" grep -q '^iROT: urot 1.2.3+4 verified with key slot 0 (security counter 7, device counter 7)$' "$T/out"
+check "boot text: factory floors set at the first boot" test "$(grep -c '^      device counter raised to 7 (the running image is confirmed)$' "$T/out")" = 3
 check "boot text: sm verified" grep -q '^uROT: sm 1.2.3+4 verified with key slot 0' "$T/out"
 check "boot text: app verified with slot 1" grep -q '^uROT: app 1.2.3+4 verified with key slot 1' "$T/out"
 check "boot text: booted" grep -qx 'booted: application started' "$T/out"
@@ -314,7 +315,9 @@ def measurement(img, info, alg):
     return hashlib.new(alg, open(img, "rb").read()[:n]).hexdigest()
 for i, (name, slot, alg) in zip(imgs, (("urot", 0, "sha256"), ("sm", 0, "sha384"), ("app", 1, "sha256"))):
     assert i["verified"] is True and i["version"] == "1.2.3+4" and i["key_slot"] == slot, i
-    assert i["security_counter"] == 7 and i["device_security_counter"] == 0 and i["hash"] == alg, i
+    # the first boot (above) set each factory image's floor
+    assert i["security_counter"] == 7 and i["device_security_counter"] == 7 and i["hash"] == alg, i
+    assert i["counter_update"] == "none", i
     assert i["measurement"] == measurement(name + ".img", name + ".info", alg), (name, i)
 assert len(imgs[1]["measurement"]) == 96, imgs[1]'
 expect_ok "status after boot" "$BASTION" device status good --json
@@ -465,7 +468,10 @@ p["layout"] = {"key_store": {"offset": 0, "size": 4096},
                "sm": {"primary": "0x22000", "secondary": "0x42000", "size": "0x20000"},
                "app": {"primary": "0x63000", "secondary": "0x93000", "size": "0x30000"},
                "scratch": {"offset": "0xc4000", "size": "0x4000"},
-               "storage": {"offset": "0xc8000", "size": "0x8000"}}'
+               "storage": {"offset": "0xc8000", "size": "0x8000"},
+               "urot_scratch": {"offset": "0xd0000", "size": "0x2000"},
+               "urot_counters": {"offset": "0xd2000", "size": "0x2000"},
+               "counters": {"offset": "0xd4000", "size": "0x2000"}}'
 mkprofile g128k.json 'p["flash"] = {"size": "0x400000", "sector_size": 131072, "program_unit": 32}; del p["layout"]'
 for g in g4k g128k; do
   expect_ok "create $g" "$BASTION" device create $g --profile k/$g.json

@@ -9,6 +9,7 @@
 
 #include "boot/boot_report.h"
 #include "boot/boot_update.h"
+#include "counters/counter_store.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "cose/cose.h"
@@ -95,6 +96,10 @@ json ImageJson(const boot::BootReportImage& image) {
     j["update_error"] = image::ImageErrorName(static_cast<image::ImageError>(image.update_detail));
   } else if (image.update == static_cast<uint8_t>(boot::UpdateEvent::kUpdateFailed)) {
     j["update_error"] = StatusName(Status(static_cast<StatusCode>(image.update_detail)));
+  }
+  j["counter_update"] = boot::CounterUpdateName(image.counter_update);
+  if (image.counter_update == static_cast<uint8_t>(boot::CounterUpdate::kRaiseFailed)) {
+    j["counter_error"] = StatusName(Status(static_cast<StatusCode>(image.counter_detail)));
   }
   if (image.verified == 1) {
     j["key_slot"] = image.key_slot;
@@ -197,6 +202,17 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
           StageOf(image.component), ComponentName(image.component).c_str(),
           VersionString(image.version).c_str(), image.key_slot, image.security_counter,
           image.stored_counter, Measurement(image).c_str(), boot::ImageStateName(image.state));
+      if (image.counter_update == static_cast<uint8_t>(boot::CounterUpdate::kRaised)) {
+        std::printf("      device counter raised to %u (the running image is confirmed)\n",
+                    image.stored_counter);
+      }
+      if (image.counter_update == static_cast<uint8_t>(boot::CounterUpdate::kRaiseFailed)) {
+        std::printf("      security counter NOT raised to %u: %s (the image runs; the floor "
+                    "stays %u)\n",
+                    image.security_counter,
+                    StatusName(Status(static_cast<StatusCode>(image.counter_detail))),
+                    image.stored_counter);
+      }
     } else {
       // Errors from hash-mismatch on come after a successful parse: the
       // version in the entry is the image's.
@@ -511,13 +527,31 @@ json StatusJson(host::VirtualDevice& device) {
     const auto component = static_cast<otp::Component>(c);
     otp::OtpDomain d;
     std::memcpy(&d, raw.data() + otp::DomainOffset(component), sizeof(d));
-    otp::OtpCounter counter;
-    std::memcpy(&counter, raw.data() + otp::CounterOffset(component), sizeof(counter));
-    uint32_t counter_value = 0;
-    size_t used = 0;
     otp::RevocationLog log;
     const bool log_ok = otp::ReadRevocationLog(d.revocations, &log);
-    const bool counter_ok = otp::ReadLog(counter.entries, &counter_value, &used);
+    // The counter and its store's wear (src/counters).
+    counters::StoreState store;
+    const otp::FlashRegion& store_area = otp::CounterStoreArea(header.layout, component);
+    host::RawFlashReader flash(device);
+    const bool counter_ok = counters::ReadStore(flash, store_area, &store).ok();
+    json counter_store = nullptr;
+    if (counter_ok) {
+      const uint64_t compactions_total = 2ull * counters::kSectorEndurance - 1;
+      counter_store = {
+          {"offset", store_area.offset},
+          {"generation", store.generation},
+          {"records_used", store.records_used},
+          {"records_per_sector", store.records_per_sector},
+          {"compactions_used", store.generation - 1},
+          {"compactions_total", compactions_total},
+          {"raises_left", store.raises_left},
+          {"capacity_used_percent",
+           static_cast<double>(store.generation - 1) * 100.0 /
+                   static_cast<double>(compactions_total) +
+               static_cast<double>(store.records_used) * 100.0 /
+                   static_cast<double>(store.records_per_sector) /
+                   static_cast<double>(compactions_total)}};
+    }
     json slots = json::array();
     for (size_t i = 0; i < otp::kSigningSlots; ++i) {
       // A slot a committed record names is revoked, marker written or not.
@@ -542,14 +576,17 @@ json StatusJson(host::VirtualDevice& device) {
         {"signing_slots", slots},
         {"authority_slots", authority},
         {"revocation_sequence", log_ok ? json(log.sequence) : json("corrupt")},
-        {"revocation_records", log_ok ? json(log.used) : json("corrupt")}};
-    components[name] = {{"security_counter", counter_ok ? json(counter_value) : json("corrupt")},
+        {"revocation_records", log_ok ? json(log.used) : json("corrupt")},
+        {"revocation_records_capacity", otp::kLogEntries}};
+    components[name] = {{"security_counter",
+                         counter_ok ? json(store.values[c]) : json("corrupt")},
+                        {"security_counter_store", counter_store},
                         {"primary", SlotJson(device, header.layout.primary[c])},
                         {"secondary", SlotJson(device, header.layout.secondary[c], true)}};
     // Image states (DESIGN §4) from the slot trailers, and the swap journal.
     {
       const update::SlotSet set{header.layout.primary[c], header.layout.secondary[c],
-                                header.layout.scratch};
+                                otp::SwapStatusArea(header.layout, component)};
       platform::Platform p = device.platform();
       json& comp = components[name];
       comp["primary"]["image_state"] =
@@ -608,9 +645,21 @@ int StatusCommand(const std::vector<std::string>& args) {
   for (const char* name : {"urot", "sm", "app"}) {
     const json& d = j["domains"][name];
     const json& c = j["components"][name];
-    std::printf("%s: threshold %d, revocation sequence %s, security counter %s\n", name,
+    std::printf("%s: threshold %d, revocation sequence %s (%s of %zu records used)\n", name,
                 d["threshold"].get<int>(), d["revocation_sequence"].dump().c_str(),
-                c["security_counter"].dump().c_str());
+                d["revocation_records"].dump().c_str(), otp::kLogEntries);
+    if (c["security_counter_store"].is_null()) {
+      std::printf("  security counter: store corrupt\n");
+    } else {
+      const json& st = c["security_counter_store"];
+      std::printf(
+          "  security counter %s (store: %u of %u records in generation %u, %.4f%% of its "
+          "life used, %llu raises left)\n",
+          c["security_counter"].dump().c_str(), st["records_used"].get<uint32_t>(),
+          st["records_per_sector"].get<uint32_t>(), st["generation"].get<uint32_t>(),
+          st["capacity_used_percent"].get<double>(),
+          static_cast<unsigned long long>(st["raises_left"].get<uint64_t>()));
+    }
     for (const json& s : d["signing_slots"]) {
       std::printf("  key slot %d: %-11s %s\n", s["slot"].get<int>(),
                   s["state"].get<std::string>().c_str(),
