@@ -295,15 +295,22 @@ bool ReadHeader(const VirtualDevice& device, otp::OtpHeader* header) {
 }
 
 void Provision(VirtualDevice& device, const Profile& profile) {
-  otp::OtpHeader existing;
   for (uint8_t b : device.raw_otp()) {
     if (b != 0) throw DeviceError("the device is already provisioned");
   }
-  (void)existing;
   const platform::FlashGeometry g = device.geometry();
   if (g.size != profile.geometry.size || g.sector_size != profile.geometry.sector_size ||
       g.program_unit != profile.geometry.program_unit) {
     throw DeviceError("the device's flash geometry differs from the profile's");
+  }
+  // Checked before anything is written (profiles built in code skip
+  // LoadProfile): the boot chain would refuse this layout.
+  if (!otp::LayoutValid(profile.layout, g)) {
+    throw DeviceError(otp::GeometrySupported(g)
+                          ? "the flash layout is invalid for this device"
+                          : "the device's flash geometry is not supported (program unit " +
+                                std::to_string(g.program_unit) + " bytes: at least " +
+                                std::to_string(otp::kMinProgramUnit) + " needed)");
   }
 
   // Key store (flash) first: the OTP hashes written after it vouch for it.

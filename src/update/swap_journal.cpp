@@ -20,9 +20,11 @@ bool AllErased(const uint8_t* p, size_t n, uint8_t erased) {
   return true;
 }
 
+// Every record is one program unit holding a whole JournalRecord: a unit
+// below otp::kMinProgramUnit is refused (otp::GeometrySupported).
 Status CheckArea(const platform::FlashGeometry& g, const otp::FlashRegion& area) {
-  if (g.sector_size == 0 || g.program_unit == 0 || g.program_unit > 256 ||
-      (g.program_unit & (g.program_unit - 1)) != 0 || area.offset % g.sector_size != 0 ||
+  static_assert(sizeof(JournalRecord) <= otp::kMinProgramUnit);
+  if (!otp::GeometrySupported(g) || area.offset % g.sector_size != 0 ||
       area.size / g.sector_size < kJournalSectors) {
     return StatusCode::kInvalidArgument;
   }

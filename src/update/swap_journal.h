@@ -8,7 +8,8 @@
 // swap is never erased while it is the newest one: a torn erase can only
 // damage an older journal, which is ignored.
 //
-// Layout of a journal sector (little-endian, program unit U = 8..256 bytes):
+// Layout of a journal sector (little-endian, program unit U = 8..256 bytes;
+// smaller units are refused: a record would not fit one unit):
 //
 //   offset 0                 JournalHeader (32 bytes, padded with 0xff to a
 //                            whole number of program units, written in one
@@ -116,7 +117,8 @@ struct Journal {
 // Reads the newest valid journal of the status area. `out->valid` is false
 // when neither journal sector holds a valid header (no swap ever, or only a
 // torn header). Returns kOk; kInvalidArgument when the status area is not
-// two whole sectors or larger; kDataLoss when the newest header is valid but
+// two whole sectors or larger, or the geometry is not otp::GeometrySupported
+// (a program unit below 8 bytes); kDataLoss when the newest header is valid but
 // its log is not in order (a record for a step out of sequence); flash
 // errors (kOutOfRange, kPermissionDenied, kUnavailable) from Read.
 [[nodiscard]] Status ReadJournal(platform::Flash& flash, const otp::FlashRegion& status_area,

@@ -13,6 +13,7 @@
 #include "image/image.h"
 #include "otp/otp_map.h"
 #include "provisioning/provisioning.h"
+#include "update/swap_journal.h"
 #include "support/counters.h"
 #include "support/test_keys.h"
 #include "virtual_device/virtual_device.h"
@@ -352,6 +353,73 @@ TEST_F(BootChainTest, CorruptCounterStoreStopsTheBootWithItsReason) {
   EXPECT_EQ(static_cast<BootReason>(run.report.failure_reason),
             BootReason::kCounterStoreUnavailable);
   EXPECT_EQ(static_cast<Component>(run.report.failure_component), Component::kSm);
+}
+
+// Each swap journal lives in an area only its owner (or a lower stage) can
+// write: the Secure Manager (HDPL2) can forge neither, uROT (HDPL1) not
+// iROT's. And iROT acts only on its own area: a journal naming the urot
+// slots in uROT's area (what HDPL2 could once write, to make iROT copy an
+// erased sector over uROT or roll a confirmed uROT back) changes nothing.
+TEST_F(BootChainTest, SwapJournalsAreOwnedAndIrotActsOnlyOnItsOwn) {
+  auto device = Bootable();
+  ASSERT_TRUE(device->Boot().app_reached);
+  const otp::FlashLayout& l = profile_.layout;
+  const size_t u = static_cast<size_t>(Component::kUrot);
+  const uint32_t sector = profile_.geometry.sector_size;
+  update::JournalHeader h{};
+  h.kind = static_cast<uint8_t>(update::SwapKind::kRevert);
+  h.sectors = 2;
+  h.primary_offset = l.primary[u].offset;
+  h.secondary_offset = l.secondary[u].offset;
+  h.primary_image_sectors = 2;
+  h.secondary_image_sectors = 2;
+  h.sector_size = sector;
+  update::Journal journal;
+  device->WarmReset();
+  ASSERT_TRUE(device->Raise(platform::Hdpl::kSecureManager).ok());
+  EXPECT_EQ(update::BeginJournal(*device, l.scratch, h, &journal).code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(update::BeginJournal(*device, l.urot_scratch, h, &journal).code(),
+            StatusCode::kPermissionDenied);
+  device->WarmReset();
+  ASSERT_TRUE(device->Raise(platform::Hdpl::kUrot).ok());
+  EXPECT_EQ(update::BeginJournal(*device, l.urot_scratch, h, &journal).code(),
+            StatusCode::kPermissionDenied);
+  // uROT's own area takes it; iROT must not act on it.
+  ASSERT_TRUE(update::BeginJournal(*device, l.scratch, h, &journal).ok());
+  const std::vector<uint8_t> before = device->raw_flash();
+  const VirtualDevice::BootRun run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  for (const otp::FlashRegion& r : {l.primary[u], l.secondary[u]}) {
+    EXPECT_TRUE(std::equal(before.begin() + r.offset, before.begin() + r.offset + r.size,
+                           device->raw_flash().begin() + r.offset));
+  }
+  EXPECT_EQ(run.report.images[0].component, static_cast<uint8_t>(Component::kUrot));
+  EXPECT_EQ(run.report.images[0].verified, 1);
+}
+
+// The boot chain's formats need 8-byte program units: a device whose OTP
+// layout names a 4-byte unit geometry refuses to boot with its reason,
+// instead of re-running swaps at every boot.
+TEST_F(BootChainTest, ProgramUnitBelowEightBytesIsAnInvalidLayout) {
+  platform::FlashGeometry g = profile_.geometry;
+  g.program_unit = 4;
+  auto device = VirtualDevice::InMemory(g);
+  otp::OtpHeader header{};
+  header.magic = otp::kOtpMagic;
+  header.format_version = otp::kOtpFormatVersion;
+  header.layout = host::DefaultLayout(g);
+  header.complete = otp::kHeaderCompleteMarker;
+  EXPECT_FALSE(otp::LayoutValid(header.layout, g));
+  std::vector<uint8_t> bytes(sizeof(header));
+  std::memcpy(bytes.data(), &header, sizeof(header));
+  device->FactoryProgramOtp(0, bytes);
+  const VirtualDevice::BootRun run = device->Boot();
+  EXPECT_FALSE(run.app_reached);
+  EXPECT_EQ(static_cast<BootReason>(run.report.failure_reason), BootReason::kLayoutInvalid);
+  host::Profile p = profile_;
+  p.geometry = g;
+  EXPECT_THROW(host::Provision(*VirtualDevice::InMemory(g), p), host::DeviceError);
 }
 
 TEST_F(BootChainTest, UrotWithoutHandoffStops) {

@@ -197,6 +197,7 @@ bad_profile "bad lifecycle" 'unknown lifecycle "shipped"' 'p["lifecycle"] = "shi
 bad_profile "lifecycle not a string" '"lifecycle" must be a string' 'p["lifecycle"] = 3'
 bad_profile "sector size 3000" '"flash".*power' 'p["flash"]["sector_size"] = 3000'
 bad_profile "program unit 512" '"flash".*power' 'p["flash"]["program_unit"] = 512'
+bad_profile "program unit 4 (no 8-byte record fits)" '"flash".*8 <= program_unit' 'p["flash"]["program_unit"] = 4'
 bad_profile "flash size not a number" 'flash.size must be a non-negative number' 'p["flash"]["size"] = "2M"'
 bad_profile "negative number string" 'layout.urot.size must be a non-negative number' 'p["layout"]["urot"]["size"] = "-65536"'
 bad_profile "number string with blanks" 'layout.urot.primary must be a non-negative number' 'p["layout"]["urot"]["primary"] = " 0x2000"'

@@ -163,6 +163,30 @@ TEST(SwapTest, CorruptJournalIsDataLoss) {
   EXPECT_EQ(ResumeIfInterrupted(*d, slots, &outcome), Status(StatusCode::kDataLoss));
 }
 
+// A 4-byte program unit can never hold an 8-byte journal record: the
+// journal refuses the geometry (it used to re-run every swap at every boot
+// and read past its scan buffer) instead of half-working.
+TEST(SwapTest, ProgramUnitsBelowEightBytesAreRefused) {
+  GeometryCase c = Small();
+  c.geometry.program_unit = 4;
+  auto d = MakeDevice(c);
+  WriteInitialState(*d, c);
+  const SlotSet slots = RigSlots(c);
+  // A journal sector whose log is full of non-erased units (what the old
+  // code scanned past its buffer).
+  std::vector<uint8_t> sector(c.geometry.sector_size, 0x5a);
+  d->FactoryWriteFlash(slots.scratch.offset, sector);
+  Journal j;
+  EXPECT_EQ(ReadJournal(*d, slots.scratch, &j), Status(StatusCode::kInvalidArgument));
+  EXPECT_EQ(StartSwap(*d, slots, SwapKind::kInstall, OldSectors(c), NewSectors(c)),
+            Status(StatusCode::kInvalidArgument));
+  SwapOutcome outcome;
+  EXPECT_EQ(ResumeIfInterrupted(*d, slots, &outcome), Status(StatusCode::kInvalidArgument));
+  EXPECT_FALSE(otp::GeometrySupported(c.geometry));
+  c.geometry.program_unit = 8;
+  EXPECT_TRUE(otp::GeometrySupported(c.geometry));
+}
+
 TEST(SwapTest, TornModeLeavesPartialPrograms) {
   const GeometryCase& c = Small();
   auto d = MakeDevice(c);
