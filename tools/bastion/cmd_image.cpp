@@ -472,9 +472,7 @@ int RunSign(const std::vector<std::string>& args) {
   if (auto s = parsed.Get("security-counter")) {
     options.has_security_counter = true;
     if (*s == "auto" || *s == "AUTO" || *s == "Auto") {
-      options.security_counter = (static_cast<uint32_t>(options.version.major) << 24) +
-                                 (static_cast<uint32_t>(options.version.minor) << 16) +
-                                 options.version.revision;
+      options.security_counter = image::AutoSecurityCounter(options.version);
     } else {
       options.security_counter = static_cast<uint32_t>(ParseNumber(*s, "--security-counter"));
     }
