@@ -48,6 +48,7 @@
 #include "otp/otp_map.h"
 #include "provisioning/provisioning.h"
 #include "revocation/revocation_command.h"
+#include "counters/counter_store.h"
 #include "support/counters.h"
 #include "support/test_images.h"
 #include "support/test_keys.h"
@@ -103,6 +104,8 @@ enum class Scenario : uint8_t {
   kConfirmWithRevocation,  // ... of an image carrying a revocation command,
                            // with revoke_older_on_confirm
   kMailboxRevocation,      // revoke request: slot markers, then the sequence
+  kConfirmCompacting,      // confirm request whose counter raise finds the live
+                           // counter-store sector full: a compaction
 };
 constexpr Scenario kScenarios[] = {
     Scenario::kInstall,
@@ -112,6 +115,7 @@ constexpr Scenario kScenarios[] = {
     Scenario::kConfirm,
     Scenario::kConfirmWithRevocation,
     Scenario::kMailboxRevocation,
+    Scenario::kConfirmCompacting,
 };
 
 const char* ScenarioName(Scenario s) {
@@ -130,6 +134,8 @@ const char* ScenarioName(Scenario s) {
       return "confirm+revocation";
     case Scenario::kMailboxRevocation:
       return "mailbox-revocation";
+    case Scenario::kConfirmCompacting:
+      return "confirm+compaction";
   }
   return "?";
 }
@@ -382,6 +388,7 @@ bool BuildSpec(const GeometryCase& g, Component c, Scenario s, Spec* spec) {
       spec->allowed = {spec->intended};
       break;
     case Scenario::kConfirm:
+    case Scenario::kConfirmCompacting:
       spec->old_image = SignImage(k[0], 1, kOldCounter, old_size);
       spec->new_image = SignImage(k[2], 2, kNewCounter, new_size);
       spec->intended = {true, kNewCounter, 0, 0};
@@ -433,6 +440,36 @@ const boot::BootReportImage* Entry(const VirtualDevice::BootRun& run, Component 
   return nullptr;
 }
 
+// Fills every free unit of the live sector of the component's counter store
+// with records that restate its current value: the next raise compacts.
+bool FillCounterStore(const Spec& spec, VirtualDevice& device, std::string* why) {
+  const otp::FlashRegion& area = otp::CounterStoreArea(spec.profile.layout, spec.component);
+  device.WarmReset();  // HDPL0: may write either store
+  counters::StoreState st;
+  if (!counters::ReadStore(device, area, &st).ok()) {
+    *why = "the counter store does not read";
+    return false;
+  }
+  const uint32_t unit = spec.profile.geometry.program_unit;
+  const uint32_t first = st.live_sector + (spec.profile.geometry.sector_size -
+                                           st.records_per_sector * unit);
+  const counters::CounterRecord r =
+      counters::MakeRecord(spec.component, st.values[Index(spec.component)]);
+  std::vector<uint8_t> bytes(unit, 0xff);
+  std::memcpy(bytes.data(), &r, sizeof(r));
+  for (uint32_t i = st.records_used; i < st.records_per_sector; ++i) {
+    if (!device.Program(first + i * unit, bytes).ok()) {
+      *why = "cannot fill the counter store";
+      return false;
+    }
+  }
+  if (!counters::ReadStore(device, area, &st).ok() || st.records_used != st.records_per_sector) {
+    *why = "the counter store is not full";
+    return false;
+  }
+  return true;
+}
+
 // A device in the state just before the scenario's boot, but for the
 // mailbox (QueueRequest). Returns null (with `why`) when the preparation
 // itself did not go as expected.
@@ -458,6 +495,9 @@ std::unique_ptr<VirtualDevice> Prepare(const Spec& spec, std::string* why) {
     *why = "the install before the scenario did not boot TRIAL";
     return nullptr;
   }
+  if (spec.scenario == Scenario::kConfirmCompacting && !FillCounterStore(spec, *device, why)) {
+    return nullptr;
+  }
   return device;
 }
 
@@ -470,6 +510,7 @@ void QueueRequest(const Spec& spec, VirtualDevice& device) {
       break;
     case Scenario::kConfirm:
     case Scenario::kConfirmWithRevocation:
+    case Scenario::kConfirmCompacting:
       Queue(device, {mailbox::RequestType::kConfirm, c, {}});
       break;
     case Scenario::kMailboxRevocation:
