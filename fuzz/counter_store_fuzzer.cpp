@@ -77,7 +77,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::memcpy(flash.bytes().data(), data + 1, size - 1 < 1024 ? size - 1 : 1024);
   }
   counters::StoreState before;
-  if (!counters::ReadStore(flash, area, &before).ok()) return 0;
+  const Status read = counters::ReadStore(flash, area, &before);
+  if (read.code() == StatusCode::kDataLoss) {
+    // No live sector: a rebuild gives one, with at least the floors.
+    const uint32_t floors[otp::kComponentCount] = {data[1], 3, 0};
+    const bool mine[otp::kComponentCount] = {true, true, false};
+    const Status rebuilt = counters::RebuildStore(flash, area, floors, mine, &before);
+    if (rebuilt.code() == StatusCode::kResourceExhausted) return 0;
+    if (!rebuilt.ok() || before.values[0] < data[1] || before.values[1] < 3) __builtin_trap();
+    counters::StoreState again;
+    if (!counters::ReadStore(flash, area, &again).ok()) __builtin_trap();
+  } else if (!read.ok()) {
+    return 0;
+  }
   // Raise each component to a value derived from the input, in turn.
   for (size_t c = 0; c < otp::kComponentCount; ++c) {
     const uint32_t target = before.values[c] + 1 + data[1];

@@ -247,6 +247,7 @@ VerifiedEntry RunIrot(platform::Platform& p) {
   // Only urot's journal (HDPL0's status area): uROT finishes sm's and app's.
   ResumeSwaps(p, header, kIrotComponents);
   UpdateRecord updates[otp::kComponentCount]{};
+  RepairCounterStores(p, header, kIrotComponents, updates);
   FinishUpdates(p, header, kIrotComponents, updates);
   ProcessMailbox(p, header, kIrotComponents, /*pass_on=*/true, updates);
   RunUpdates(p, header, kIrotComponents, updates);
@@ -308,6 +309,7 @@ void RunUrot(platform::Platform& p) {
   // then an interrupted install or revert (docs/update-swap.md).
   ResumeSwaps(p, header, kUrotComponents);
   UpdateRecord updates[otp::kComponentCount]{};
+  RepairCounterStores(p, header, kUrotComponents, updates);
   FinishUpdates(p, header, kUrotComponents, updates);
   // The application's requests first: a revocation applied now already
   // refuses, below, the images its keys signed; a confirm keeps a TRIAL image.

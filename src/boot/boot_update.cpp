@@ -68,6 +68,8 @@ const char* CounterUpdateName(uint8_t update) {
       return "raised";
     case CounterUpdate::kRaiseFailed:
       return "raise-failed";
+    case CounterUpdate::kRepaired:
+      return "store-rebuilt";
   }
   return "unknown";
 }
@@ -212,6 +214,7 @@ void RaiseReadyCounter(platform::Platform& p, const otp::OtpHeader& header, Comp
     }
     s = counters::RaiseCounter(p.flash, store, c, entry.security_counter);
   }
+  if (s.ok() && record->counter == static_cast<uint8_t>(CounterUpdate::kRepaired)) return;
   record->counter = static_cast<uint8_t>(s.ok() ? CounterUpdate::kRaised
                                                 : CounterUpdate::kRaiseFailed);
   record->counter_detail = static_cast<uint8_t>(s.code());
@@ -385,6 +388,26 @@ void ApplyConfirmedPolicies(platform::Platform& p, const otp::OtpHeader& header,
   if (entry.revoked_slots != 0 || entry.outcome != 0) Report(p, entry);
 }
 
+void RepairCounterStores(platform::Platform& p, const otp::OtpHeader& header,
+                         StageComponents owned, UpdateRecord* records) {
+  for (const Component c : owned) {
+    const otp::FlashRegion& area = otp::CounterStoreArea(header.layout, c);
+    counters::StoreState state;
+    if (counters::ReadStore(p.flash, area, &state).code() != StatusCode::kDataLoss) continue;
+    uint32_t floors[otp::kComponentCount] = {};
+    bool mine[otp::kComponentCount] = {};
+    for (const Component o : owned) {
+      if (&otp::CounterStoreArea(header.layout, o) == &area) mine[static_cast<size_t>(o)] = true;
+    }
+    if (!counters::RebuildStore(p.flash, area, floors, mine, &state).ok()) continue;
+    for (size_t i = 0; i < otp::kComponentCount; ++i) {
+      if (!mine[i]) continue;
+      records[i].counter = static_cast<uint8_t>(CounterUpdate::kRepaired);
+      records[i].counter_detail = static_cast<uint8_t>(StatusCode::kDataLoss);
+    }
+  }
+}
+
 void FinishUpdates(platform::Platform& p, const otp::OtpHeader& header, StageComponents owned,
                    UpdateRecord* records) {
   for (const Component c : owned) {
@@ -452,7 +475,11 @@ void RunUpdates(platform::Platform& p, const otp::OtpHeader& header, StageCompon
       Revert(p.flash, slots, UpdateEvent::kReverted, record);
       continue;
     }
-    if (state == ImageState::kReady && record->counter == 0) RaiseReadyCounter(p, header, c, record);
+    if (state == ImageState::kReady &&
+        (record->counter == static_cast<uint8_t>(CounterUpdate::kNone) ||
+         record->counter == static_cast<uint8_t>(CounterUpdate::kRepaired))) {
+      RaiseReadyCounter(p, header, c, record);
+    }
     if (record->event != static_cast<uint8_t>(UpdateEvent::kNone)) continue;
     const bool staged = SecondaryState(p.flash, slots) == ImageState::kStaged;
     if (state == ImageState::kWriting && !staged) {

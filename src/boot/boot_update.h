@@ -66,6 +66,9 @@ enum class CounterUpdate : uint8_t {
   kRaised = 1,       // raised to the running, confirmed image's SEC_CNT
   kRaiseFailed = 2,  // could not be raised (detail: StatusCode; kResourceExhausted:
                      // the counter store is worn out)
+  kRepaired = 3,     // the counter store held no live sector (corrupted) and was
+                     // rebuilt from what it still held; the floor came back from
+                     // the running image's SEC_CNT
 };
 const char* CounterUpdateName(uint8_t update);
 
@@ -91,6 +94,17 @@ struct UpdateRecord {
   uint8_t counter = 0;  // CounterUpdate
   uint8_t counter_detail = 0;
 };
+
+// Rebuilds the counter store of `owned` when it holds no live sector
+// (counters::RebuildStore; corruption, never a power loss), so that a flipped
+// bit in an HDPL-owned region does not stop the device: what the store still
+// holds is kept, and RunUpdates raises each counter again to its verified,
+// READY image's SEC_CNT before anything is installed (a TRIAL image's waits
+// for its confirm, as always). Records kRepaired in the components' records.
+// A store that cannot be read or rebuilt is left to verification, which
+// stops the boot with kCounterStoreUnavailable.
+void RepairCounterStores(platform::Platform& p, const otp::OtpHeader& header,
+                         StageComponents owned, UpdateRecord* records);
 
 // Finishes an install or a revert of one of `owned` that a power loss
 // interrupted (after ResumeSwaps). `records` has one entry per component.

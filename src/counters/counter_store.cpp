@@ -71,10 +71,10 @@ struct SectorView {
   uint32_t used = 0;  // units up to the last one not fully erased
 };
 
-// Reads one sector's header and markers, and when it is live folds its
-// records into `state`.
+// Reads one sector's header and markers, and when it is live (or, with
+// `salvage`, when only its header is valid) folds its records into `state`.
 Status ReadSector(platform::Flash& flash, const otp::FlashRegion& area, uint32_t address,
-                  StoreState* state, SectorView* view) {
+                  bool salvage, StoreState* state, SectorView* view) {
   const platform::FlashGeometry g = flash.geometry();
   const uint32_t unit = g.program_unit;
   *view = SectorView{};
@@ -95,7 +95,7 @@ Status ReadSector(platform::Flash& flash, const otp::FlashRegion& area, uint32_t
   BASTION_TRY(flash.Read(address + ObsoleteOffset(unit), ByteSpan(obsolete, sizeof(obsolete))));
   view->live = complete.magic == want.magic && complete.check == want.check &&
                AllErased(obsolete, sizeof(obsolete), g.erased_value);
-  if (!view->live) return StatusCode::kOk;
+  if (!view->live && !salvage) return StatusCode::kOk;
 
   const uint32_t base = address + RecordsOffset(unit);
   const uint32_t bytes = RecordsPerSector(g) * unit;
@@ -129,8 +129,8 @@ Status ScanStore(platform::Flash& flash, const otp::FlashRegion& area, Scan* sca
   BASTION_TRY(CheckArea(g, area));
   *scan = Scan{};
   for (uint32_t s = 0; s < kStoreSectors; ++s) {
-    BASTION_TRY(ReadSector(flash, area, area.offset + s * g.sector_size, &scan->state,
-                           &scan->sectors[s]));
+    BASTION_TRY(ReadSector(flash, area, area.offset + s * g.sector_size, /*salvage=*/false,
+                           &scan->state, &scan->sectors[s]));
   }
   for (int s = 0; s < static_cast<int>(kStoreSectors); ++s) {
     if (!scan->sectors[s].live) continue;
@@ -258,6 +258,47 @@ Status RaiseCounter(platform::Flash& flash, const otp::FlashRegion& area, otp::C
   const Status appended = Append(flash, live.address, live.used, MakeRecord(component, value));
   if (appended.code() != StatusCode::kResourceExhausted) return appended;
   return Compact(flash, area, scan, component, value);
+}
+
+Status RebuildStore(platform::Flash& flash, const otp::FlashRegion& area,
+                    const uint32_t (&floors)[otp::kComponentCount],
+                    const bool (&components)[otp::kComponentCount], StoreState* out) {
+  const platform::FlashGeometry g = flash.geometry();
+  Scan scan;
+  const Status read = ScanStore(flash, area, &scan);
+  if (read.code() != StatusCode::kDataLoss) return read.ok() ? StatusCode::kFailedPrecondition : read;
+  // Salvage: every record of every sector whose header still checks.
+  StoreState salvaged;
+  SectorView views[kStoreSectors];
+  uint32_t generation = 0;
+  for (uint32_t s = 0; s < kStoreSectors; ++s) {
+    BASTION_TRY(ReadSector(flash, area, area.offset + s * g.sector_size, /*salvage=*/true,
+                           &salvaged, &views[s]));
+    if (views[s].header_valid && views[s].generation > generation) {
+      generation = views[s].generation;
+    }
+  }
+  if (generation >= 2 * kSectorEndurance) return StatusCode::kResourceExhausted;
+  // Into a sector without a valid header if there is one: the other keeps
+  // what could be salvaged should this rebuild be cut.
+  const uint32_t target =
+      area.offset + (views[0].header_valid && !views[1].header_valid ? g.sector_size : 0);
+  BASTION_TRY(flash.EraseSector(target));
+  SectorHeader h{kStoreMagic, generation + 1, area.offset, 0};
+  h.crc = HeaderCrc(h);
+  BASTION_TRY(ProgramUnit(flash, target, &h, sizeof(h)));
+  uint32_t next = 0;
+  for (size_t c = 0; c < otp::kComponentCount; ++c) {
+    if (!components[c] && !salvaged.present[c]) continue;
+    const uint32_t v = floors[c] > salvaged.values[c] ? floors[c] : salvaged.values[c];
+    BASTION_TRY(Append(flash, target, next, MakeRecord(static_cast<otp::Component>(c), v)));
+    ++next;
+  }
+  const SectorMarker complete = Marker(kCompleteMagic, h.generation);
+  BASTION_TRY(ProgramUnit(flash, target + CompleteOffset(g.program_unit), &complete,
+                          sizeof(complete)));
+  // The other sector is erased by the next compaction (it is not live).
+  return ReadStore(flash, area, out);
 }
 
 Status FormatSector(const platform::FlashGeometry& g, uint32_t store_offset,

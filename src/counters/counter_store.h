@@ -120,6 +120,22 @@ struct StoreState {
 [[nodiscard]] Status RaiseCounter(platform::Flash& flash, const otp::FlashRegion& area,
                                   otp::Component component, uint32_t value);
 
+// Rebuilds a store that holds no live sector (ReadStore's kDataLoss: the
+// region was corrupted; a power loss never leaves this): salvages the valid
+// records of every sector whose header still checks, and writes a new live
+// sector (generation one above any salvaged header) holding, for each
+// component with `components[c]` set or a salvaged record, the larger of
+// `floors[c]` and its salvaged value. Cut by a power loss, the store is
+// still not live and the next call starts again. The caller re-derives the
+// floors it can vouch for (the boot stages raise each counter to its
+// verified, READY image's SEC_CNT right after). Returns kOk (*out: the new
+// state); kFailedPrecondition (the store is live: nothing to rebuild);
+// kResourceExhausted (worn out); kInvalidArgument; flash errors.
+[[nodiscard]] Status RebuildStore(platform::Flash& flash, const otp::FlashRegion& area,
+                                  const uint32_t (&floors)[otp::kComponentCount],
+                                  const bool (&components)[otp::kComponentCount],
+                                  StoreState* out);
+
 // The first sector of a new store (provisioning): generation 1, complete,
 // one record per component in `components` with its `floors` entry. `out`
 // must be one sector of the store's geometry; filled with the erased value

@@ -342,17 +342,38 @@ TEST_F(BootChainTest, CorruptKeyDomainStopsTheBoot) {
   EXPECT_EQ(static_cast<Component>(run.report.failure_component), Component::kApp);
 }
 
-TEST_F(BootChainTest, CorruptCounterStoreStopsTheBootWithItsReason) {
-  auto device = Bootable();
-  // Both sectors of the sm/app store without a live header (corruption of
-  // an HDPL1-owned region: a power loss never leaves this).
+// A counter store whose sectors no longer check (a corrupted HDPL1 region;
+// a power loss never does this) does not stop the device: uROT rebuilds it
+// from what it still holds, raises each counter back to its running,
+// verified image's SEC_CNT, says so, and nothing older installs afterwards.
+TEST_F(BootChainTest, CorruptCounterStoreIsRebuiltAndTheFloorComesBack) {
+  auto device = Bootable();  // sm 2.0.0 with SEC_CNT 3
+  ASSERT_TRUE(device->Boot().app_reached);
+  ASSERT_EQ(test_support::StoredCounter(*device, profile_.layout, Component::kSm), 3u);
   device->FactoryWriteFlash(profile_.layout.counters.offset,
                             std::vector<uint8_t>(profile_.layout.counters.size, 0x00));
+  ASSERT_EQ(test_support::StoredCounter(*device, profile_.layout, Component::kSm), UINT32_MAX);
   const VirtualDevice::BootRun run = device->Boot();
-  EXPECT_FALSE(run.app_reached);
-  EXPECT_EQ(static_cast<BootReason>(run.report.failure_reason),
-            BootReason::kCounterStoreUnavailable);
-  EXPECT_EQ(static_cast<Component>(run.report.failure_component), Component::kSm);
+  ASSERT_TRUE(run.app_reached);
+  for (size_t i = 0; i < run.report.image_count; ++i) {
+    const boot::BootReportImage& e = run.report.images[i];
+    const bool in_store = e.component != static_cast<uint8_t>(Component::kUrot);
+    EXPECT_EQ(e.counter_update,
+              static_cast<uint8_t>(in_store ? boot::CounterUpdate::kRepaired
+                                            : boot::CounterUpdate::kNone))
+        << int{e.component};
+  }
+  EXPECT_EQ(test_support::StoredCounter(*device, profile_.layout, Component::kSm), 3u);
+  EXPECT_EQ(test_support::StoredCounter(*device, profile_.layout, Component::kUrot), 1u);
+  host::InstallSecondarySlot(*device, Component::kSm, Sign(keys_[2], {1, 2}), false);
+  const VirtualDevice::BootRun second = device->Boot();
+  ASSERT_TRUE(second.app_reached);
+  for (size_t i = 0; i < second.report.image_count; ++i) {
+    const boot::BootReportImage& e = second.report.images[i];
+    if (e.component != static_cast<uint8_t>(Component::kSm)) continue;
+    EXPECT_EQ(e.update, static_cast<uint8_t>(boot::UpdateEvent::kInstallRefused));
+    EXPECT_EQ(e.update_detail, static_cast<uint16_t>(ImageError::kSecurityCounterRollback));
+  }
 }
 
 // Each swap journal lives in an area only its owner (or a lower stage) can

@@ -202,6 +202,10 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
           StageOf(image.component), ComponentName(image.component).c_str(),
           VersionString(image.version).c_str(), image.key_slot, image.security_counter,
           image.stored_counter, Measurement(image).c_str(), boot::ImageStateName(image.state));
+      if (image.counter_update == static_cast<uint8_t>(boot::CounterUpdate::kRepaired)) {
+        std::printf("      counter store was corrupt and has been rebuilt; device counter %u\n",
+                    image.stored_counter);
+      }
       if (image.counter_update == static_cast<uint8_t>(boot::CounterUpdate::kRaised)) {
         std::printf("      device counter raised to %u (the running image is confirmed)\n",
                     image.stored_counter);
