@@ -381,6 +381,32 @@ void ApplyConfirmedPolicies(platform::Platform& p, const otp::OtpHeader& header,
   if (entry.revoked_slots != 0 || entry.outcome != 0) Report(p, entry);
 }
 
+namespace {
+
+// The signing slot of the image at the start of `region`, or kNoImage when
+// it does not verify.
+uint8_t VerifiedKeySlot(platform::Platform& p, const otp::OtpHeader& header, Component c,
+                        const otp::FlashRegion& region) {
+  BootReportImage entry{};
+  HardenedBool decision = HardenedBool::kFalse;
+  const image::ImageError error = VerifyComponentAt(p, header, c, region, &entry, &decision);
+  if (error != image::ImageError::kOk || !HardenedIsTrue(decision)) return revocation::kNoImage;
+  return entry.key_slot;
+}
+
+}  // namespace
+
+revocation::BootableImages BootableImagesOf(platform::Platform& p, const otp::OtpHeader& header,
+                                            Component c) {
+  const SlotSet slots = SlotsOf(header, c);
+  revocation::BootableImages images;
+  images.primary_slot_key = VerifiedKeySlot(p, header, c, slots.primary);
+  if (PrimaryState(p.flash, slots) != ImageState::kReady) {
+    images.secondary_slot_key = VerifiedKeySlot(p, header, c, BackupRegion(p.flash, slots));
+  }
+  return images;
+}
+
 void FinishUpdates(platform::Platform& p, const otp::OtpHeader& header, StageComponents owned,
                    UpdateRecord* records) {
   for (const Component c : owned) {

@@ -26,6 +26,7 @@
 #include "boot/boot_report.h"
 #include "otp/otp_map.h"
 #include "platform/platform.h"
+#include "revocation/revocation.h"
 #include "update/slot_swap.h"
 
 namespace bastion::boot {
@@ -113,6 +114,16 @@ void RunUpdates(platform::Platform& p, const otp::OtpHeader& header, StageCompon
 // (kImageRevocationRequest / kRevokeOlderRequest).
 void ApplyConfirmedPolicies(platform::Platform& p, const otp::OtpHeader& header, otp::Component c,
                             uint8_t key_slot);
+
+// The key slots of every image of `c` this boot or a later one can end up
+// running, for revocation::CheckCommand's bootable-image rule: the verified
+// primary image's, and, unless the primary is READY (confirmed or factory:
+// no revert follows), the verified image in the secondary slot that a
+// revert swaps back (the backup). kNoImage for an image that does not
+// verify. A staged download is not counted: installing it after its key
+// is revoked is refused (install-refused), the running image stays.
+revocation::BootableImages BootableImagesOf(platform::Platform& p, const otp::OtpHeader& header,
+                                            otp::Component c);
 
 // Raises `component`'s security counter in OTP to `value` when higher
 // (appends to its 16-entry log). kOk; kResourceExhausted (log full);

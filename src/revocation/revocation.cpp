@@ -236,18 +236,15 @@ RefusalReason CheckCommand(ConstByteSpan message, const CheckContext& context, C
   }
   if (remaining == 0) return o.reason = RefusalReason::kLastSigningKey;
 
-  // Refused when some image boots today and none would after the command.
+  // Refused when an image the boot can end up running (the primary and,
+  // when a revert may follow, the image it reverts to) would lose its key.
   const uint8_t images[2] = {context.bootable.primary_slot_key,
                              context.bootable.secondary_slot_key};
-  bool bootable_before = false;
-  bool bootable_after = false;
   for (const uint8_t slot : images) {
     if (slot >= otp::kSigningSlots) continue;
     if (domain.signing[slot] != SlotState::kProvisioned) continue;
-    bootable_before = true;
-    bootable_after = bootable_after || !command.Revokes(slot);
+    if (command.Revokes(slot)) return o.reason = RefusalReason::kNoBootableImage;
   }
-  if (bootable_before && !bootable_after) return o.reason = RefusalReason::kNoBootableImage;
 
   if (!HardenedIsTrue(authorized)) return o.reason = RefusalReason::kTooFewSignatures;
   return o.reason = RefusalReason::kAccepted;

@@ -115,11 +115,16 @@ struct Authorization {
                                      const keys::KeyDomain& domain, otp::Lifecycle lifecycle,
                                      SlotKeySource& slot_keys, Authorization* out);
 
-// The signing-key slots of the domain's images that boot today.
+// The signing-key slots of every image of the domain the boot can end up
+// running: the primary image, and the image a revert would bring back
+// while the primary may still be reverted (TRIAL, WRITING, REJECTED; the
+// backup in the secondary slot, boot::BootableImagesOf). A command is
+// refused when any of them that is provisioned today would lose its key.
 constexpr uint8_t kNoImage = 0xff;
 struct BootableImages {
   uint8_t primary_slot_key = kNoImage;    // key slot that signed the primary image
-  uint8_t secondary_slot_key = kNoImage;  // kNoImage: no verified alternative
+  uint8_t secondary_slot_key = kNoImage;  // the revert target's; kNoImage: no revert
+                                          // can follow, or it does not verify
 };
 
 struct CheckContext {
@@ -142,7 +147,7 @@ struct CheckOutcome {
 // Checks a revocation command against the domain and this device, in this
 // order: COSE_Sign (tag 98 required), payload, domain, signers (Authorize),
 // instance ID, replay, free log entry, slot range and state, last signing
-// key, bootable image. Returns the first refusal or kAccepted (also in
+// key, bootable image (every one in `bootable` keeps its key). Returns the first refusal or kAccepted (also in
 // out->reason, with the decoded command). kAccepted is returned only after
 // the hardened authorisation was checked twice. Reads no flash or OTP other
 // than through `slot_keys`; changes nothing.

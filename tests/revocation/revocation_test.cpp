@@ -502,13 +502,23 @@ TEST_F(RevocationTest, LastSigningKeyIsProtected) {
             R::kLastSigningKey);
 }
 
-TEST_F(RevocationTest, RunningImageKeepsABootableAlternative) {
+// Every image the boot can end up running (the primary, and the image a
+// revert would bring back) keeps its key: one surviving is not enough.
+TEST_F(RevocationTest, EveryBootableImageKeepsItsKey) {
   const auto message = Sign(Command(Component::kApp, {0}, 1), {&signing_[1], &signing_[2]});
   EXPECT_EQ(Check(message, {0, kNoImage}), R::kNoBootableImage);
   EXPECT_EQ(Check(message, {0, 0}), R::kNoBootableImage);
-  EXPECT_EQ(Check(message, {0, 2}), R::kAccepted);  // the secondary image survives
+  EXPECT_EQ(Check(message, {0, 2}), R::kNoBootableImage);  // the primary would not boot
+  EXPECT_EQ(Check(message, {2, 0}), R::kNoBootableImage);  // the revert target would not
+  EXPECT_EQ(Check(message, {kNoImage, 0}), R::kNoBootableImage);
+  EXPECT_EQ(Check(message, {1, 2}), R::kAccepted);
   EXPECT_EQ(Check(message, {1, kNoImage}), R::kAccepted);
   EXPECT_EQ(Check(message, {kNoImage, kNoImage}), R::kAccepted);  // nothing boots today
+  // A slot already revoked boots nothing today: nothing to protect.
+  const auto revoke2 = Sign(Command(Component::kApp, {2}, 1), {&authority_[0]});
+  ASSERT_EQ(CheckAndApply(revoke2, {1, kNoImage}), R::kAccepted);
+  EXPECT_EQ(Check(Sign(Command(Component::kApp, {0, 2}, 2), {&authority_[0]}), {1, 2}),
+            R::kAccepted);
 }
 
 TEST_F(RevocationTest, AlreadyRevokedSlotIsANoOp) {
