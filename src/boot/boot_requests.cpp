@@ -98,7 +98,9 @@ void ProcessRevoke(platform::Platform& p, const otp::OtpHeader& header, ConstByt
       break;
   }
   if (reason != RefusalReason::kAccepted) return;
-  const Status applied = revocation::ApplyRevocation(p.otp, target, outcome.command);
+  // The commit takes the hardened decision, not this comparison.
+  const Status applied =
+      revocation::ApplyRevocation(p.otp, target, outcome.command, outcome.accepted, bootable);
   if (!applied.ok()) {
     entry->outcome = static_cast<uint8_t>(RequestOutcome::kCommitFailed);
     entry->detail = static_cast<uint8_t>(applied.code());

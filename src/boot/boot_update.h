@@ -111,9 +111,15 @@ void RunUpdates(platform::Platform& p, const otp::OtpHeader& header, StageCompon
 //  - with the domain's revoke_older_on_confirm flag, signing slots below
 //    `key_slot` still unrevoked are revoked.
 // Each action is appended to the boot report's requests
-// (kImageRevocationRequest / kRevokeOlderRequest).
+// (kImageRevocationRequest / kRevokeOlderRequest). `verified` is the
+// image's hardened verification decision: nothing happens unless it is
+// kTrue. Every OTP write goes through revocation::ApplyRevocation (the
+// command's hardened decision) or revocation::RevokeSlotMarker (a hardened
+// decision per slot), each checked twice, with the last-key and
+// bootable-image rules (the confirmed image's slot) re-checked on the OTP
+// words read right before the write.
 void ApplyConfirmedPolicies(platform::Platform& p, const otp::OtpHeader& header, otp::Component c,
-                            uint8_t key_slot);
+                            uint8_t key_slot, HardenedBool verified);
 
 // The key slots of every image of `c` this boot or a later one can end up
 // running, for revocation::CheckCommand's bootable-image rule: the verified

@@ -613,9 +613,9 @@ class TrialRevocationTest : public RevocationBootTest {
   static void BootsFromNowOn(VirtualDevice& device, Component c, uint8_t key_slot, int times = 3) {
     for (int i = 0; i < times; ++i) {
       const VirtualDevice::BootRun run = device.Boot();
-      ASSERT_TRUE(run.app_reached) << "boot " << i << ": "
-                                   << boot::BootReasonName(static_cast<boot::BootReason>(
-                                          run.report.failure_reason));
+      ASSERT_TRUE(run.app_reached)
+          << "boot " << i << ": "
+          << boot::BootReasonName(static_cast<boot::BootReason>(run.report.failure_reason));
       const boot::BootReportImage* e = Entry(run, c);
       ASSERT_NE(e, nullptr);
       EXPECT_EQ(e->key_slot, key_slot);
@@ -737,6 +737,53 @@ TEST_F(TrialRevocationTest, StagedDownloadWithARevokedKeyIsRefusedNotBricked) {
   EXPECT_EQ(e->update, static_cast<uint8_t>(boot::UpdateEvent::kInstallRefused));
   EXPECT_EQ(e->update_detail, static_cast<uint16_t>(ImageError::kKeyRevoked));
   BootsFromNowOn(*device, Component::kApp, 1);
+}
+
+// The fault the review found: one glitch that zeroes the register holding
+// CheckCommand's reason (kAccepted == 0) used to commit whatever command the
+// mailbox held. Emulated here on the device, as uROT's request processing
+// sees it: a command signed only by a stranger that revokes every app key.
+// The commit refuses it on its own — it takes the hardened decision, and
+// re-checks the last-key and bootable-image rules on the OTP words — so the
+// skipped comparison commits nothing and the device still boots.
+TEST_F(RevocationBootTest, ZeroedComparisonCommitsNothing) {
+  auto device = Device(1);
+  otp::OtpHeader header;
+  ASSERT_TRUE(host::ReadHeader(*device, &header));
+  const crypto::EcKeyPair stranger = MakeKey(99);
+  const auto message = RevokeCommand(Component::kApp, {0, 1, 2}, 1, {&stranger});
+  platform::Platform p = device->platform();
+  keys::KeyDomain domain;
+  ASSERT_TRUE(keys::LoadDomain(p.otp, Component::kApp, &domain).ok());
+  revocation::KeyStoreSlotKeys slot_keys(p.flash, header.layout, domain);
+  const revocation::BootableImages bootable = boot::BootableImagesOf(p, header, Component::kApp);
+  EXPECT_EQ(bootable.primary_slot_key, 1);
+  EXPECT_EQ(bootable.secondary_slot_key, revocation::kNoImage) << "READY: no revert";
+  const revocation::CheckContext context{
+      domain, otp::Lifecycle::kSecured,
+      std::span<const uint8_t, revocation::kInstanceIdSize>(header.instance_id), bootable,
+      slot_keys};
+  revocation::CheckOutcome outcome;
+  ASSERT_EQ(revocation::CheckCommand(message, context, &outcome), RefusalReason::kUnknownSigner);
+  const auto otp = device->raw_otp();
+  // The comparison skipped: the commit still has the decision it was given.
+  EXPECT_EQ(revocation::ApplyRevocation(p.otp, Component::kApp, outcome.command, outcome.accepted,
+                                        bootable)
+                .code(),
+            StatusCode::kUnauthenticated);
+  // A second fault forging the decision: the rules, from OTP, still refuse.
+  EXPECT_EQ(revocation::ApplyRevocation(p.otp, Component::kApp, outcome.command,
+                                        HardenedBool::kTrue, bootable)
+                .code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(revocation::ApplyRevocation(p.otp, Component::kApp, outcome.command,
+                                        HardenedBool::kTrue, revocation::BootableImages{})
+                .code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(device->raw_otp(), otp);
+  const VirtualDevice::BootRun run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  EXPECT_EQ(run.report.images[2].key_slot, 1);
 }
 
 TEST(BootReportLayout, FitsItsRegion) {
