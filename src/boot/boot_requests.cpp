@@ -163,7 +163,7 @@ void ProcessMailbox(platform::Platform& p, const otp::OtpHeader& header, StageCo
     } else {
       entry.outcome = static_cast<uint8_t>(RequestOutcome::kNotForThisStage);
     }
-    (void)AppendRequest(&report, entry);
+    (void)AppendRequest(&report, entry, RequestSource::kMailbox);  // counted if dropped
   }
   // What is left goes back into the (wiped) region for the next stage; the
   // data still points into `copy`.

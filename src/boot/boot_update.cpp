@@ -293,7 +293,7 @@ namespace {
 void Report(platform::Platform& p, const BootReportRequest& entry) {
   BootReport report;
   if (!ReadBootReport(p.ram, &report).ok()) return;
-  (void)AppendRequest(&report, entry);
+  (void)AppendRequest(&report, entry, RequestSource::kBootChain);  // counted if dropped
   (void)WriteBootReport(p.ram, &report);
 }
 

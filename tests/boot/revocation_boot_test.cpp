@@ -788,7 +788,56 @@ TEST_F(RevocationBootTest, ZeroedComparisonCommitsNothing) {
 
 TEST(BootReportLayout, FitsItsRegion) {
   EXPECT_LE(sizeof(boot::BootReport), host::kBootReportRegionSize);
-  EXPECT_EQ(boot::kMaxReportRequests, mailbox::kMaxRequests);
+  EXPECT_EQ(boot::kMailboxReportRequests, mailbox::kMaxRequests);
+  EXPECT_EQ(boot::kMaxReportRequests, mailbox::kMaxRequests + 2 * otp::kComponentCount);
+}
+
+boot::BootReportRequest Entry(uint8_t type, uint32_t sequence) {
+  boot::BootReportRequest e{};
+  e.type = type;
+  e.sequence = sequence;
+  return e;
+}
+
+// Mailbox requests take at most their share; the boot chain's own entries
+// always find room; whatever does not fit is counted, never silently lost.
+TEST(BootReportLayout, MailboxCannotStarveTheBootChainsEntries) {
+  boot::BootReport report;
+  boot::InitBootReport(&report, otp::Lifecycle::kSecured);
+  const auto revoke = static_cast<uint8_t>(mailbox::RequestType::kRevoke);
+  for (uint32_t i = 0; i < boot::kMailboxReportRequests; ++i) {
+    ASSERT_TRUE(boot::AppendRequest(&report, Entry(revoke, i), boot::RequestSource::kMailbox).ok());
+  }
+  EXPECT_EQ(boot::AppendRequest(&report, Entry(revoke, 99), boot::RequestSource::kMailbox).code(),
+            StatusCode::kResourceExhausted);
+  EXPECT_EQ(report.dropped_requests, 1);
+  for (uint32_t i = 0; i < boot::kOwnReportRequests; ++i) {
+    const uint8_t type = i % 2 == 0 ? boot::kImageRevocationRequest : boot::kRevokeOlderRequest;
+    ASSERT_TRUE(
+        boot::AppendRequest(&report, Entry(type, 100 + i), boot::RequestSource::kBootChain).ok())
+        << i;
+  }
+  EXPECT_EQ(report.request_count, boot::kMaxReportRequests);
+  EXPECT_EQ(report.requests[boot::kMailboxReportRequests].sequence, 100u);
+  EXPECT_EQ(boot::AppendRequest(&report, Entry(boot::kRevokeOlderRequest, 1),
+                                boot::RequestSource::kBootChain)
+                .code(),
+            StatusCode::kResourceExhausted);
+  EXPECT_EQ(report.dropped_requests, 2);
+  // The boot chain's entries may come first; the mailbox still gets its share.
+  boot::InitBootReport(&report, otp::Lifecycle::kSecured);
+  ASSERT_TRUE(boot::AppendRequest(&report, Entry(boot::kImageRevocationRequest, 1),
+                                  boot::RequestSource::kBootChain)
+                  .ok());
+  for (uint32_t i = 0; i < boot::kMailboxReportRequests; ++i) {
+    ASSERT_TRUE(boot::AppendRequest(&report, Entry(revoke, i), boot::RequestSource::kMailbox).ok());
+  }
+  EXPECT_FALSE(boot::AppendRequest(&report, Entry(revoke, 9), boot::RequestSource::kMailbox).ok());
+  EXPECT_EQ(report.request_count, boot::kMailboxReportRequests + 1);
+  // The counter saturates.
+  report.dropped_requests = 255;
+  EXPECT_FALSE(boot::AppendRequest(&report, Entry(revoke, 9), boot::RequestSource::kMailbox).ok());
+  EXPECT_EQ(report.dropped_requests, 255);
 }
 
 }  // namespace
