@@ -1,6 +1,7 @@
 // Boot-level power-fail campaign (issue 3 item 7): the whole boot chain on
 // the virtual device, cut at every flash/OTP operation of the boot that
-// installs, reverts, rejects or confirms an update, or commits a revocation.
+// installs, reverts, rejects or confirms an update, or commits a revocation
+// (or refuses one posted during a trial, and reverts).
 //
 // For each geometry (4 KiB/8 B, 8 KiB/16 B default, 128 KiB/32 B; DefaultLayout
 // each), each updatable component (kComponents) and each scenario: the
@@ -102,6 +103,8 @@ enum class Scenario : uint8_t {
   kConfirmWithRevocation,  // ... of an image carrying a revocation command,
                            // with revoke_older_on_confirm
   kMailboxRevocation,      // revoke request: slot markers, then the sequence
+  kTrialRevocation,        // revoke request naming the backup's key while the new
+                           // image runs in TRIAL, no confirm: refused, reverted
 };
 constexpr Scenario kScenarios[] = {
     Scenario::kInstall,
@@ -111,6 +114,7 @@ constexpr Scenario kScenarios[] = {
     Scenario::kConfirm,
     Scenario::kConfirmWithRevocation,
     Scenario::kMailboxRevocation,
+    Scenario::kTrialRevocation,
 };
 
 const char* ScenarioName(Scenario s) {
@@ -129,6 +133,8 @@ const char* ScenarioName(Scenario s) {
       return "confirm+revocation";
     case Scenario::kMailboxRevocation:
       return "mailbox-revocation";
+    case Scenario::kTrialRevocation:
+      return "trial-revocation";
   }
   return "?";
 }
@@ -408,6 +414,21 @@ bool BuildSpec(const GeometryCase& g, Component c, Scenario s, Spec* spec) {
       spec->intended = {false, 0, 0x03, kCommandSequence};
       spec->allowed = {spec->intended, before};
       break;
+    case Scenario::kTrialRevocation:
+      // The old image (key 1) is the backup of the new one (key 2) running
+      // in TRIAL; a valid command (keys 2 and 3) revoking slots 0 and 1 is
+      // posted and the reset comes without a confirm. The revert brings
+      // the old image back, so the command is refused whole
+      // (no-bootable-image) and nothing is ever revoked.
+      spec->has_command = true;
+      spec->command = {0x03, kCommandSequence};
+      spec->mailbox_command =
+          RevokeCommand(c, spec->command.mask, kCommandSequence, {&k[2], &k[3]});
+      spec->old_image = SignImage(k[1], 1, kOldCounter, old_size);
+      spec->new_image = SignImage(k[2], 2, kNewCounter, new_size);
+      spec->intended = before;
+      spec->allowed = {before};
+      break;
   }
   return true;
 }
@@ -468,6 +489,7 @@ void QueueRequest(const Spec& spec, VirtualDevice& device) {
       Queue(device, {mailbox::RequestType::kConfirm, c, {}});
       break;
     case Scenario::kMailboxRevocation:
+    case Scenario::kTrialRevocation:
       Queue(device, {mailbox::RequestType::kRevoke, mailbox::kAnyComponent,
                      ConstByteSpan(spec.mailbox_command.data(), spec.mailbox_command.size())});
       break;
