@@ -28,6 +28,7 @@
 //                          first and last kEdgePoints and an even spread),
 //                          the cuts in turn
 //   boot_campaign --full   every operation, every cut
+//   --scenario NAME        that scenario only (e.g. trial-revocation)
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -909,11 +910,14 @@ Outcome Run(const Spec& spec, bool full) {
 
 int Main(int argc, char** argv) {
   bool full = false;
+  const char* only = nullptr;  // --scenario NAME: that scenario alone
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--full") == 0) {
       full = true;
+    } else if (std::strcmp(argv[i], "--scenario") == 0 && i + 1 < argc) {
+      only = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: boot_campaign [--full]\n");
+      std::fprintf(stderr, "usage: boot_campaign [--full] [--scenario NAME]\n");
       return 2;
     }
   }
@@ -933,6 +937,7 @@ int Main(int argc, char** argv) {
     uint64_t geometry_points = 0;
     std::printf("%s\n", g.name);
     for (const Scenario s : kScenarios) {
+      if (only != nullptr && std::strcmp(only, ScenarioName(s)) != 0) continue;
       uint64_t points = 0;
       double ms = 0;
       std::string line;
