@@ -104,6 +104,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const revocation::RevocationCommand& c = outcome.command;
   if (outcome.authorization.authorized != HardenedBool::kTrue) __builtin_trap();
+  if (outcome.accepted != HardenedBool::kTrue) __builtin_trap();
   if (c.sequence <= fuzz::kFuzzStoredSequence || c.domain != otp::Component::kApp) __builtin_trap();
   if (c.has_instance_id && c.instance_id != fuzz::kFuzzInstanceId) __builtin_trap();
   bool keeps_key = false;
@@ -113,9 +114,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FakeOtp fake;
   std::memcpy(fake.bytes + otp::DomainOffset(otp::Component::kApp), &f.domain.raw,
               sizeof(f.domain.raw));
-  if (!revocation::ApplyRevocation(fake, otp::Component::kApp, c).ok()) __builtin_trap();
+  if (!revocation::ApplyRevocation(fake, otp::Component::kApp, c, outcome.accepted,
+                                   context.bootable)
+           .ok())
+    __builtin_trap();
   const size_t programs = fake.programs;
-  if (!revocation::ApplyRevocation(fake, otp::Component::kApp, c).ok()) __builtin_trap();
+  if (!revocation::ApplyRevocation(fake, otp::Component::kApp, c, outcome.accepted,
+                                   context.bootable)
+           .ok())
+    __builtin_trap();
   if (fake.programs != programs) __builtin_trap();
   otp::OtpDomain after;
   std::memcpy(&after, fake.bytes + otp::DomainOffset(otp::Component::kApp), sizeof(after));

@@ -55,9 +55,21 @@ Status AppendImage(BootReport* report, const BootReportImage& image) {
   return StatusCode::kOk;
 }
 
-Status AppendRequest(BootReport* report, const BootReportRequest& request) {
-  if (report->request_count >= kMaxReportRequests) return StatusCode::kResourceExhausted;
-  report->requests[report->request_count++] = request;
+Status AppendRequest(BootReport* report, const BootReportRequest& request, RequestSource source) {
+  const size_t used =
+      report->request_count < kMaxReportRequests ? report->request_count : kMaxReportRequests;
+  size_t from_mailbox = 0;
+  for (size_t i = 0; i < used; ++i) {
+    from_mailbox += report->requests[i].type < kImageRevocationRequest ? 1u : 0u;
+  }
+  const bool fits = used < kMaxReportRequests &&
+                    (source == RequestSource::kBootChain || from_mailbox < kMailboxReportRequests);
+  if (!fits) {
+    if (report->dropped_requests < UINT8_MAX) ++report->dropped_requests;
+    return StatusCode::kResourceExhausted;
+  }
+  report->requests[used] = request;
+  report->request_count = static_cast<uint8_t>(used + 1);
   return StatusCode::kOk;
 }
 

@@ -12,6 +12,7 @@
 
 #include "common/status.h"
 #include "image/image_format.h"
+#include "mailbox/mailbox.h"
 #include "otp/otp_map.h"
 #include "platform/platform.h"
 
@@ -87,6 +88,8 @@ constexpr uint8_t kUnknownDomain = 0xff;
 // own for a confirmed image (boot_update.h), reported like a revoke request.
 constexpr uint8_t kImageRevocationRequest = 0x40;  // the image's revocation TLV
 constexpr uint8_t kRevokeOlderRequest = 0x41;      // revoke_older_on_confirm
+static_assert(static_cast<uint8_t>(mailbox::RequestType::kRevoke) < kImageRevocationRequest,
+              "AppendRequest tells mailbox entries from the boot chain's by type");
 
 struct BootReportRequest {
   uint8_t type;           // mailbox::RequestType
@@ -104,10 +107,27 @@ struct BootReportRequest {
 static_assert(sizeof(BootReportRequest) == 12);
 static_assert(offsetof(BootReportRequest, sequence) == 4);
 
+// Who asked for what a request entry reports. Every decision that changes
+// OTP or flash is reported, so the entries are shared out: mailbox requests
+// (at most mailbox::kMaxRequests per boot, the most a mailbox holds, over
+// both stages) may take at most kMailboxReportRequests entries; the boot
+// chain's own decisions (each stage's ApplyConfirmedPolicies, for each of
+// its components: a carried revocation and revoke_older_on_confirm) have
+// kOwnReportRequests entries no mailbox can take. An entry that does not fit
+// anyway is counted in BootReport::dropped_requests.
+enum class RequestSource : uint8_t {
+  kMailbox = 0,    // a mailbox request's outcome (boot_requests.h)
+  kBootChain = 1,  // kImageRevocationRequest, kRevokeOlderRequest (boot_update.h)
+};
+
 constexpr uint32_t kBootReportMagic = 0xc3b1e52a;
-constexpr uint16_t kBootReportVersion = 4;  // 4: counter_update per image
+// 4: counter_update per image, request entries reserved for the boot
+// chain's own decisions, dropped_requests.
+constexpr uint16_t kBootReportVersion = 4;
 constexpr size_t kMaxReportImages = 4;
-constexpr size_t kMaxReportRequests = 4;  // mailbox::kMaxRequests
+constexpr size_t kMailboxReportRequests = mailbox::kMaxRequests;
+constexpr size_t kOwnReportRequests = 2 * otp::kComponentCount;
+constexpr size_t kMaxReportRequests = kMailboxReportRequests + kOwnReportRequests;
 
 struct BootReport {
   uint32_t magic;
@@ -122,18 +142,25 @@ struct BootReport {
   uint8_t image_count;
   uint8_t reserved;
   BootReportImage images[kMaxReportImages];
-  uint16_t mailbox_error;  // mailbox::MailboxError of this boot's mailbox (0 ok, 1 empty)
-  uint8_t request_count;   // entries used in requests[]
-  uint8_t reserved2;
+  uint16_t mailbox_error;    // mailbox::MailboxError of this boot's mailbox (0 ok, 1 empty)
+  uint8_t request_count;     // entries used in requests[]
+  uint8_t dropped_requests;  // entries that did not fit (saturates at 255); 0: none lost
   BootReportRequest requests[kMaxReportRequests];
   uint32_t crc;  // CRC-32 of everything before it
 };
-static_assert(sizeof(BootReport) == 24 + 4 * 76 + 4 + 4 * 12 + 4);
+static_assert(kMaxReportRequests == 10);
+static_assert(sizeof(BootReport) == 24 + 4 * 76 + 4 + 10 * 12 + 4);
+static_assert(sizeof(BootReport) == 456);
 static_assert(offsetof(BootReport, images) == 24);
 static_assert(offsetof(BootReport, mailbox_error) == 328);
+static_assert(offsetof(BootReport, request_count) == 330);
+static_assert(offsetof(BootReport, dropped_requests) == 331);
 static_assert(offsetof(BootReport, requests) == 332);
-static_assert(offsetof(BootReport, crc) == 380);
+static_assert(offsetof(BootReport, crc) == 452);
 static_assert(sizeof(BootReport) <= 512, "must fit the 512-byte boot report RAM region");
+// Each stage runs ApplyConfirmedPolicies once per component it owns, and
+// each run reports at most two entries (boot_update.h).
+static_assert(kOwnReportRequests >= 2 * otp::kComponentCount);
 
 // Starts an empty report (outcome kInProgress).
 void InitBootReport(BootReport* report, otp::Lifecycle lifecycle);
@@ -141,8 +168,12 @@ void InitBootReport(BootReport* report, otp::Lifecycle lifecycle);
 // Appends an image entry; returns kResourceExhausted when full.
 Status AppendImage(BootReport* report, const BootReportImage& image);
 
-// Appends a request outcome; returns kResourceExhausted when full.
-Status AppendRequest(BootReport* report, const BootReportRequest& request);
+// Appends a request outcome from `source`. A kMailbox entry fits while
+// fewer than kMailboxReportRequests mailbox entries are in the report and
+// an entry is free; a kBootChain entry whenever an entry is free (the
+// mailbox's share leaves kOwnReportRequests for it). Returns kOk, or
+// kResourceExhausted when it does not fit: then dropped_requests counts it.
+Status AppendRequest(BootReport* report, const BootReportRequest& request, RequestSource source);
 
 // Writes the report (computing its CRC). Returns kOk or the RAM error.
 Status WriteBootReport(platform::SharedRam& ram, BootReport* report);

@@ -32,16 +32,6 @@ namespace {
 using otp::Component;
 using revocation::RefusalReason;
 
-// The signing slot of the image in `component`'s primary slot, or kNoImage
-// when it does not verify.
-uint8_t PrimaryKeySlot(platform::Platform& p, const otp::OtpHeader& header, Component component) {
-  BootReportImage entry{};
-  HardenedBool decision = HardenedBool::kFalse;
-  const image::ImageError error = VerifyComponent(p, header, component, &entry, &decision);
-  if (error != image::ImageError::kOk || !HardenedIsTrue(decision)) return revocation::kNoImage;
-  return entry.key_slot;
-}
-
 void FillCommand(const revocation::RevocationCommand& command, BootReportRequest* entry) {
   entry->component = static_cast<uint8_t>(command.domain);
   entry->sequence = command.sequence;
@@ -81,11 +71,11 @@ void ProcessRevoke(platform::Platform& p, const otp::OtpHeader& header, ConstByt
   }
   const otp::Lifecycle lifecycle = otp::LifecycleFromMarks(header.lifecycle_marks);
   revocation::KeyStoreSlotKeys slot_keys(p.flash, header.layout, domain);
-  revocation::BootableImages bootable;
-  // Only the primary counts as bootable: a staged download is not installed
-  // yet, and a TRIAL image may still be reverted to the primary's old one.
-  bootable.primary_slot_key = decoded ? PrimaryKeySlot(p, header, target) : revocation::kNoImage;
-  bootable.secondary_slot_key = revocation::kNoImage;
+  // Every image this boot can end up running keeps its key: the primary,
+  // and while it may still be reverted (an unconfirmed TRIAL is reverted
+  // by RunUpdates, after the mailbox) the backup it reverts to.
+  const revocation::BootableImages bootable =
+      decoded ? BootableImagesOf(p, header, target) : revocation::BootableImages{};
   const revocation::CheckContext context{
       domain, lifecycle, std::span<const uint8_t, revocation::kInstanceIdSize>(header.instance_id),
       bootable, slot_keys};
@@ -108,7 +98,9 @@ void ProcessRevoke(platform::Platform& p, const otp::OtpHeader& header, ConstByt
       break;
   }
   if (reason != RefusalReason::kAccepted) return;
-  const Status applied = revocation::ApplyRevocation(p.otp, target, outcome.command);
+  // The commit takes the hardened decision, not this comparison.
+  const Status applied =
+      revocation::ApplyRevocation(p.otp, target, outcome.command, outcome.accepted, bootable);
   if (!applied.ok()) {
     entry->outcome = static_cast<uint8_t>(RequestOutcome::kCommitFailed);
     entry->detail = static_cast<uint8_t>(applied.code());
@@ -171,7 +163,7 @@ void ProcessMailbox(platform::Platform& p, const otp::OtpHeader& header, StageCo
     } else {
       entry.outcome = static_cast<uint8_t>(RequestOutcome::kNotForThisStage);
     }
-    (void)AppendRequest(&report, entry);
+    (void)AppendRequest(&report, entry, RequestSource::kMailbox);  // counted if dropped
   }
   // What is left goes back into the (wiped) region for the next stage; the
   // data still points into `copy`.

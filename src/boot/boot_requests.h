@@ -21,8 +21,9 @@ namespace bastion::boot {
 //  - revoke: the command's domain is read from its payload. For an owned
 //    domain: revocation::CheckCommand against the domain as it is in OTP
 //    now, this device's instance ID and lifecycle, the key store, and the
-//    key slot that signs the image in the component's primary slot
-//    (kNoImage when it does not verify); ApplyRevocation when accepted.
+//    key slots of every image the boot can end up running (BootableImagesOf:
+//    the primary's and, while a revert may follow, the backup's; kNoImage
+//    when one does not verify); ApplyRevocation when accepted.
 //  - confirm / reject of an owned component: ConfirmTrial / RejectTrial
 //    (boot_update.h) when its primary is in TRIAL, else kNoTrialImage; what
 //    they did goes into `updates[component]`.

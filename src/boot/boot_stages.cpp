@@ -265,7 +265,7 @@ VerifiedEntry RunIrot(platform::Platform& p) {
   BootReportImage verified{};
   entry.verified = VerifyOrFail(p, header, Component::kUrot, &entry.header_size, &entry.image_size,
                                 &state, &verified);
-  ApplyConfirmedPolicies(p, header, Component::kUrot, verified.key_slot);
+  ApplyConfirmedPolicies(p, header, Component::kUrot, verified.key_slot, entry.verified);
 
   // Derive the HDPL1 seed from the HUK, hand it down, wipe every copy.
   UrotHandoff handoff{};
@@ -332,12 +332,12 @@ void RunUrot(platform::Platform& p) {
   const HardenedBool sm_ok = VerifyOrFail(p, header, Component::kSm, nullptr, nullptr,
                                           &states[static_cast<size_t>(Component::kSm)], &verified);
   // A confirmed image's revocation command / revoke_older_on_confirm.
-  ApplyConfirmedPolicies(p, header, Component::kSm, verified.key_slot);
+  ApplyConfirmedPolicies(p, header, Component::kSm, verified.key_slot, sm_ok);
   EnterStage(p, Component::kApp);
   const HardenedBool app_ok =
       VerifyOrFail(p, header, Component::kApp, nullptr, nullptr,
                    &states[static_cast<size_t>(Component::kApp)], &verified);
-  ApplyConfirmedPolicies(p, header, Component::kApp, verified.key_slot);
+  ApplyConfirmedPolicies(p, header, Component::kApp, verified.key_slot, app_ok);
   EnterStage(p, Component::kSm);
 
   SmHandoff sm{};

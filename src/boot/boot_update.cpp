@@ -300,7 +300,7 @@ namespace {
 void Report(platform::Platform& p, const BootReportRequest& entry) {
   BootReport report;
   if (!ReadBootReport(p.ram, &report).ok()) return;
-  (void)AppendRequest(&report, entry);
+  (void)AppendRequest(&report, entry, RequestSource::kBootChain);  // counted if dropped
   (void)WriteBootReport(p.ram, &report);
 }
 
@@ -309,8 +309,8 @@ constexpr size_t kMaxImageRevocation = 1024;
 }  // namespace
 
 void ApplyConfirmedPolicies(platform::Platform& p, const otp::OtpHeader& header, Component c,
-                            uint8_t key_slot) {
-  if (key_slot >= otp::kSigningSlots) return;
+                            uint8_t key_slot, HardenedBool verified) {
+  if (key_slot >= otp::kSigningSlots || !HardenedIsTrue(verified)) return;
   const SlotSet slots = SlotsOf(header, c);
   const Trailer t = ReadTrailerOrBlank(p.flash, slots.primary);
   if (!t.magic_good || t.copy_done != update::kFlagSet || t.image_ok != update::kFlagSet) return;
@@ -341,6 +341,7 @@ void ApplyConfirmedPolicies(platform::Platform& p, const otp::OtpHeader& header,
           entry.revoked_slots |= static_cast<uint8_t>(1u << command.slots[i]);
       }
       revocation::KeyStoreSlotKeys slot_keys(p.flash, header.layout, domain);
+      // Confirmed: no revert can follow, the primary is the one image.
       revocation::BootableImages bootable;
       bootable.primary_slot_key = key_slot;
       const revocation::CheckContext context{
@@ -351,7 +352,8 @@ void ApplyConfirmedPolicies(platform::Platform& p, const otp::OtpHeader& header,
       const revocation::RefusalReason reason = revocation::CheckCommand(message, context, &outcome);
       entry.outcome = static_cast<uint8_t>(reason);
       if (reason == revocation::RefusalReason::kAccepted) {
-        const Status applied = revocation::ApplyRevocation(p.otp, c, outcome.command);
+        const Status applied =
+            revocation::ApplyRevocation(p.otp, c, outcome.command, outcome.accepted, bootable);
         if (!applied.ok()) {
           entry.outcome = static_cast<uint8_t>(RequestOutcome::kCommitFailed);
           entry.detail = static_cast<uint8_t>(applied.code());
@@ -362,22 +364,24 @@ void ApplyConfirmedPolicies(platform::Platform& p, const otp::OtpHeader& header,
     }
   }
 
-  // revoke_older_on_confirm: the slots below the one that signed it.
+  // revoke_older_on_confirm: the slots below the one that signed it. Each
+  // marker write takes a hardened decision (the image verified, its slot
+  // above this one) and re-checks the last-key and bootable-image rules on
+  // the OTP words it reads right before writing (revocation::RevokeSlotMarker).
   if ((domain.raw.config.flags & otp::kDomainFlagRevokeOlderOnConfirm) == 0) return;
   BootReportRequest entry{};
   entry.type = kRevokeOlderRequest;
   entry.component = static_cast<uint8_t>(c);
+  revocation::BootableImages bootable;
+  bootable.primary_slot_key = key_slot;
   for (uint8_t i = 0; i < key_slot; ++i) {
     if (domain.signing[i] != keys::SlotState::kProvisioned || domain.raw.signing[i].revoked != 0) {
       continue;
     }
-    uint8_t marker[4];
-    StoreLe32(marker, otp::kSlotRevokedMarker);
-    const uint32_t offset =
-        otp::DomainOffset(c) +
-        static_cast<uint32_t>(offsetof(otp::OtpDomain, signing) + i * sizeof(otp::OtpKeySlot) +
-                              offsetof(otp::OtpKeySlot, revoked));
-    const Status written = p.otp.Program(offset, marker);
+    const HardenedBool older = HardenedIsTrue(Launder(verified)) && Launder(i) < key_slot
+                                   ? HardenedBool::kTrue
+                                   : HardenedBool::kFalse;
+    const Status written = revocation::RevokeSlotMarker(p.otp, c, i, older, bootable);
     if (!written.ok()) {
       entry.outcome = static_cast<uint8_t>(RequestOutcome::kCommitFailed);
       entry.detail = static_cast<uint8_t>(written.code());
@@ -406,6 +410,32 @@ void RepairCounterStores(platform::Platform& p, const otp::OtpHeader& header,
       records[i].counter_detail = static_cast<uint8_t>(StatusCode::kDataLoss);
     }
   }
+}
+
+namespace {
+
+// The signing slot of the image at the start of `region`, or kNoImage when
+// it does not verify.
+uint8_t VerifiedKeySlot(platform::Platform& p, const otp::OtpHeader& header, Component c,
+                        const otp::FlashRegion& region) {
+  BootReportImage entry{};
+  HardenedBool decision = HardenedBool::kFalse;
+  const image::ImageError error = VerifyComponentAt(p, header, c, region, &entry, &decision);
+  if (error != image::ImageError::kOk || !HardenedIsTrue(decision)) return revocation::kNoImage;
+  return entry.key_slot;
+}
+
+}  // namespace
+
+revocation::BootableImages BootableImagesOf(platform::Platform& p, const otp::OtpHeader& header,
+                                            Component c) {
+  const SlotSet slots = SlotsOf(header, c);
+  revocation::BootableImages images;
+  images.primary_slot_key = VerifiedKeySlot(p, header, c, slots.primary);
+  if (PrimaryState(p.flash, slots) != ImageState::kReady) {
+    images.secondary_slot_key = VerifiedKeySlot(p, header, c, BackupRegion(p.flash, slots));
+  }
+  return images;
 }
 
 void FinishUpdates(platform::Platform& p, const otp::OtpHeader& header, StageComponents owned,

@@ -26,6 +26,7 @@
 #include "boot/boot_report.h"
 #include "otp/otp_map.h"
 #include "platform/platform.h"
+#include "revocation/revocation.h"
 #include "update/slot_swap.h"
 
 namespace bastion::boot {
@@ -142,8 +143,24 @@ void RunUpdates(platform::Platform& p, const otp::OtpHeader& header, StageCompon
 //  - with the domain's revoke_older_on_confirm flag, signing slots below
 //    `key_slot` still unrevoked are revoked.
 // Each action is appended to the boot report's requests
-// (kImageRevocationRequest / kRevokeOlderRequest).
+// (kImageRevocationRequest / kRevokeOlderRequest). `verified` is the
+// image's hardened verification decision: nothing happens unless it is
+// kTrue. Every OTP write goes through revocation::ApplyRevocation (the
+// command's hardened decision) or revocation::RevokeSlotMarker (a hardened
+// decision per slot), each checked twice, with the last-key and
+// bootable-image rules (the confirmed image's slot) re-checked on the OTP
+// words read right before the write.
 void ApplyConfirmedPolicies(platform::Platform& p, const otp::OtpHeader& header, otp::Component c,
-                            uint8_t key_slot);
+                            uint8_t key_slot, HardenedBool verified);
+
+// The key slots of every image of `c` this boot or a later one can end up
+// running, for revocation::CheckCommand's bootable-image rule: the verified
+// primary image's, and, unless the primary is READY (confirmed or factory:
+// no revert follows), the verified image in the secondary slot that a
+// revert swaps back (the backup). kNoImage for an image that does not
+// verify. A staged download is not counted: installing it after its key
+// is revoked is refused (install-refused), the running image stays.
+revocation::BootableImages BootableImagesOf(platform::Platform& p, const otp::OtpHeader& header,
+                                            otp::Component c);
 
 }  // namespace bastion::boot

@@ -182,6 +182,42 @@ HardenedBool Authorize(const cose::ParsedCoseSign& message, const keys::KeyDomai
   return result.authorized;
 }
 
+namespace {
+
+uint8_t SlotMask(const RevocationCommand& command) {
+  uint8_t mask = 0;
+  for (size_t i = 0; i < command.slot_count && i < command.slots.size(); ++i) {
+    if (command.slots[i] < otp::kSigningSlots) {
+      mask = static_cast<uint8_t>(mask | (1u << command.slots[i]));
+    }
+  }
+  return mask;
+}
+
+}  // namespace
+
+HardenedBool CommitRulesHold(const otp::OtpDomain& raw, uint8_t mask,
+                             const BootableImages& bootable, RefusalReason* why) {
+  uint32_t remaining = 0;
+  for (size_t i = 0; i < otp::kSigningSlots; ++i) {
+    const bool usable = HardenedIsTrue(keys::SlotUsable(raw, i));
+    remaining += usable && ((mask >> i) & 1u) == 0 ? 1u : 0u;
+  }
+  if (Launder(remaining) == 0) {
+    *why = RefusalReason::kLastSigningKey;
+    return HardenedBool::kFalse;
+  }
+  for (const uint8_t slot : {bootable.primary_slot_key, bootable.secondary_slot_key}) {
+    if (slot >= otp::kSigningSlots || ((mask >> slot) & 1u) == 0) continue;
+    if (HardenedIsTrue(keys::SlotUsable(raw, slot))) {
+      *why = RefusalReason::kNoBootableImage;
+      return HardenedBool::kFalse;
+    }
+  }
+  *why = RefusalReason::kAccepted;
+  return HardenedBool::kTrue;
+}
+
 RefusalReason CheckCommand(ConstByteSpan message, const CheckContext& context, CheckOutcome* out) {
   CheckOutcome& o = *out;
   o = CheckOutcome{};
@@ -236,20 +272,25 @@ RefusalReason CheckCommand(ConstByteSpan message, const CheckContext& context, C
   }
   if (remaining == 0) return o.reason = RefusalReason::kLastSigningKey;
 
-  // Refused when some image boots today and none would after the command.
+  // Refused when an image the boot can end up running (the primary and,
+  // when a revert may follow, the image it reverts to) would lose its key.
   const uint8_t images[2] = {context.bootable.primary_slot_key,
                              context.bootable.secondary_slot_key};
-  bool bootable_before = false;
-  bool bootable_after = false;
   for (const uint8_t slot : images) {
     if (slot >= otp::kSigningSlots) continue;
     if (domain.signing[slot] != SlotState::kProvisioned) continue;
-    bootable_before = true;
-    bootable_after = bootable_after || !command.Revokes(slot);
+    if (command.Revokes(slot)) return o.reason = RefusalReason::kNoBootableImage;
   }
-  if (bootable_before && !bootable_after) return o.reason = RefusalReason::kNoBootableImage;
 
+  // The second look at the rules, from the raw words; then the decision
+  // the commit takes, built from both hardened values.
+  RefusalReason why = RefusalReason::kAccepted;
+  const HardenedBool rules = CommitRulesHold(domain.raw, SlotMask(command), context.bootable, &why);
+  if (!HardenedIsTrue(rules)) return o.reason = why;
   if (!HardenedIsTrue(authorized)) return o.reason = RefusalReason::kTooFewSignatures;
+  o.accepted = HardenedIsTrue(Launder(authorized)) && HardenedIsTrue(Launder(rules))
+                   ? HardenedBool::kTrue
+                   : HardenedBool::kFalse;
   return o.reason = RefusalReason::kAccepted;
 }
 
@@ -288,18 +329,21 @@ Status WriteMissingMarkers(platform::Otp& otp, otp::Component component, const o
   return StatusCode::kOk;
 }
 
-uint8_t SlotMask(const RevocationCommand& command) {
-  uint8_t mask = 0;
-  for (size_t i = 0; i < command.slot_count; ++i) {
-    mask = static_cast<uint8_t>(mask | (1u << command.slots[i]));
+// The second check of a commit decision, right before the write that
+// commits: a value other than kTrue here, after the first check passed, is
+// a fault.
+void RecheckDecision(HardenedBool decision, const char* what) {
+  if (static_cast<uint32_t>(Launder(decision)) != static_cast<uint32_t>(HardenedBool::kTrue)) {
+    HardenedTrap(what);
   }
-  return mask;
 }
 
 }  // namespace
 
 Status ApplyRevocation(platform::Otp& otp, otp::Component component,
-                       const RevocationCommand& command) {
+                       const RevocationCommand& command, HardenedBool accepted,
+                       const BootableImages& bootable) {
+  if (!HardenedIsTrue(accepted)) return StatusCode::kUnauthenticated;
   if (command.domain != component || ValidateCommand(command) != PayloadError::kOk) {
     return StatusCode::kInvalidArgument;
   }
@@ -327,6 +371,14 @@ Status ApplyRevocation(platform::Otp& otp, otp::Component component,
   }
   if (log.used >= otp::kLogEntries) return StatusCode::kResourceExhausted;
 
+  // The rules again, on the words just read: whatever the caller decided,
+  // no commit revokes the last usable key or a bootable image's key.
+  RefusalReason why = RefusalReason::kAccepted;
+  if (!HardenedIsTrue(CommitRulesHold(raw, mask, bootable, &why))) {
+    return StatusCode::kFailedPrecondition;
+  }
+  RecheckDecision(accepted, "revocation commit decision");
+
   // Step 1, the commit point: one 8-byte write.
   uint8_t bytes[sizeof(otp::OtpRevocationRecord)];
   StoreLe32(bytes, record.sequence);
@@ -339,6 +391,28 @@ Status ApplyRevocation(platform::Otp& otp, otp::Component component,
   // Step 2, the roll-forward of this record and of any earlier one left
   // pending (CompleteRevocations finishes it after a power loss).
   return WriteMissingMarkers(otp, component, raw, static_cast<uint8_t>(log.revoked | mask));
+}
+
+Status RevokeSlotMarker(platform::Otp& otp, otp::Component component, size_t slot,
+                        HardenedBool decision, const BootableImages& bootable) {
+  if (!HardenedIsTrue(decision)) return StatusCode::kUnauthenticated;
+  if (slot >= otp::kSigningSlots) return StatusCode::kInvalidArgument;
+  otp::OtpDomain raw{};
+  otp::RevocationLog log;
+  BASTION_TRY(ReadDomain(otp, component, &raw, &log));
+  if (raw.signing[slot].revoked != 0) return StatusCode::kOk;  // marker (or torn one) there
+  const SlotState state = keys::ClassifySigningSlot(raw, slot, log.revoked);
+  if (state != SlotState::kProvisioned && state != SlotState::kRevoked) {
+    return StatusCode::kFailedPrecondition;
+  }
+  RefusalReason why = RefusalReason::kAccepted;
+  if (!HardenedIsTrue(CommitRulesHold(raw, static_cast<uint8_t>(1u << slot), bootable, &why))) {
+    return StatusCode::kFailedPrecondition;
+  }
+  RecheckDecision(decision, "revoked marker decision");
+  uint8_t marker[4];
+  StoreLe32(marker, otp::kSlotRevokedMarker);
+  return otp.Program(RevokedMarkerOffset(component, slot), marker);
 }
 
 Status CompleteRevocations(platform::Otp& otp, otp::Component component) {

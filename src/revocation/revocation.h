@@ -15,8 +15,13 @@
 //   CheckOutcome outcome;
 //   if (CheckCommand(message, {domain, lifecycle, instance_id, bootable, slot_keys}, &outcome)
 //       == RefusalReason::kAccepted) {
-//     status = ApplyRevocation(otp, c, outcome.command);
+//     status = ApplyRevocation(otp, c, outcome.command, outcome.accepted, bootable);
 //   }
+// The comparison with kAccepted is only the first gate: the commit itself
+// takes the hardened decision (outcome.accepted), checks it twice, and
+// re-checks the last-key and bootable-image rules from the OTP words it
+// reads right before writing, so one fault that skips or zeroes the
+// comparison commits nothing.
 #pragma once
 
 #include <cstddef>
@@ -115,11 +120,16 @@ struct Authorization {
                                      const keys::KeyDomain& domain, otp::Lifecycle lifecycle,
                                      SlotKeySource& slot_keys, Authorization* out);
 
-// The signing-key slots of the domain's images that boot today.
+// The signing-key slots of every image of the domain the boot can end up
+// running: the primary image, and the image a revert would bring back
+// while the primary may still be reverted (TRIAL, WRITING, REJECTED; the
+// backup in the secondary slot, boot::BootableImagesOf). A command is
+// refused when any of them that is provisioned today would lose its key.
 constexpr uint8_t kNoImage = 0xff;
 struct BootableImages {
   uint8_t primary_slot_key = kNoImage;    // key slot that signed the primary image
-  uint8_t secondary_slot_key = kNoImage;  // kNoImage: no verified alternative
+  uint8_t secondary_slot_key = kNoImage;  // the revert target's; kNoImage: no revert
+                                          // can follow, or it does not verify
 };
 
 struct CheckContext {
@@ -137,20 +147,41 @@ struct CheckOutcome {
   PayloadError payload_error = PayloadError::kOk;
   RevocationCommand command;  // valid from kWrongDomain on
   Authorization authorization;
+  // The decision to carry to ApplyRevocation: kTrue only with reason
+  // kAccepted, computed from the hardened authorisation (checked twice) and
+  // the last-key and bootable-image rules evaluated again from the
+  // snapshot's raw OTP words (CommitRulesHold). kFalse otherwise.
+  HardenedBool accepted = HardenedBool::kFalse;
 };
 
 // Checks a revocation command against the domain and this device, in this
 // order: COSE_Sign (tag 98 required), payload, domain, signers (Authorize),
 // instance ID, replay, free log entry, slot range and state, last signing
-// key, bootable image. Returns the first refusal or kAccepted (also in
-// out->reason, with the decoded command). kAccepted is returned only after
-// the hardened authorisation was checked twice. Reads no flash or OTP other
-// than through `slot_keys`; changes nothing.
+// key, bootable image (every one in `bootable` keeps its key). Returns the first refusal or
+// kAccepted (also in out->reason, with the decoded command). kAccepted is returned only after the
+// hardened authorisation was checked twice. Reads no flash or OTP other than through `slot_keys`;
+// changes nothing.
 [[nodiscard]] RefusalReason CheckCommand(ConstByteSpan message, const CheckContext& context,
                                          CheckOutcome* out);
 
+// The rules a commit must keep, evaluated from raw OTP words only
+// (keys::SlotUsable: markers and committed records): revoking the slots in
+// `mask` leaves at least one usable signing slot, and revokes no slot in
+// `bootable` that is usable now. kTrue when both hold; otherwise kFalse
+// and *why (not null) is kLastSigningKey or kNoBootableImage (kAccepted
+// when they hold). CheckCommand's second look at its rules, and the
+// commit's check of the words it is about to write after.
+[[nodiscard]] HardenedBool CommitRulesHold(const otp::OtpDomain& raw, uint8_t mask,
+                                           const BootableImages& bootable, RefusalReason* why);
+
 // Commits an accepted command for `component` to OTP (docs/revocation.md,
-// "Commit"), in two steps:
+// "Commit"). `accepted` is CheckCommand's hardened decision
+// (CheckOutcome::accepted), `bootable` the BootableImages it was checked
+// with. Before anything is written: `accepted` must be kTrue (checked on
+// entry and again, laundered, right before the commit point; a value that
+// is neither kTrue nor kFalse, or two reads that disagree, trap through
+// HardenedTrap), and the domain is read again from OTP and CommitRulesHold
+// re-evaluated on those words. Then, in two steps:
 //  1. the commit point: ONE 8-byte OTP write appends the record
 //     {sequence + 1, slot mask, check} to the domain's revocation record
 //     log. From then on the slots are revoked (keys::LoadDomain) and the
@@ -163,14 +194,32 @@ struct CheckOutcome {
 // needs the command again. Idempotent: when the log's last record already
 // commits this command (same sequence and slots), only missing markers are
 // written. Only sets bits.
-// Returns kOk; kInvalidArgument (command for another component, or breaks
+// Returns kOk; kUnauthenticated (`accepted` is kFalse: nothing read or
+// written); kInvalidArgument (command for another component, or breaks
 // ValidateCommand); kFailedPrecondition (domain not configured, a slot
-// blank, or the sequence is not above the last record's and that record is
-// not this command's); kDataLoss (record log corrupt); kResourceExhausted
-// (log full); kPermissionDenied (HDPL past the domain's area); kUnavailable
-// (power lost); other OTP errors as platform::Otp returns them.
-Status ApplyRevocation(platform::Otp& otp, otp::Component component,
-                       const RevocationCommand& command);
+// blank, the sequence is not above the last record's and that record is
+// not this command's, or — from the words just read — the command would
+// revoke the last usable signing slot or a usable slot in `bootable`);
+// kDataLoss (record log corrupt); kResourceExhausted (log full);
+// kPermissionDenied (HDPL past the domain's area); kUnavailable (power
+// lost); other OTP errors as platform::Otp returns them.
+[[nodiscard]] Status ApplyRevocation(platform::Otp& otp, otp::Component component,
+                                     const RevocationCommand& command, HardenedBool accepted,
+                                     const BootableImages& bootable);
+
+// Revokes signing slot `slot` of `component`'s domain by its marker word
+// alone (revoke_older_on_confirm: no record, the sequence unchanged), under
+// the same guard as ApplyRevocation: `decision` (the caller's hardened
+// decision that the slot goes) checked on entry and again, laundered,
+// right before the write (trap on an impossible value), and CommitRulesHold
+// for this slot on the domain read from OTP right before the write.
+// Returns kOk (written, or the marker word is already non-zero: nothing to
+// write); kUnauthenticated (`decision` is kFalse); kInvalidArgument (slot
+// out of range); kFailedPrecondition (domain not configured, the slot
+// blank or corrupt, or the rules would break); kDataLoss (record log
+// corrupt); kPermissionDenied; kUnavailable; other OTP errors.
+[[nodiscard]] Status RevokeSlotMarker(platform::Otp& otp, otp::Component component, size_t slot,
+                                      HardenedBool decision, const BootableImages& bootable);
 
 // Rolls committed revocations of `component`'s domain forward: writes the
 // revoked marker of every signing slot that a committed record names and

@@ -35,6 +35,11 @@ void PrintReport(const bastion::boot::BootReport& r) {
     SemihostNumber(q.outcome);
     SemihostWrite("\n");
   }
+  if (r.dropped_requests != 0) {
+    SemihostWrite("report: dropped ");
+    SemihostNumber(r.dropped_requests);
+    SemihostWrite("\n");
+  }
 }
 
 }  // namespace

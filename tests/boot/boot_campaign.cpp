@@ -1,6 +1,7 @@
 // Boot-level power-fail campaign (issue 3 item 7): the whole boot chain on
 // the virtual device, cut at every flash/OTP operation of the boot that
-// installs, reverts, rejects or confirms an update, or commits a revocation.
+// installs, reverts, rejects or confirms an update, or commits a revocation
+// (or refuses one posted during a trial, and reverts).
 //
 // For each geometry (4 KiB/8 B, 8 KiB/16 B default, 128 KiB/32 B; DefaultLayout
 // each), each updatable component (kComponents) and each scenario: the
@@ -27,6 +28,7 @@
 //                          first and last kEdgePoints and an even spread),
 //                          the cuts in turn
 //   boot_campaign --full   every operation, every cut
+//   --scenario NAME        that scenario only (e.g. trial-revocation)
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -106,6 +108,8 @@ enum class Scenario : uint8_t {
   kMailboxRevocation,      // revoke request: slot markers, then the sequence
   kConfirmCompacting,      // confirm request whose counter raise finds the live
                            // counter-store sector full: a compaction
+  kTrialRevocation,        // revoke request naming the backup's key while the new
+                           // image runs in TRIAL, no confirm: refused, reverted
 };
 constexpr Scenario kScenarios[] = {
     Scenario::kInstall,
@@ -116,6 +120,7 @@ constexpr Scenario kScenarios[] = {
     Scenario::kConfirmWithRevocation,
     Scenario::kMailboxRevocation,
     Scenario::kConfirmCompacting,
+    Scenario::kTrialRevocation,
 };
 
 const char* ScenarioName(Scenario s) {
@@ -136,6 +141,8 @@ const char* ScenarioName(Scenario s) {
       return "mailbox-revocation";
     case Scenario::kConfirmCompacting:
       return "confirm+compaction";
+    case Scenario::kTrialRevocation:
+      return "trial-revocation";
   }
   return "?";
 }
@@ -420,6 +427,21 @@ bool BuildSpec(const GeometryCase& g, Component c, Scenario s, Spec* spec) {
       spec->intended = {false, kOldCounter, 0x03, kCommandSequence};
       spec->allowed = {spec->intended, before};
       break;
+    case Scenario::kTrialRevocation:
+      // The old image (key 1) is the backup of the new one (key 2) running
+      // in TRIAL; a valid command (keys 2 and 3) revoking slots 0 and 1 is
+      // posted and the reset comes without a confirm. The revert brings
+      // the old image back, so the command is refused whole
+      // (no-bootable-image) and nothing is ever revoked.
+      spec->has_command = true;
+      spec->command = {0x03, kCommandSequence};
+      spec->mailbox_command =
+          RevokeCommand(c, spec->command.mask, kCommandSequence, {&k[2], &k[3]});
+      spec->old_image = SignImage(k[1], 1, kOldCounter, old_size);
+      spec->new_image = SignImage(k[2], 2, kNewCounter, new_size);
+      spec->intended = before;
+      spec->allowed = {before};
+      break;
   }
   return true;
 }
@@ -514,6 +536,7 @@ void QueueRequest(const Spec& spec, VirtualDevice& device) {
       Queue(device, {mailbox::RequestType::kConfirm, c, {}});
       break;
     case Scenario::kMailboxRevocation:
+    case Scenario::kTrialRevocation:
       Queue(device, {mailbox::RequestType::kRevoke, mailbox::kAnyComponent,
                      ConstByteSpan(spec.mailbox_command.data(), spec.mailbox_command.size())});
       break;
@@ -932,11 +955,14 @@ Outcome Run(const Spec& spec, bool full) {
 
 int Main(int argc, char** argv) {
   bool full = false;
+  const char* only = nullptr;  // --scenario NAME: that scenario alone
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--full") == 0) {
       full = true;
+    } else if (std::strcmp(argv[i], "--scenario") == 0 && i + 1 < argc) {
+      only = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: boot_campaign [--full]\n");
+      std::fprintf(stderr, "usage: boot_campaign [--full] [--scenario NAME]\n");
       return 2;
     }
   }
@@ -956,6 +982,7 @@ int Main(int argc, char** argv) {
     uint64_t geometry_points = 0;
     std::printf("%s\n", g.name);
     for (const Scenario s : kScenarios) {
+      if (only != nullptr && std::strcmp(only, ScenarioName(s)) != 0) continue;
       uint64_t points = 0;
       double ms = 0;
       std::string line;

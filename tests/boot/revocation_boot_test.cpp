@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "boot/boot_report.h"
+#include "boot/boot_update.h"
 #include "cose/cose.h"
 #include "crypto/crypto.h"
 #include "image/image.h"
@@ -566,9 +567,277 @@ TEST_F(RevocationBootTest, CorruptRecordLogStopsTheBoot) {
   EXPECT_EQ(device->raw_otp(), otp);
 }
 
+// ---- a revocation posted while an image runs in TRIAL ----
+//
+// The never-brick rule holds for every image the boot can end up running:
+// while the primary is an unconfirmed TRIAL, the next reset may revert to
+// the backup in the secondary slot, so its key must survive too.
+
+class TrialRevocationTest : public RevocationBootTest {
+ protected:
+  static const boot::BootReportImage* Entry(const VirtualDevice::BootRun& run, Component c) {
+    for (size_t i = 0; i < run.report.image_count; ++i) {
+      if (run.report.images[i].component == static_cast<uint8_t>(c)) return &run.report.images[i];
+    }
+    return nullptr;
+  }
+
+  // The app v3 on key 1 (Device(1)); v4 on key 2, carrying `carried` when
+  // given, installed and booted in TRIAL.
+  std::unique_ptr<VirtualDevice> AppInTrial(const std::vector<uint8_t>& carried = {}) {
+    auto device = Device(1);
+    host::InstallSecondarySlot(*device, Component::kApp,
+                               test_support::SignTestImage(app_[2], 4, 0, 2000, false, carried),
+                               false);
+    const VirtualDevice::BootRun run = device->Boot();
+    EXPECT_TRUE(run.app_reached);
+    const boot::BootReportImage* e = Entry(run, Component::kApp);
+    EXPECT_TRUE(e != nullptr && e->state == static_cast<uint8_t>(boot::ImageState::kTrial) &&
+                e->key_slot == 2);
+    return device;
+  }
+
+  // uROT v1 on urot key 0; v2 on urot key 1 installed and booted in TRIAL.
+  std::unique_ptr<VirtualDevice> UrotInTrial() {
+    auto device = Device(0);
+    host::InstallSecondarySlot(*device, Component::kUrot, SignImage(urot_1_, 2, true), false);
+    const VirtualDevice::BootRun run = device->Boot();
+    EXPECT_TRUE(run.app_reached);
+    const boot::BootReportImage* e = Entry(run, Component::kUrot);
+    EXPECT_TRUE(e != nullptr && e->state == static_cast<uint8_t>(boot::ImageState::kTrial) &&
+                e->key_slot == 1);
+    return device;
+  }
+
+  // Boots `times` times; each must reach the application.
+  static void BootsFromNowOn(VirtualDevice& device, Component c, uint8_t key_slot, int times = 3) {
+    for (int i = 0; i < times; ++i) {
+      const VirtualDevice::BootRun run = device.Boot();
+      ASSERT_TRUE(run.app_reached)
+          << "boot " << i << ": "
+          << boot::BootReasonName(static_cast<boot::BootReason>(run.report.failure_reason));
+      const boot::BootReportImage* e = Entry(run, c);
+      ASSERT_NE(e, nullptr);
+      EXPECT_EQ(e->key_slot, key_slot);
+    }
+  }
+
+  const crypto::EcKeyPair urot_1_ = MakeKey(13);
+};
+
+// App v4 (key 2) in TRIAL; a valid command revoking slot 1 (the key of v3,
+// the image a revert brings back) is posted and the device resets without
+// a confirm (a watchdog reset, or an attacker replaying a published
+// command). Refused: the revert to v3 must still boot.
+TEST_F(TrialRevocationTest, AppRevocationDuringTrialIsRefusedAndTheRevertBoots) {
+  auto device = AppInTrial();
+  const auto otp = device->raw_otp();
+  QueueRevoke(*device, RevokeCommand(Component::kApp, {1}, 1, {&app_[0], &app_[2]}));
+  const VirtualDevice::BootRun run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  ASSERT_EQ(run.report.request_count, 1);
+  EXPECT_EQ(run.report.requests[0].outcome, static_cast<uint8_t>(RefusalReason::kNoBootableImage))
+      << boot::RequestOutcomeName(run.report.requests[0].outcome);
+  const boot::BootReportImage* e = Entry(run, Component::kApp);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->update, static_cast<uint8_t>(boot::UpdateEvent::kReverted));
+  EXPECT_EQ(e->key_slot, 1);
+  EXPECT_EQ(device->raw_otp(), otp) << "a refused command writes nothing";
+  EXPECT_EQ(SlotState(*device, Component::kApp, 1), keys::SlotState::kProvisioned);
+  BootsFromNowOn(*device, Component::kApp, 1);
+}
+
+// The vendor's key-rollover image carries the command revoking the old key;
+// the application posts that (published) command during the trial.
+TEST_F(TrialRevocationTest, CarriedCommandPostedDuringItsTrialIsRefused) {
+  const auto command = RevokeCommand(Component::kApp, {1}, 1, {&app_[0], &app_[2]});
+  auto device = AppInTrial(command);
+  QueueRevoke(*device, command);
+  const VirtualDevice::BootRun run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  ASSERT_GE(run.report.request_count, 1);
+  EXPECT_EQ(run.report.requests[0].outcome, static_cast<uint8_t>(RefusalReason::kNoBootableImage));
+  EXPECT_EQ(SlotState(*device, Component::kApp, 1), keys::SlotState::kProvisioned);
+  EXPECT_EQ(Sequence(*device, Component::kApp), 0u);
+  BootsFromNowOn(*device, Component::kApp, 1);
+}
+
+// The same for the urot domain, which iROT processes: the chain would stop
+// at HDPL0.
+TEST_F(TrialRevocationTest, UrotRevocationDuringTrialIsRefusedAndTheRevertBoots) {
+  auto device = UrotInTrial();
+  const auto otp = device->raw_otp();
+  QueueRevoke(*device, RevokeCommand(Component::kUrot, {0}, 1, {&urot_1_}));
+  const VirtualDevice::BootRun run = device->Boot();
+  ASSERT_TRUE(run.app_reached) << boot::BootReasonName(
+      static_cast<boot::BootReason>(run.report.failure_reason));
+  ASSERT_EQ(run.report.request_count, 1);
+  EXPECT_EQ(run.report.requests[0].component, static_cast<uint8_t>(Component::kUrot));
+  EXPECT_EQ(run.report.requests[0].outcome, static_cast<uint8_t>(RefusalReason::kNoBootableImage));
+  const boot::BootReportImage* e = Entry(run, Component::kUrot);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->update, static_cast<uint8_t>(boot::UpdateEvent::kReverted));
+  EXPECT_EQ(device->raw_otp(), otp);
+  EXPECT_EQ(SlotState(*device, Component::kUrot, 0), keys::SlotState::kProvisioned);
+  BootsFromNowOn(*device, Component::kUrot, 0);
+}
+
+// Confirm first, then revoke, in one mailbox: once confirmed nothing can
+// revert, so the old key may go. The other order refuses the revoke (it is
+// processed while the image is still in TRIAL) and confirms.
+TEST_F(TrialRevocationTest, ConfirmThenRevokeInOneMailboxApplies) {
+  const auto command = RevokeCommand(Component::kApp, {1}, 1, {&app_[0], &app_[2]});
+  auto device = AppInTrial();
+  Queue(*device, {{mailbox::RequestType::kConfirm, static_cast<uint8_t>(Component::kApp), {}},
+                  {mailbox::RequestType::kRevoke, mailbox::kAnyComponent, command}});
+  VirtualDevice::BootRun run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  ASSERT_EQ(run.report.request_count, 2);
+  EXPECT_EQ(run.report.requests[0].outcome, static_cast<uint8_t>(RequestOutcome::kApplied));
+  EXPECT_EQ(run.report.requests[1].outcome, static_cast<uint8_t>(RequestOutcome::kApplied));
+  EXPECT_EQ(SlotState(*device, Component::kApp, 1), keys::SlotState::kRevoked);
+  BootsFromNowOn(*device, Component::kApp, 2);
+
+  device = AppInTrial();
+  Queue(*device, {{mailbox::RequestType::kRevoke, mailbox::kAnyComponent, command},
+                  {mailbox::RequestType::kConfirm, static_cast<uint8_t>(Component::kApp), {}}});
+  run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  ASSERT_EQ(run.report.request_count, 2);
+  EXPECT_EQ(run.report.requests[0].outcome, static_cast<uint8_t>(RefusalReason::kNoBootableImage));
+  EXPECT_EQ(run.report.requests[1].outcome, static_cast<uint8_t>(RequestOutcome::kApplied));
+  EXPECT_EQ(SlotState(*device, Component::kApp, 1), keys::SlotState::kProvisioned);
+  BootsFromNowOn(*device, Component::kApp, 2);
+}
+
+// A command that spares both the trial image's key and the backup's key is
+// not held up by the trial.
+TEST_F(TrialRevocationTest, RevocationSparingBothImagesAppliesDuringTrial) {
+  auto device = AppInTrial();
+  QueueRevoke(*device, RevokeCommand(Component::kApp, {0}, 1, {&app_[1], &app_[2]}));
+  const VirtualDevice::BootRun run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  ASSERT_EQ(run.report.request_count, 1);
+  EXPECT_EQ(run.report.requests[0].outcome, static_cast<uint8_t>(RequestOutcome::kApplied));
+  EXPECT_EQ(SlotState(*device, Component::kApp, 0), keys::SlotState::kRevoked);
+  BootsFromNowOn(*device, Component::kApp, 1);
+}
+
+// A staged download signed by the revoked key is not protected: installing
+// it later is refused (key-revoked) and the running image stays.
+TEST_F(TrialRevocationTest, StagedDownloadWithARevokedKeyIsRefusedNotBricked) {
+  auto device = Device(1);
+  host::InstallSecondarySlot(*device, Component::kApp, SignImage(app_[0], 4), false);
+  QueueRevoke(*device, RevokeCommand(Component::kApp, {0}, 1, {&app_[1], &app_[2]}));
+  const VirtualDevice::BootRun run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  EXPECT_EQ(run.report.requests[0].outcome, static_cast<uint8_t>(RequestOutcome::kApplied));
+  const boot::BootReportImage* e = Entry(run, Component::kApp);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->update, static_cast<uint8_t>(boot::UpdateEvent::kInstallRefused));
+  EXPECT_EQ(e->update_detail, static_cast<uint16_t>(ImageError::kKeyRevoked));
+  BootsFromNowOn(*device, Component::kApp, 1);
+}
+
+// The fault the review found: one glitch that zeroes the register holding
+// CheckCommand's reason (kAccepted == 0) used to commit whatever command the
+// mailbox held. Emulated here on the device, as uROT's request processing
+// sees it: a command signed only by a stranger that revokes every app key.
+// The commit refuses it on its own — it takes the hardened decision, and
+// re-checks the last-key and bootable-image rules on the OTP words — so the
+// skipped comparison commits nothing and the device still boots.
+TEST_F(RevocationBootTest, ZeroedComparisonCommitsNothing) {
+  auto device = Device(1);
+  otp::OtpHeader header;
+  ASSERT_TRUE(host::ReadHeader(*device, &header));
+  const crypto::EcKeyPair stranger = MakeKey(99);
+  const auto message = RevokeCommand(Component::kApp, {0, 1, 2}, 1, {&stranger});
+  platform::Platform p = device->platform();
+  keys::KeyDomain domain;
+  ASSERT_TRUE(keys::LoadDomain(p.otp, Component::kApp, &domain).ok());
+  revocation::KeyStoreSlotKeys slot_keys(p.flash, header.layout, domain);
+  const revocation::BootableImages bootable = boot::BootableImagesOf(p, header, Component::kApp);
+  EXPECT_EQ(bootable.primary_slot_key, 1);
+  EXPECT_EQ(bootable.secondary_slot_key, revocation::kNoImage) << "READY: no revert";
+  const revocation::CheckContext context{
+      domain, otp::Lifecycle::kSecured,
+      std::span<const uint8_t, revocation::kInstanceIdSize>(header.instance_id), bootable,
+      slot_keys};
+  revocation::CheckOutcome outcome;
+  ASSERT_EQ(revocation::CheckCommand(message, context, &outcome), RefusalReason::kUnknownSigner);
+  const auto otp = device->raw_otp();
+  // The comparison skipped: the commit still has the decision it was given.
+  EXPECT_EQ(revocation::ApplyRevocation(p.otp, Component::kApp, outcome.command, outcome.accepted,
+                                        bootable)
+                .code(),
+            StatusCode::kUnauthenticated);
+  // A second fault forging the decision: the rules, from OTP, still refuse.
+  EXPECT_EQ(revocation::ApplyRevocation(p.otp, Component::kApp, outcome.command,
+                                        HardenedBool::kTrue, bootable)
+                .code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(revocation::ApplyRevocation(p.otp, Component::kApp, outcome.command,
+                                        HardenedBool::kTrue, revocation::BootableImages{})
+                .code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(device->raw_otp(), otp);
+  const VirtualDevice::BootRun run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  EXPECT_EQ(run.report.images[2].key_slot, 1);
+}
+
 TEST(BootReportLayout, FitsItsRegion) {
   EXPECT_LE(sizeof(boot::BootReport), host::kBootReportRegionSize);
-  EXPECT_EQ(boot::kMaxReportRequests, mailbox::kMaxRequests);
+  EXPECT_EQ(boot::kMailboxReportRequests, mailbox::kMaxRequests);
+  EXPECT_EQ(boot::kMaxReportRequests, mailbox::kMaxRequests + 2 * otp::kComponentCount);
+}
+
+boot::BootReportRequest Entry(uint8_t type, uint32_t sequence) {
+  boot::BootReportRequest e{};
+  e.type = type;
+  e.sequence = sequence;
+  return e;
+}
+
+// Mailbox requests take at most their share; the boot chain's own entries
+// always find room; whatever does not fit is counted, never silently lost.
+TEST(BootReportLayout, MailboxCannotStarveTheBootChainsEntries) {
+  boot::BootReport report;
+  boot::InitBootReport(&report, otp::Lifecycle::kSecured);
+  const auto revoke = static_cast<uint8_t>(mailbox::RequestType::kRevoke);
+  for (uint32_t i = 0; i < boot::kMailboxReportRequests; ++i) {
+    ASSERT_TRUE(boot::AppendRequest(&report, Entry(revoke, i), boot::RequestSource::kMailbox).ok());
+  }
+  EXPECT_EQ(boot::AppendRequest(&report, Entry(revoke, 99), boot::RequestSource::kMailbox).code(),
+            StatusCode::kResourceExhausted);
+  EXPECT_EQ(report.dropped_requests, 1);
+  for (uint32_t i = 0; i < boot::kOwnReportRequests; ++i) {
+    const uint8_t type = i % 2 == 0 ? boot::kImageRevocationRequest : boot::kRevokeOlderRequest;
+    ASSERT_TRUE(
+        boot::AppendRequest(&report, Entry(type, 100 + i), boot::RequestSource::kBootChain).ok())
+        << i;
+  }
+  EXPECT_EQ(report.request_count, boot::kMaxReportRequests);
+  EXPECT_EQ(report.requests[boot::kMailboxReportRequests].sequence, 100u);
+  EXPECT_EQ(boot::AppendRequest(&report, Entry(boot::kRevokeOlderRequest, 1),
+                                boot::RequestSource::kBootChain)
+                .code(),
+            StatusCode::kResourceExhausted);
+  EXPECT_EQ(report.dropped_requests, 2);
+  // The boot chain's entries may come first; the mailbox still gets its share.
+  boot::InitBootReport(&report, otp::Lifecycle::kSecured);
+  ASSERT_TRUE(boot::AppendRequest(&report, Entry(boot::kImageRevocationRequest, 1),
+                                  boot::RequestSource::kBootChain)
+                  .ok());
+  for (uint32_t i = 0; i < boot::kMailboxReportRequests; ++i) {
+    ASSERT_TRUE(boot::AppendRequest(&report, Entry(revoke, i), boot::RequestSource::kMailbox).ok());
+  }
+  EXPECT_FALSE(boot::AppendRequest(&report, Entry(revoke, 9), boot::RequestSource::kMailbox).ok());
+  EXPECT_EQ(report.request_count, boot::kMailboxReportRequests + 1);
+  // The counter saturates.
+  report.dropped_requests = 255;
+  EXPECT_FALSE(boot::AppendRequest(&report, Entry(revoke, 9), boot::RequestSource::kMailbox).ok());
+  EXPECT_EQ(report.dropped_requests, 255);
 }
 
 }  // namespace

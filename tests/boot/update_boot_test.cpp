@@ -433,6 +433,41 @@ TEST_F(ConfirmPolicyTest, RevokeOlderOnConfirm) {
   EXPECT_EQ(run.report.requests[run.report.request_count - 1].type, boot::kRevokeOlderRequest);
 }
 
+// Every decision that changes OTP is reported: a mailbox holding as many
+// requests as it can (each taking a report entry) cannot starve the boot
+// chain's own entries — the carried revocation and revoke_older_on_confirm.
+TEST_F(ConfirmPolicyTest, FullMailboxDoesNotHideTheCarriedRevocation) {
+  profile_.domains[kApp].revoke_older_on_confirm = true;
+  auto device = Device();
+  host::InstallSecondarySlot(*device, Component::kApp, Update(true), false);
+  EXPECT_EQ(BootOk(*device).state, static_cast<uint8_t>(ImageState::kTrial));
+  const std::vector<uint8_t> garbage{0xd8, 0x62, 0x01};
+  std::vector<mailbox::Request> requests{
+      {mailbox::RequestType::kConfirm, static_cast<uint8_t>(Component::kApp), {}}};
+  while (requests.size() < mailbox::kMaxRequests) {
+    requests.push_back({mailbox::RequestType::kRevoke, mailbox::kAnyComponent, garbage});
+  }
+  ByteSpan region;
+  ASSERT_TRUE(device->Region(platform::RamRegion::kMailbox, &region).ok());
+  ASSERT_TRUE(mailbox::BuildMailbox(requests.data(), requests.size(), region).ok());
+  const VirtualDevice::BootRun run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  EXPECT_TRUE(Slot0Revoked(*device));
+  EXPECT_EQ(Sequence(*device), 1u);
+  ASSERT_EQ(run.report.request_count, mailbox::kMaxRequests + 1);
+  EXPECT_EQ(run.report.dropped_requests, 0);
+  const boot::BootReportRequest& carried = run.report.requests[mailbox::kMaxRequests];
+  EXPECT_EQ(carried.type, boot::kImageRevocationRequest);
+  EXPECT_EQ(carried.component, static_cast<uint8_t>(Component::kApp));
+  EXPECT_EQ(carried.outcome, static_cast<uint8_t>(boot::RequestOutcome::kApplied));
+  EXPECT_EQ(carried.sequence, 1u);
+  EXPECT_EQ(carried.revoked_slots, 0x01);
+  // Slot 0 went with the command: revoke_older_on_confirm had nothing left.
+  for (size_t i = 0; i < mailbox::kMaxRequests; ++i) {
+    EXPECT_NE(run.report.requests[i].type, boot::kImageRevocationRequest);
+  }
+}
+
 // Power loss at every operation of the confirming boot of an update that
 // carries a revocation: stable state is either (old image, nothing revoked)
 // or (new image, counter 5, slot 0 revoked, sequence 1); never half-applied.

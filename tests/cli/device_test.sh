@@ -542,13 +542,15 @@ assert d["booted"] is True, d
 q = d["requests"]
 assert len(q) == 1 and q[0]["outcome"] == "applied" and q[0]["applied"] is True, q
 assert q[0]["domain"] == "app" and q[0]["slots"] == [0] and q[0]["sequence"] == 1, q
+assert d["dropped_requests"] == 0, d
 assert d["images"][2]["key_slot"] == 1, d["images"][2]'
 expect_ok "status after the revocation" "$BASTION" device status rv --json
 jassert "status: slot 0 revoked, sequence raised" '
 a = d["domains"]["app"]
 assert [s["state"] for s in a["signing_slots"]] == ["revoked", "provisioned", "provisioned", "blank"], a
 assert a["revocation_sequence"] == 1 and a["revocation_records"] == 1, a
-assert d["last_boot"]["requests"][0]["outcome"] == "applied", d["last_boot"]'
+assert d["last_boot"]["requests"][0]["outcome"] == "applied", d["last_boot"]
+assert d["last_boot"]["dropped_requests"] == 0, d["last_boot"]'
 expect_ok "status text shows the last request" "$BASTION" device status rv
 check "status text: request outcome" grep -q '^last boot request revoke app: applied' "$T/out"
 # Images signed by key 0 are refused from now on.

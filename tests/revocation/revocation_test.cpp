@@ -29,6 +29,9 @@ using test_support::MakeKey;
 using test_support::Spki;
 using R = RefusalReason;
 
+// No image of the domain boots (the bootable-image rule has nothing to protect).
+constexpr BootableImages kNothingBoots{};
+
 RevocationCommand Command(Component domain, std::vector<uint8_t> slots, uint32_t sequence) {
   RevocationCommand c;
   c.domain = domain;
@@ -226,7 +229,9 @@ class RevocationTest : public ::testing::Test {
     CheckOutcome outcome;
     const R reason = Check(message, bootable, &outcome);
     if (reason == R::kAccepted) {
-      EXPECT_TRUE(ApplyRevocation(device_->platform().otp, Component::kApp, outcome.command).ok());
+      EXPECT_TRUE(ApplyRevocation(device_->platform().otp, Component::kApp, outcome.command,
+                                  outcome.accepted, bootable)
+                      .ok());
     }
     return reason;
   }
@@ -461,7 +466,9 @@ TEST_F(RevocationTest, FullSequenceLogIsRefused) {
   CheckOutcome o;
   ASSERT_EQ(Check(Sign(Command(Component::kApp, {0}, 27), {&authority_[0]}), {1, 2}, &o),
             R::kSequenceLogFull);
-  EXPECT_EQ(ApplyRevocation(device_->platform().otp, Component::kApp, o.command).code(),
+  EXPECT_EQ(ApplyRevocation(device_->platform().otp, Component::kApp, o.command,
+                            HardenedBool::kTrue, {1, 2})
+                .code(),
             StatusCode::kResourceExhausted);
   // A full log still rolls forward.
   EXPECT_EQ(Domain().signing[2], keys::SlotState::kRevoked);
@@ -502,13 +509,23 @@ TEST_F(RevocationTest, LastSigningKeyIsProtected) {
             R::kLastSigningKey);
 }
 
-TEST_F(RevocationTest, RunningImageKeepsABootableAlternative) {
+// Every image the boot can end up running (the primary, and the image a
+// revert would bring back) keeps its key: one surviving is not enough.
+TEST_F(RevocationTest, EveryBootableImageKeepsItsKey) {
   const auto message = Sign(Command(Component::kApp, {0}, 1), {&signing_[1], &signing_[2]});
   EXPECT_EQ(Check(message, {0, kNoImage}), R::kNoBootableImage);
   EXPECT_EQ(Check(message, {0, 0}), R::kNoBootableImage);
-  EXPECT_EQ(Check(message, {0, 2}), R::kAccepted);  // the secondary image survives
+  EXPECT_EQ(Check(message, {0, 2}), R::kNoBootableImage);  // the primary would not boot
+  EXPECT_EQ(Check(message, {2, 0}), R::kNoBootableImage);  // the revert target would not
+  EXPECT_EQ(Check(message, {kNoImage, 0}), R::kNoBootableImage);
+  EXPECT_EQ(Check(message, {1, 2}), R::kAccepted);
   EXPECT_EQ(Check(message, {1, kNoImage}), R::kAccepted);
   EXPECT_EQ(Check(message, {kNoImage, kNoImage}), R::kAccepted);  // nothing boots today
+  // A slot already revoked boots nothing today: nothing to protect.
+  const auto revoke2 = Sign(Command(Component::kApp, {2}, 1), {&authority_[0]});
+  ASSERT_EQ(CheckAndApply(revoke2, {1, kNoImage}), R::kAccepted);
+  EXPECT_EQ(Check(Sign(Command(Component::kApp, {0, 2}, 2), {&authority_[0]}), {1, 2}),
+            R::kAccepted);
 }
 
 TEST_F(RevocationTest, AlreadyRevokedSlotIsANoOp) {
@@ -545,7 +562,8 @@ TEST_F(RevocationTest, ApplyWritesOneRecordThenMarkersAndOnlySetsBits) {
             R::kAccepted);
   platform::Platform p = device_->platform();
   RecordingOtp recording(p.otp);
-  ASSERT_TRUE(ApplyRevocation(recording, Component::kApp, o.command).ok());
+  ASSERT_TRUE(
+      ApplyRevocation(recording, Component::kApp, o.command, o.accepted, {1, kNoImage}).ok());
   // The commit point is the first write, one aligned 8-byte record; the
   // markers follow.
   ASSERT_EQ(recording.programs.size(), 3u);
@@ -574,33 +592,174 @@ TEST_F(RevocationTest, ApplyWritesOneRecordThenMarkersAndOnlySetsBits) {
   const uint64_t ops = device_->operations();
   const std::vector<uint8_t> settled = device_->raw_otp();
   RevocationCommand c = Command(Component::kApp, {0, 2}, 7);
-  EXPECT_TRUE(ApplyRevocation(device_->platform().otp, Component::kApp, c).ok());
+  EXPECT_TRUE(ApplyRevocation(device_->platform().otp, Component::kApp, c, HardenedBool::kTrue,
+                              kNothingBoots)
+                  .ok());
   EXPECT_TRUE(CompleteRevocations(device_->platform().otp, Component::kApp).ok());
   EXPECT_EQ(device_->operations(), ops);
   EXPECT_EQ(device_->raw_otp(), settled);
   // An older command, or another with the same sequence, is not this record.
-  EXPECT_EQ(
-      ApplyRevocation(device_->platform().otp, Component::kApp, Command(Component::kApp, {0}, 7))
-          .code(),
-      StatusCode::kFailedPrecondition);
-  EXPECT_EQ(
-      ApplyRevocation(device_->platform().otp, Component::kApp, Command(Component::kApp, {0, 2}, 6))
-          .code(),
-      StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ApplyRevocation(device_->platform().otp, Component::kApp,
+                            Command(Component::kApp, {0}, 7), HardenedBool::kTrue, kNothingBoots)
+                .code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ApplyRevocation(device_->platform().otp, Component::kApp,
+                            Command(Component::kApp, {0, 2}, 6), HardenedBool::kTrue, kNothingBoots)
+                .code(),
+            StatusCode::kFailedPrecondition);
   EXPECT_EQ(device_->raw_otp(), settled);
 }
 
 TEST_F(RevocationTest, ApplyRefusesMisuse) {
   auto& otp = device_->platform().otp;
-  EXPECT_EQ(ApplyRevocation(otp, Component::kSm, Command(Component::kApp, {0}, 1)).code(),
+  EXPECT_EQ(ApplyRevocation(otp, Component::kSm, Command(Component::kApp, {0}, 1),
+                            HardenedBool::kTrue, kNothingBoots)
+                .code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(ApplyRevocation(otp, Component::kApp, Command(Component::kApp, {}, 1)).code(),
+  EXPECT_EQ(ApplyRevocation(otp, Component::kApp, Command(Component::kApp, {}, 1),
+                            HardenedBool::kTrue, kNothingBoots)
+                .code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(ApplyRevocation(otp, Component::kApp, Command(Component::kApp, {3}, 1)).code(),
+  EXPECT_EQ(ApplyRevocation(otp, Component::kApp, Command(Component::kApp, {3}, 1),
+                            HardenedBool::kTrue, kNothingBoots)
+                .code(),
             StatusCode::kFailedPrecondition);
   ASSERT_TRUE(device_->Raise(platform::Hdpl::kSecureManager).ok());
-  EXPECT_EQ(ApplyRevocation(otp, Component::kApp, Command(Component::kApp, {0}, 1)).code(),
+  EXPECT_EQ(ApplyRevocation(otp, Component::kApp, Command(Component::kApp, {0}, 1),
+                            HardenedBool::kTrue, kNothingBoots)
+                .code(),
             StatusCode::kPermissionDenied);
+}
+
+// -- the commit's own guard: the hardened decision and the rules, re-checked --
+
+// CheckCommand's hardened decision is kTrue only with kAccepted.
+TEST_F(RevocationTest, OutcomeCarriesTheHardenedDecision) {
+  CheckOutcome o;
+  ASSERT_EQ(Check(Sign(Command(Component::kApp, {0}, 1), {&signing_[1], &signing_[2]}),
+                  {1, kNoImage}, &o),
+            R::kAccepted);
+  EXPECT_EQ(o.accepted, HardenedBool::kTrue);
+  ASSERT_EQ(Check(Sign(Command(Component::kApp, {0}, 1), {&stranger_}), {1, kNoImage}, &o),
+            R::kUnknownSigner);
+  EXPECT_EQ(o.accepted, HardenedBool::kFalse);
+  ASSERT_EQ(Check(Sign(Command(Component::kApp, {0}, 1), {&signing_[1]}), {1, kNoImage}, &o),
+            R::kTooFewSignatures);
+  EXPECT_EQ(o.accepted, HardenedBool::kFalse);
+  ASSERT_EQ(
+      Check(Sign(Command(Component::kApp, {0, 1, 2}, 1), {&authority_[0]}), kNothingBoots, &o),
+      R::kLastSigningKey);
+  EXPECT_EQ(o.accepted, HardenedBool::kFalse);
+  ASSERT_EQ(Check(Sign(Command(Component::kApp, {1}, 1), {&authority_[0]}), {1, kNoImage}, &o),
+            R::kNoBootableImage);
+  EXPECT_EQ(o.accepted, HardenedBool::kFalse);
+}
+
+// One fault that skips or zeroes the "reason == kAccepted" comparison hands
+// the commit a command signed only by a stranger that revokes every key:
+// the commit refuses it on its own, writing nothing.
+TEST_F(RevocationTest, ApplyRefusesWithoutAnAcceptedDecision) {
+  CheckOutcome o;
+  ASSERT_EQ(Check(Sign(Command(Component::kApp, {0, 1, 2}, 1), {&stranger_}), kNothingBoots, &o),
+            R::kUnknownSigner);
+  const std::vector<uint8_t> before = device_->raw_otp();
+  const uint64_t ops = device_->operations();
+  EXPECT_EQ(ApplyRevocation(device_->platform().otp, Component::kApp, o.command, o.accepted, {1, 2})
+                .code(),
+            StatusCode::kUnauthenticated);
+  EXPECT_EQ(ApplyRevocation(device_->platform().otp, Component::kApp,
+                            Command(Component::kApp, {0}, 1), HardenedBool::kFalse, kNothingBoots)
+                .code(),
+            StatusCode::kUnauthenticated);
+  EXPECT_EQ(device_->raw_otp(), before);
+  EXPECT_EQ(device_->operations(), ops);
+  EXPECT_EQ(Domain().ActiveSigningKeys(), 3u);
+}
+
+// A decision that is neither kTrue nor kFalse (a zeroed register, a flipped
+// bit) is a fault: it traps, nothing is written.
+TEST_F(RevocationTest, ApplyTrapsOnAnImpossibleDecision) {
+  const RevocationCommand c = Command(Component::kApp, {0}, 1);
+  for (const uint32_t value : {0u, 1u, 0x738u, 0xffffffffu}) {
+    SCOPED_TRACE(value);
+    EXPECT_DEATH((void)ApplyRevocation(device_->platform().otp, Component::kApp, c,
+                                       static_cast<HardenedBool>(value), {1, kNoImage}),
+                 "");
+    EXPECT_DEATH((void)RevokeSlotMarker(device_->platform().otp, Component::kApp, 0,
+                                        static_cast<HardenedBool>(value), {1, kNoImage}),
+                 "");
+  }
+  EXPECT_EQ(Domain().ActiveSigningKeys(), 3u);
+}
+
+// Even with a true decision (a second fault, or a caller's bug) the commit
+// re-reads the domain and refuses to revoke the last usable key or a
+// bootable image's key, judged from the OTP words themselves.
+TEST_F(RevocationTest, ApplyRechecksTheRulesOnTheWordsItReads) {
+  const std::vector<uint8_t> before = device_->raw_otp();
+  auto apply = [&](std::initializer_list<uint8_t> slots, uint32_t sequence,
+                   BootableImages bootable) {
+    return ApplyRevocation(device_->platform().otp, Component::kApp,
+                           Command(Component::kApp, std::vector<uint8_t>(slots), sequence),
+                           HardenedBool::kTrue, bootable)
+        .code();
+  };
+  EXPECT_EQ(apply({0, 1, 2}, 1, kNothingBoots), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(apply({0}, 1, {0, kNoImage}), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(apply({0}, 1, {1, 0}), StatusCode::kFailedPrecondition);  // the revert target
+  EXPECT_EQ(device_->raw_otp(), before);
+  // Slots 0 and 1 revoked by a record the snapshot did not see (their
+  // marker words still 0): slot 2 is now the last usable one.
+  FactoryRecord(0, otp::MakeRevocationRecord(1, 0b0011));
+  const std::vector<uint8_t> recorded = device_->raw_otp();
+  EXPECT_EQ(apply({2}, 2, kNothingBoots), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(device_->raw_otp(), recorded);
+  // Within the rules it commits.
+  EXPECT_EQ(apply({0}, 2, {1, 2}), StatusCode::kOk);
+}
+
+TEST_F(RevocationTest, CommitRulesAreReadFromTheRawWords) {
+  otp::OtpDomain raw = RawDomain();
+  R why = R::kAccepted;
+  EXPECT_EQ(CommitRulesHold(raw, 0b0001, {1, 2}, &why), HardenedBool::kTrue);
+  EXPECT_EQ(why, R::kAccepted);
+  EXPECT_EQ(CommitRulesHold(raw, 0b0111, kNothingBoots, &why), HardenedBool::kFalse);
+  EXPECT_EQ(why, R::kLastSigningKey);
+  EXPECT_EQ(CommitRulesHold(raw, 0b0010, {0, 1}, &why), HardenedBool::kFalse);
+  EXPECT_EQ(why, R::kNoBootableImage);
+  // A torn (non-canonical) revoked word is revoked: slot 2 does not count.
+  raw.signing[2].revoked = 0x10;
+  EXPECT_EQ(CommitRulesHold(raw, 0b0011, kNothingBoots, &why), HardenedBool::kFalse);
+  EXPECT_EQ(why, R::kLastSigningKey);
+  // A bootable image whose slot is already revoked boots nothing.
+  EXPECT_EQ(CommitRulesHold(raw, 0b0101, {2, kNoImage}, &why), HardenedBool::kTrue);
+}
+
+// revoke_older_on_confirm's marker writes take the same guard.
+TEST_F(RevocationTest, RevokeSlotMarkerIsGuardedLikeACommit) {
+  auto& otp = device_->platform().otp;
+  const std::vector<uint8_t> before = device_->raw_otp();
+  EXPECT_EQ(RevokeSlotMarker(otp, Component::kApp, 0, HardenedBool::kFalse, {2, kNoImage}).code(),
+            StatusCode::kUnauthenticated);
+  EXPECT_EQ(RevokeSlotMarker(otp, Component::kApp, 0, HardenedBool::kTrue, {0, kNoImage}).code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(RevokeSlotMarker(otp, Component::kApp, 3, HardenedBool::kTrue, {0, kNoImage}).code(),
+            StatusCode::kFailedPrecondition);  // blank
+  EXPECT_EQ(RevokeSlotMarker(otp, Component::kApp, 4, HardenedBool::kTrue, {0, kNoImage}).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(device_->raw_otp(), before);
+  ASSERT_TRUE(RevokeSlotMarker(otp, Component::kApp, 0, HardenedBool::kTrue, {2, kNoImage}).ok());
+  ASSERT_TRUE(RevokeSlotMarker(otp, Component::kApp, 1, HardenedBool::kTrue, {2, kNoImage}).ok());
+  EXPECT_EQ(RawDomain().signing[0].revoked, otp::kSlotRevokedMarker);
+  EXPECT_EQ(Domain().revocation_sequence, 0u) << "markers only, no record";
+  // Slot 2 is the last one left.
+  const std::vector<uint8_t> two_left = device_->raw_otp();
+  EXPECT_EQ(RevokeSlotMarker(otp, Component::kApp, 2, HardenedBool::kTrue, kNothingBoots).code(),
+            StatusCode::kFailedPrecondition);
+  const uint64_t ops = device_->operations();
+  EXPECT_TRUE(RevokeSlotMarker(otp, Component::kApp, 0, HardenedBool::kTrue, {2, kNoImage}).ok());
+  EXPECT_EQ(device_->operations(), ops) << "already revoked: nothing written";
+  EXPECT_EQ(device_->raw_otp(), two_left);
 }
 
 // Power loss at every OTP operation of the commit (one record, then two
@@ -620,7 +779,9 @@ TEST_F(RevocationTest, InterruptedCommitIsAllOrNothingAndRollsForward) {
     CheckOutcome o;
     ASSERT_EQ(Check(message, {1, kNoImage}, &o), R::kAccepted);
     device_->SetPowerLossAfter(cut);
-    EXPECT_EQ(ApplyRevocation(device_->platform().otp, Component::kApp, o.command).code(),
+    EXPECT_EQ(ApplyRevocation(device_->platform().otp, Component::kApp, o.command, o.accepted,
+                              {1, kNoImage})
+                  .code(),
               StatusCode::kUnavailable);
     device_->WarmReset();
     device_->SetPowerLossAfter(0);
@@ -703,10 +864,10 @@ TEST_F(RevocationTest, CorruptRecordLogMakesTheDomainUnavailableAndWritesNothing
             StatusCode::kDataLoss);
   EXPECT_EQ(CompleteRevocations(device_->platform().otp, Component::kApp).code(),
             StatusCode::kDataLoss);
-  EXPECT_EQ(
-      ApplyRevocation(device_->platform().otp, Component::kApp, Command(Component::kApp, {1}, 3))
-          .code(),
-      StatusCode::kDataLoss);
+  EXPECT_EQ(ApplyRevocation(device_->platform().otp, Component::kApp,
+                            Command(Component::kApp, {1}, 3), HardenedBool::kTrue, kNothingBoots)
+                .code(),
+            StatusCode::kDataLoss);
   EXPECT_EQ(device_->raw_otp(), before);
 }
 
@@ -721,9 +882,9 @@ TEST_F(RevocationTest, TornRecordNeverHappenedAndTheNextCommitGoesAfterIt) {
   EXPECT_EQ(domain.signing[2], keys::SlotState::kProvisioned);
   EXPECT_TRUE(HardenedIsTrue(keys::SlotUsable(domain.raw, 2)));
   EXPECT_TRUE(CompleteRevocations(device_->platform().otp, Component::kApp).ok());
-  ASSERT_TRUE(
-      ApplyRevocation(device_->platform().otp, Component::kApp, Command(Component::kApp, {2}, 2))
-          .ok());
+  ASSERT_TRUE(ApplyRevocation(device_->platform().otp, Component::kApp,
+                              Command(Component::kApp, {2}, 2), HardenedBool::kTrue, kNothingBoots)
+                  .ok());
   ASSERT_TRUE(keys::LoadDomain(device_->platform().otp, Component::kApp, &domain).ok());
   EXPECT_EQ(domain.revocation_sequence, 2u);
   EXPECT_EQ(domain.signing[2], keys::SlotState::kRevoked);

@@ -181,6 +181,7 @@ json ReportJson(const host::VirtualDevice::BootRun& run) {
   }
   j["mailbox"] = MailboxText(r);
   j["requests"] = RequestsJson(r);
+  j["dropped_requests"] = r.dropped_requests;
   return j;
 }
 
@@ -276,6 +277,10 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
     for (size_t i = 0; i < image_count; ++i) {
       if (of_stage(r.images[i].component)) print_image(r.images[i]);
     }
+  }
+  if (r.dropped_requests != 0) {
+    std::printf("boot: %u request outcome(s) did not fit the boot report\n",
+                static_cast<unsigned>(r.dropped_requests));
   }
   if (run.app_reached) {
     std::printf("Secure Manager (HDPL2): boot report published\n");
