@@ -200,6 +200,15 @@ bad_profile "program unit 512" '"flash".*power' 'p["flash"]["program_unit"] = 51
 bad_profile "program unit 4 (no 8-byte record fits)" '"flash".*8 <= program_unit' 'p["flash"]["program_unit"] = 4'
 bad_profile "flash size not a number" 'flash.size must be a non-negative number' 'p["flash"]["size"] = "2M"'
 bad_profile "negative number string" 'layout.urot.size must be a non-negative number' 'p["layout"]["urot"]["size"] = "-65536"'
+bad_profile "negative counter floor" 'domains.app.security_counter must be a non-negative number' 'p["domains"]["app"]["security_counter"] = -1'
+# The factory floor of a component's security counter, from the profile.
+mkprofile floor.json 'p["domains"]["app"]["security_counter"] = 5'
+expect_ok "create with an app counter floor" "$BASTION" device create floor_dev --profile k/floor.json
+expect_ok "status of the floor device" "$BASTION" device status floor_dev --json
+jassert "the floor is in the counter store" '
+c = d["components"]
+assert c["app"]["security_counter"] == 5 and c["sm"]["security_counter"] == 0, c
+assert c["app"]["security_counter_store"]["generation"] == 1, c["app"]'
 bad_profile "number string with blanks" 'layout.urot.primary must be a non-negative number' 'p["layout"]["urot"]["primary"] = " 0x2000"'
 bad_profile "number too large" 'flash.size is too large' 'p["flash"]["size"] = 4294967296'
 bad_profile "hex without digits" 'layout.key_store.offset must be a non-negative number' 'p["layout"]["key_store"]["offset"] = "0x"'
