@@ -2,12 +2,16 @@
 
 #include <cstring>
 
-#include "cose/ecdsa_signature.h"
+#include "crypto/ecdsa_der.h"
 
 namespace bastion::cose {
 namespace {
 
 using cbor::CborError;
+using crypto::EcdsaDerToRaw;
+using crypto::EcdsaRawToDer;
+using crypto::kMaxDerSignatureSize;
+using crypto::kMaxRawSignatureSize;
 using cbor::Decoder;
 using cbor::MajorType;
 

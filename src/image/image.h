@@ -57,6 +57,16 @@ enum class ImageError : uint16_t {
   kMissingSecurityCounter = 35,    // the domain requires SEC_CNT and there is none
   kNonBootable = 36,               // IMAGE_F_NON_BOOTABLE set
   kSlotEmpty = 37,                 // the slot is erased (no image)
+  kSignatureNotCanonical = 38,     // ECDSA_SIG is not canonical DER (BER forms, long-form
+                                   // lengths, extra or missing zero bytes, padding longer
+                                   // than imgtool's)
+  kSignatureOutOfRange = 39,       // r or s is 0 or not below the curve order
+  kRamLoad = 40,                   // IMAGE_F_RAM_LOAD: Bastion runs images in place only
+  kRomFixed = 41,                  // IMAGE_F_ROM_FIXED: fixed-address images not implemented
+  kUnsupportedFlags = 42,          // another header flag the boot chain does not implement
+                                   // (PIC, compression, unknown bits)
+  kBadDependency = 43,             // a DEPENDENCY TLV names no other component
+  kDependencyUnmet = 44,           // a DEPENDENCY TLV is not satisfied by the device
 };
 
 // Short stable name of an error ("hash-mismatch", ...).
@@ -134,9 +144,14 @@ struct VerifiedImage {
 
 // Verifies a parsed image: recomputes the hash over [0, signed_size),
 // compares it with the hash TLV in constant time, resolves the signing key,
+// checks that the signature TLV is one canonical DER signature (short-form
+// lengths, minimal positive INTEGERs, r and s in [1, n-1]; trailing zeros
+// only as imgtool --pad-sig writes them, up to the curve's longest DER),
 // checks the ECDSA signature over the hash, and enforces
 // security_counter >= min_security_counter (a missing SEC_CNT counts as 0;
 // when require_security_counter is set it is an error).
+// Signature refusals: kSignatureNotCanonical, kSignatureOutOfRange,
+// kSignatureInvalid (does not verify, or non-zero bytes after the DER).
 // The decision is returned hardened: `*decision` is kTrue only on success,
 // and the ImageError says why not. Both must agree.
 [[nodiscard]] ImageError VerifyImage(const ImageSource& source, const ParsedImage& image,

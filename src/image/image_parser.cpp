@@ -82,6 +82,20 @@ const char* ImageErrorName(ImageError error) {
       return "non-bootable";
     case ImageError::kSlotEmpty:
       return "slot-empty";
+    case ImageError::kSignatureNotCanonical:
+      return "signature-not-canonical";
+    case ImageError::kSignatureOutOfRange:
+      return "signature-out-of-range";
+    case ImageError::kRamLoad:
+      return "ram-load-unsupported";
+    case ImageError::kRomFixed:
+      return "rom-fixed-unsupported";
+    case ImageError::kUnsupportedFlags:
+      return "unsupported-flags";
+    case ImageError::kBadDependency:
+      return "bad-dependency";
+    case ImageError::kDependencyUnmet:
+      return "dependency-unmet";
   }
   return "unknown";
 }

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "cbor/cbor.h"
-#include "cose/ecdsa_signature.h"
+#include "crypto/ecdsa_der.h"
 #include "crypto/crypto.h"
 #include "support/hex.h"
 #include "support/test_keys.h"
@@ -26,6 +26,9 @@ using test_support::Hex;
 using test_support::P256;
 using test_support::P384;
 using test_support::ToHex;
+using crypto::EcdsaDerToRaw;
+using crypto::EcdsaRawToDer;
+using crypto::kMaxDerSignatureSize;
 
 Bytes Str(const std::string& s) { return Bytes(s.begin(), s.end()); }
 

@@ -136,6 +136,22 @@ const char* DescribeImageError(image::ImageError error) {
       return "the image is marked non-bootable";
     case ImageError::kSlotEmpty:
       return "the file is erased (no image)";
+    case ImageError::kSignatureNotCanonical:
+      return "the signature is not canonical DER (long-form length, extra or missing zero "
+             "byte, or padding past imgtool's)";
+    case ImageError::kSignatureOutOfRange:
+      return "the signature's r or s is zero or not below the curve order";
+    case ImageError::kRamLoad:
+      return "the image asks to be loaded into RAM (IMAGE_F_RAM_LOAD); Bastion runs images "
+             "in place";
+    case ImageError::kRomFixed:
+      return "the image is built for a fixed flash address (IMAGE_F_ROM_FIXED), not supported";
+    case ImageError::kUnsupportedFlags:
+      return "the image header sets a flag the boot chain does not implement";
+    case ImageError::kBadDependency:
+      return "a DEPENDENCY TLV names no other component (0 urot, 1 sm, 2 app)";
+    case ImageError::kDependencyUnmet:
+      return "a DEPENDENCY TLV is not met by the device's other images";
   }
   return "unknown error";
 }
