@@ -171,6 +171,40 @@ class SingleKeyResolver final : public KeyResolver {
   crypto::EcPublicKey key_;
 };
 
+// ---- Dependencies (DEPENDENCY TLV, imgtool -d) ----
+
+// One DEPENDENCY TLV: the image with id `image_id` must run at least
+// `min_version`. Bastion's image ids are the component numbers
+// (otp::Component: 0 urot, 1 sm, 2 app); boot/boot_dependencies.h decides.
+struct ImageDependency {
+  uint8_t image_id = 0;
+  ImageVersion min_version;
+};
+
+// Reads the `index`-th DEPENDENCY TLV of the protected area (in order).
+// Returns kOk, kReadFailed, kBadTlvLength (index past the last one, or an
+// area that no longer parses: callers pass a ParsedImage of this source).
+[[nodiscard]] ImageError ReadDependency(const ImageSource& source, const ParsedImage& image,
+                                        uint8_t index, ImageDependency* out);
+
+// MCUboot's version order (bootutil boot_version_cmp without
+// MCUBOOT_VERSION_CMP_USE_BUILD_NUMBER): major, minor, revision; the build
+// number is ignored. True when `version` >= `minimum`.
+constexpr bool VersionAtLeast(const ImageVersion& version, const ImageVersion& minimum) {
+  if (version.major != minimum.major) return version.major > minimum.major;
+  if (version.minor != minimum.minor) return version.minor > minimum.minor;
+  return version.revision >= minimum.revision;
+}
+
+// The header flags the boot chain implements: none. Every flag set is a
+// reason to refuse booting the image (docs/boot-chain.md "Header flags"):
+// kEncryptedImage (ENCRYPTED_AES128/256), kNonBootable (NON_BOOTABLE),
+// kRamLoad (RAM_LOAD), kRomFixed (ROM_FIXED), kUnsupportedFlags (PIC,
+// compression, any other bit). Returns kOk when no flag is set. ParseImage
+// already refuses the encryption and non-bootable flags; tools that only
+// inspect or verify a signature (`bastion verify`, dumpinfo) do not call this.
+[[nodiscard]] ImageError CheckBootFlags(const ImageHeader& header);
+
 // ---- Building (bastion sign) ----
 
 struct SignOptions {
@@ -189,6 +223,7 @@ struct SignOptions {
   bool confirm = false;           // --confirm: like pad, and image_ok = 0x01
   uint32_t load_addr = 0;         // -L: sets IMAGE_F_RAM_LOAD when non-zero
   ConstByteSpan revocation;       // protected kTlvBastionRevocation value, if any
+  std::span<const ImageDependency> dependencies;  // -d: one DEPENDENCY TLV each, in order
 };
 
 // Why building failed (tools print the name).

@@ -41,6 +41,8 @@ declare -a CASES=(
   "-v 2.5.300+99 -H 0x100 -s auto -S 0x10000 --align 8 --pad"
   "-v 3.0.0 -H 0x100 -s 1 -S 0x10000 --align 16 --confirm"
   "-v 1.0.0 -H 0x100 -S 0x10000 --align 32 --max-align 32 --confirm -L 0x20000000"
+  "-v 1.2.3+4 -H 0x100 -s 3 -d (1,1.2.3+4)"
+  "-v 4.0.0 -H 0x100 -d (0,0.0.1),(2,2.255.65535+4294967295) -S 0x10000 --align 8 --pad"
 )
 
 for curve in p256 p384; do
@@ -85,6 +87,21 @@ for curve in p256 p384; do
   run "bastion verify python --pad-header $curve" 0 "$BASTION" verify -k key_$curve.pem pph_$curve.bin
   run "same layout --pad-header $curve" 0 $PY same-layout bph_$curve.bin pph_$curve.bin
 done
+
+# -d with imgtool's spacing: the signed bytes (header, payload, SEC_CNT and
+# DEPENDENCY TLVs) are identical, and the DEPENDENCY value is imgtool's
+# struct.pack('<B3xBBHI', 1, 1, 2, 3, 4).
+run "bastion sign -d" 0 "$BASTION" sign -k key_p256.pem -v 2.0.0 -H 0x100 -s 9 -d "(1, 1.2.3+4)" in.bin bd.bin
+run "python sign -d" 0 $PY sign -k key_p256.pem -v 2.0.0 -H 0x100 -s 9 -d "(1, 1.2.3+4)" in.bin pd.bin
+run "same bytes -d" 0 $PY same-layout bd.bin pd.bin
+run "DEPENDENCY TLV bytes" 0 python3 -c '
+import sys
+b = open(sys.argv[1], "rb").read()
+want = bytes.fromhex("40000c00" "01000000" "01020300" "04000000")
+assert want in b, b[0x100 + 7777:0x100 + 7777 + 40].hex()
+' bd.bin
+run "bastion refuses a dependency on no component" 2 "$BASTION" sign -k key_p256.pem -v 2.0.0 -H 0x100 -d "(3, 1.0.0)" in.bin bad.bin
+run "bastion refuses a malformed dependency" 2 "$BASTION" sign -k key_p256.pem -v 2.0.0 -H 0x100 -d "(1 1.0.0)" in.bin bad.bin
 
 # Independently made images (imgtool's rules, hash and full key format) boot
 # on the virtual device; slot-padded ones with a trailer too.

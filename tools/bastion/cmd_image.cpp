@@ -32,7 +32,12 @@ constexpr const char* kSignUsage =
     "      --public-key-format F   hash (default): KEYHASH TLV; full: PUBKEY TLV\n"
     "      --pad                   pad to --slot-size and add the trailer magic\n"
     "      --confirm               like --pad, and mark the image confirmed (image_ok)\n"
-    "  -L, --load-addr ADDR        RAM load address (sets IMAGE_F_RAM_LOAD)\n"
+    "  -L, --load-addr ADDR        RAM load address (sets IMAGE_F_RAM_LOAD; Bastion's\n"
+    "                              boot chain refuses such images)\n"
+    "  -d, --dependencies DEPS     protected DEPENDENCY TLVs, imgtool's syntax:\n"
+    "                              \"(ID, VERSION)[,(ID, VERSION)...]\" with ID the\n"
+    "                              component this image needs (0 urot, 1 sm, 2 app)\n"
+    "                              and VERSION its minimum, e.g. -d \"(1, 1.2.0)\"\n"
     "      --revocation FILE       embed a COSE revocation command (protected TLV 0xa0)\n"
     "  -h, --help                  this text\n"
     "Numbers are decimal or 0x hexadecimal.\n"
@@ -428,6 +433,43 @@ TrailerInfo ReadTrailer(ConstByteSpan file, const image::ParsedImage& parsed) {
 
 }  // namespace
 
+// imgtool's -d: "(ID, VERSION)" tuples separated by commas, whitespace
+// allowed around each part. Stricter than imgtool's regular expressions:
+// anything else in the text is an error, and ID must name a component.
+std::vector<image::ImageDependency> ParseDependencies(const std::string& text) {
+  const std::string bad = "invalid --dependencies '" + text +
+                          "': expected \"(ID, VERSION)[,(ID, VERSION)...]\", ID 0 (urot), "
+                          "1 (sm) or 2 (app)";
+  auto trim = [](const std::string& v) {
+    const size_t a = v.find_first_not_of(" \t");
+    const size_t b = v.find_last_not_of(" \t");
+    return a == std::string::npos ? std::string() : v.substr(a, b - a + 1);
+  };
+  std::vector<image::ImageDependency> out;
+  size_t i = 0;
+  while (true) {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+    if (i >= text.size() || text[i] != '(') throw UsageError(bad);
+    const size_t close = text.find(')', i);
+    if (close == std::string::npos) throw UsageError(bad);
+    const std::string inner = text.substr(i + 1, close - i - 1);
+    const size_t comma = inner.find(',');
+    if (comma == std::string::npos) throw UsageError(bad);
+    const std::string id = trim(inner.substr(0, comma));
+    if (id.size() != 1 || id[0] < '0' || id[0] > '2') throw UsageError(bad);
+    image::ImageDependency d;
+    d.image_id = static_cast<uint8_t>(id[0] - '0');
+    d.min_version = ParseVersion(trim(inner.substr(comma + 1)));
+    out.push_back(d);
+    if (out.size() > 8) throw UsageError("--dependencies: at most 8 dependencies");
+    i = close + 1;
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+    if (i == text.size()) return out;
+    if (text[i] != ',') throw UsageError(bad);
+    ++i;
+  }
+}
+
 // ---------------------------------------------------------------------------
 
 int RunSign(const std::vector<std::string>& args) {
@@ -444,6 +486,7 @@ int RunSign(const std::vector<std::string>& args) {
                                              {0, "pad", false, false},
                                              {0, "confirm", false, false},
                                              {'L', "load-addr", true, false},
+                                             {'d', "dependencies", true, false},
                                              {0, "revocation", true, false}});
   if (parsed.help()) {
     std::fputs(kSignUsage, stdout);
@@ -507,6 +550,9 @@ int RunSign(const std::vector<std::string>& args) {
   }
   if (auto l = parsed.Get("load-addr"))
     options.load_addr = static_cast<uint32_t>(ParseNumber(*l, "--load-addr"));
+  std::vector<image::ImageDependency> dependencies;
+  if (auto d = parsed.Get("dependencies")) dependencies = ParseDependencies(*d);
+  options.dependencies = dependencies;
   std::vector<uint8_t> revocation;
   if (auto r = parsed.Get("revocation")) {
     revocation = ReadFile(*r);
