@@ -746,6 +746,42 @@ jassert "revoke_older_on_confirm: slot 0 revoked, 1 and 2 not" '
 s = d["domains"]["app"]["signing_slots"]
 assert [x["state"] for x in s[:3]] == ["revoked", "provisioned", "provisioned"], s'
 
+# ==== dependencies (sign -d): held until met, factory image refused ====
+# app 2.0 needs sm >= 1.3.0 (image id 1); the device runs sm 1.2.3.
+mkprofile deps.json 'p["domains"]["app"]["threshold"] = 1'
+"$BASTION" device create dp --profile k/deps.json >/dev/null
+for c in urot sm app; do "$BASTION" device flash dp --component $c $c.img >/dev/null; done
+"$BASTION" sign -k k/app-1.pem -v 2.0.0 -H 0x200 --pad-header -s 7 -d "(1, 1.3.0)" app.bin app-dep.img >/dev/null
+expect_ok "install a download with an unmet dependency" "$BASTION" device install dp --component app app-dep.img
+expect_ok "boot: download held" "$BASTION" device boot dp --json
+jassert "held: dependency-unmet on sm, old app runs, still STAGED" '
+a = [i for i in d["images"] if i["component"] == "app"][0]
+assert a["update"] == "held" and a["update_error"] == "dependency-unmet" and a["held_on"] == "sm", a
+assert a["version"] == "1.2.3+4" and d["booted"] is True, a'
+expect_ok "boot text: held" "$BASTION" device boot dp
+check "held line" grep -q '^uROT: update app: held (dependency-unmet: sm)$' "$T/out"
+"$BASTION" device status dp --json >"$T/out"
+jassert "secondary still staged" 'assert d["components"]["app"]["secondary"]["image_state"] == "STAGED", d["components"]["app"]'
+# sm 1.3.0, installed permanently (READY at once): the app download follows in the same boot.
+"$BASTION" sign -k k/sm-0.pem -v 1.3.0 -H 0x200 --pad-header -s 7 sm.bin sm13.img >/dev/null
+"$BASTION" device install dp --component sm --permanent sm13.img >/dev/null
+expect_ok "boot: sm installed, app installs" "$BASTION" device boot dp --json
+jassert "dependency met: both installed" '
+img = {i["component"]: i for i in d["images"]}
+assert img["sm"]["update"] == "installed-permanent" and img["sm"]["version"] == "1.3.0+0", img["sm"]
+assert img["app"]["update"] == "installed" and img["app"]["version"] == "2.0.0+0", img["app"]'
+# A factory image whose dependency is unmet does not boot; the reason is named.
+"$BASTION" device create dq --profile k/deps.json >/dev/null
+for c in urot sm; do "$BASTION" device flash dq --component $c $c.img >/dev/null; done
+"$BASTION" device flash dq --component app app-dep.img >/dev/null
+expect_rc "boot: factory image with unmet dependency" 1 "$BASTION" device boot dq
+check "refusal names the reason" grep -q 'app: dependency-unmet' "$T/out"
+# A RAM-load image is refused at boot, not ignored.
+"$BASTION" sign -k k/app-1.pem -v 1.0.0 -H 0x200 --pad-header -s 7 -L 0x20000000 app.bin app-ram.img >/dev/null
+"$BASTION" device flash dq --component app app-ram.img >/dev/null
+expect_rc "boot: RAM_LOAD image refused" 1 "$BASTION" device boot dq
+check "refusal names RAM_LOAD" grep -q 'app: ram-load-unsupported' "$T/out"
+
 # ==== help and usage ====
 expect_ok "device --help" "$BASTION" device --help
 check "device --help lists the subcommands" grep -q 'power-cycle' "$T/out"

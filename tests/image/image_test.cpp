@@ -1029,6 +1029,71 @@ TEST(EcdsaDerSignature, RangeIsOneToOrderMinusOne) {
             StatusCode::kInvalidArgument);
 }
 
+TEST(ImageBootFlags, EveryFlagIsRefusedWithItsReason) {
+  ImageHeader h;
+  EXPECT_EQ(CheckBootFlags(h), ImageError::kOk);
+  const std::pair<uint32_t, ImageError> cases[] = {
+      {kFlagPic, ImageError::kUnsupportedFlags},
+      {kFlagEncryptedAes128, ImageError::kEncryptedImage},
+      {kFlagEncryptedAes256, ImageError::kEncryptedImage},
+      {kFlagNonBootable, ImageError::kNonBootable},
+      {kFlagRamLoad, ImageError::kRamLoad},
+      {kFlagRomFixed, ImageError::kRomFixed},
+      {kFlagCompressedLzma1, ImageError::kUnsupportedFlags},
+      {kFlagCompressedLzma2, ImageError::kUnsupportedFlags},
+      {kFlagCompressedArmThumb, ImageError::kUnsupportedFlags},
+      {0x80000000u, ImageError::kUnsupportedFlags},
+      {kFlagRamLoad | kFlagRomFixed, ImageError::kRamLoad},
+  };
+  for (const auto& [flag, error] : cases) {
+    h.flags = flag;
+    EXPECT_EQ(CheckBootFlags(h), error) << flag;
+  }
+}
+
+TEST(ImageDependencies, VersionOrderIgnoresBuild) {
+  EXPECT_TRUE(VersionAtLeast({1, 2, 3, 0}, {1, 2, 3, 9}));
+  EXPECT_TRUE(VersionAtLeast({1, 2, 4, 0}, {1, 2, 3, 0}));
+  EXPECT_TRUE(VersionAtLeast({2, 0, 0, 0}, {1, 255, 65535, 0}));
+  EXPECT_FALSE(VersionAtLeast({1, 2, 2, 99}, {1, 2, 3, 0}));
+  EXPECT_FALSE(VersionAtLeast({1, 1, 9, 0}, {1, 2, 0, 0}));
+  EXPECT_FALSE(VersionAtLeast({0, 9, 0, 0}, {1, 0, 0, 0}));
+}
+
+TEST(ImageDependencies, BuilderWritesImgtoolBytesAndReadDependencyReadsThemBack) {
+  const ImageDependency deps[] = {{1, {1, 2, 3, 4}}, {0, {9, 8, 0x0706, 0x05040302}}};
+  SignOptions options;
+  options.version = {2, 0, 0, 0};
+  options.has_security_counter = true;
+  options.security_counter = 7;
+  options.dependencies = deps;
+  const Bytes image = Build(ZeroHeaderPayload(64), options, P256());
+  ParsedImage parsed;
+  ASSERT_EQ(Parse(image, &parsed), ImageError::kOk);
+  EXPECT_EQ(parsed.dependency_count, 2);
+  // imgtool: SEC_CNT first, then struct.pack('<B3xBBHI') per dependency.
+  const Bytes expected_prot = {0x08, 0x69, 0x2c, 0x00,                          // info, 44 bytes
+                               0x50, 0x00, 0x04, 0x00, 0x07, 0x00, 0x00, 0x00,  // SEC_CNT 7
+                               0x40, 0x00, 0x0c, 0x00, 0x01, 0x00, 0x00, 0x00,  // DEPENDENCY
+                               0x01, 0x02, 0x03, 0x00, 0x04, 0x00, 0x00, 0x00,
+                               0x40, 0x00, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00,  // DEPENDENCY
+                               0x09, 0x08, 0x06, 0x07, 0x02, 0x03, 0x04, 0x05};
+  EXPECT_EQ(Bytes(image.begin() + 64, image.begin() + 64 + 44), expected_prot);
+  SpanImageSource source(image);
+  for (uint8_t i = 0; i < 2; ++i) {
+    ImageDependency d;
+    ASSERT_EQ(ReadDependency(source, parsed, i, &d), ImageError::kOk);
+    EXPECT_EQ(d.image_id, deps[i].image_id);
+    EXPECT_EQ(d.min_version.major, deps[i].min_version.major);
+    EXPECT_EQ(d.min_version.minor, deps[i].min_version.minor);
+    EXPECT_EQ(d.min_version.revision, deps[i].min_version.revision);
+    EXPECT_EQ(d.min_version.build, deps[i].min_version.build);
+  }
+  ImageDependency d;
+  EXPECT_EQ(ReadDependency(source, parsed, 2, &d), ImageError::kBadTlvLength);
+  EXPECT_EQ(Verify(image, P256().public_key).error, ImageError::kOk);
+}
+
 // ---------------------------------------------------------------- building
 
 struct RoundTripCase {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "boot/boot_dependencies.h"
 #include "boot/boot_report.h"
 #include "boot/boot_update.h"
 #include "cli_util.h"
@@ -95,6 +96,14 @@ json ImageJson(const boot::BootReportImage& image) {
     j["update_error"] = image::ImageErrorName(static_cast<image::ImageError>(image.update_detail));
   } else if (image.update == static_cast<uint8_t>(boot::UpdateEvent::kUpdateFailed)) {
     j["update_error"] = StatusName(Status(static_cast<StatusCode>(image.update_detail)));
+  } else if (image.update == static_cast<uint8_t>(boot::UpdateEvent::kHeld)) {
+    // The download waits in the secondary slot (boot_dependencies.h).
+    const bool breaks = (image.update_detail & boot::kHeldBreaksDependent) != 0;
+    j["update_error"] = breaks ? "dependency-of-other-image" : "dependency-unmet";
+    j["held_on"] = ComponentName(static_cast<uint8_t>(image.update_detail & 0xff));
+  } else if (image.update == static_cast<uint8_t>(boot::UpdateEvent::kReverted) &&
+             image.update_detail != 0) {
+    j["update_error"] = image::ImageErrorName(static_cast<image::ImageError>(image.update_detail));
   }
   if (image.verified == 1) {
     j["key_slot"] = image.key_slot;
@@ -233,7 +242,9 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
     std::printf("%s: update %s: %s%s\n", StageOf(image.component),
                 u["component"].get<std::string>().c_str(), u["update"].get<std::string>().c_str(),
                 u.contains("update_error")
-                    ? (" (" + u["update_error"].get<std::string>() + ")").c_str()
+                    ? (" (" + u["update_error"].get<std::string>() +
+                       (u.contains("held_on") ? ": " + u["held_on"].get<std::string>() : "") + ")")
+                          .c_str()
                     : "");
   };
   const auto mailbox_error = static_cast<mailbox::MailboxError>(r.mailbox_error);
