@@ -161,8 +161,9 @@ void RequireSwappable(const SlotFile& file, const platform::FlashGeometry& geome
                       const update::SlotSet& slots, otp::Component component) {
   const uint32_t room = update::MaxSwapSectors(geometry, slots, 1) * geometry.sector_size;
   if (file.image_size > room) {
-    throw DeviceError("the image (" + std::to_string(file.image_size) + " bytes) is larger than the " +
-                      std::to_string(room) + " bytes the " + otp::ComponentName(component) +
+    throw DeviceError("the image (" + std::to_string(file.image_size) +
+                      " bytes) does not fit the " + std::to_string(room) + " bytes the " +
+                      otp::ComponentName(component) +
                       " slots can swap (the primary slot less its trailer sector): it could "
                       "never be updated");
   }

@@ -227,6 +227,28 @@ TEST_F(DependencyBootTest, RamLoadImageIsRefusedAsFactoryImageAndAsDownload) {
   EXPECT_EQ(Entry(run, kApp)->version.major, 1);
 }
 
+TEST_F(DependencyBootTest, DependenciesAcrossStages) {
+  // urot (installed by iROT) needs app >= 2.0; the device runs app 1.0: held.
+  auto device = Device(1, Signed(Key(Component::kApp), 1, 0));
+  host::InstallSecondarySlot(*device, Component::kUrot,
+                             Signed(Key(Component::kUrot), 2, 0, {On(Component::kApp, 2)}), false);
+  VirtualDevice::BootRun run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  EXPECT_EQ(Entry(run, 0)->update, static_cast<uint8_t>(UpdateEvent::kHeld));
+  EXPECT_EQ(Entry(run, 0)->update_detail, kApp);
+  // app 2.0 (needs urot >= 1.0, read by uROT) installed permanently; the
+  // held urot download installs at the next boot.
+  host::InstallSecondarySlot(*device, Component::kApp,
+                             Signed(Key(Component::kApp), 2, 0, {On(Component::kUrot, 1)}), true);
+  run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  EXPECT_EQ(Entry(run, kApp)->update, static_cast<uint8_t>(UpdateEvent::kInstalledPermanent));
+  run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  EXPECT_EQ(Entry(run, 0)->update, static_cast<uint8_t>(UpdateEvent::kInstalled));
+  EXPECT_EQ(Entry(run, 0)->version.major, 2);
+}
+
 TEST_F(DependencyBootTest, TrialWhoseDependencyNoLongerHoldsIsReverted) {
   // app 2.0 (needs sm >= 1) installed in TRIAL; then the sm slot is
   // reprogrammed with 0.5 behind the engine's back.

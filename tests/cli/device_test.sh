@@ -794,9 +794,9 @@ check "no warning with --sector-size 0" test ! -s "$T/err"
 check "warning does not change the bytes" cmp -s huge.img huge0.img
 before=$(sums fit)
 expect_fail "flash an image that could never be updated" 1 "$BASTION" device flash fit --component app huge.img
-check "flash: limit in bytes" grep -q 'larger than the 385024 bytes the app slots can swap' "$T/err"
+check "flash: limit in bytes" grep -q 'does not fit the 385024 bytes the app slots can swap' "$T/err"
 expect_fail "install an image that could never be swapped" 1 "$BASTION" device install fit --component app huge.img
-check "install: limit in bytes" grep -q 'larger than the 385024 bytes the app slots can swap' "$T/err"
+check "install: limit in bytes" grep -q 'does not fit the 385024 bytes the app slots can swap' "$T/err"
 check "refusals changed nothing" test "$(sums fit)" = "$before"
 # imgtool's --pad / --confirm for the device's slot size: installed, padding dropped.
 "$BASTION" sign -k k/app-1.pem -v 2.1.0 -H 0x200 --pad-header -s 7 -S 0x60000 --align 16 --pad app.bin app-pad.img
