@@ -104,7 +104,7 @@ uint32_t RoundUp(uint32_t v, uint32_t unit) { return (v + unit - 1) / unit * uni
 struct SlotFile {
   uint32_t image_size = 0;  // the parsed image's total size: what is written
   bool has_trailer = false;
-  bool image_ok = false;    // imgtool --confirm
+  bool image_ok = false;  // imgtool --confirm
 };
 
 SlotFile CheckSlotFile(const std::vector<uint8_t>& bytes, uint8_t erased) {

@@ -229,7 +229,8 @@ void Install(platform::Platform& p, const otp::OtpHeader& header, Component c,
   const DependencyVerdict deps = CheckCandidateDependencies(p, header, c, download);
   if (deps.error == image::ImageError::kDependencyUnmet) {
     record->event = static_cast<uint8_t>(UpdateEvent::kHeld);
-    record->detail = static_cast<uint16_t>(deps.component | (deps.breaks_dependent ? kHeldBreaksDependent : 0));
+    record->detail =
+        static_cast<uint16_t>(deps.component | (deps.breaks_dependent ? kHeldBreaksDependent : 0));
     if (ClassifyPrimary(ReadTrailerOrBlank(flash, slots.primary)) == ImageState::kWriting) {
       (void)EraseTrailer(flash, slots.primary);
     }

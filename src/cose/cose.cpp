@@ -8,12 +8,12 @@ namespace bastion::cose {
 namespace {
 
 using cbor::CborError;
+using cbor::Decoder;
+using cbor::MajorType;
 using crypto::EcdsaDerToRaw;
 using crypto::EcdsaRawToDer;
 using crypto::kMaxDerSignatureSize;
 using crypto::kMaxRawSignatureSize;
-using cbor::Decoder;
-using cbor::MajorType;
 
 // Labels of one protected header, by encoding (deterministic CBOR: equal
 // labels have equal encodings), to find labels in both buckets and to check

@@ -43,8 +43,6 @@ Status CheckEcdsaDerSignature(Curve curve, ConstByteSpan der);
 
 // Longest canonical DER signature for `curve` (72 for P-256, 104 for P-384):
 // the length imgtool's --pad-sig pads the signature TLV to at most.
-constexpr size_t MaxEcdsaDerSize(Curve curve) {
-  return 2 + 2 * (2 + 1 + CoordinateSize(curve));
-}
+constexpr size_t MaxEcdsaDerSize(Curve curve) { return 2 + 2 * (2 + 1 + CoordinateSize(curve)); }
 
 }  // namespace bastion::crypto

@@ -223,7 +223,8 @@ struct SignOptions {
   bool confirm = false;           // --confirm: like pad, and image_ok = 0x01
   uint32_t load_addr = 0;         // -L: sets IMAGE_F_RAM_LOAD when non-zero
   ConstByteSpan revocation;       // protected kTlvBastionRevocation value, if any
-  std::span<const ImageDependency> dependencies;  // -d: one DEPENDENCY TLV each, in order
+  // -d: one DEPENDENCY TLV each, in the order given.
+  std::span<const ImageDependency> dependencies;
 };
 
 // Why building failed (tools print the name).

@@ -38,8 +38,7 @@ constexpr size_t kApp = static_cast<size_t>(Component::kApp);
 // An image of `component`'s test key, version major.minor.0, SEC_CNT 1,
 // with the given DEPENDENCY TLVs and load address (RAM_LOAD when non-zero).
 std::vector<uint8_t> Signed(const crypto::EcKeyPair& key, uint8_t major, uint8_t minor,
-                            std::vector<image::ImageDependency> deps = {},
-                            uint32_t load_addr = 0) {
+                            std::vector<image::ImageDependency> deps = {}, uint32_t load_addr = 0) {
   std::vector<uint8_t> payload(5000 + major * 100 + minor);
   uint32_t x = 0x2545f491u * (major + 1) + minor;
   for (uint8_t& b : payload) {
@@ -156,8 +155,8 @@ TEST_F(DependencyBootTest, BuildNumberIsIgnoredAndMetDependencyInstalls) {
   auto device = Device(2, Signed(Key(Component::kApp), 1, 0));
   image::ImageDependency dep = On(Component::kSm, 2);
   dep.min_version.build = 99;  // MCUboot's default order ignores the build number
-  host::InstallSecondarySlot(*device, Component::kApp,
-                             Signed(Key(Component::kApp), 2, 0, {dep}), false);
+  host::InstallSecondarySlot(*device, Component::kApp, Signed(Key(Component::kApp), 2, 0, {dep}),
+                             false);
   const VirtualDevice::BootRun run = device->Boot();
   ASSERT_TRUE(run.app_reached);
   EXPECT_EQ(Entry(run, kApp)->update, static_cast<uint8_t>(UpdateEvent::kInstalled));

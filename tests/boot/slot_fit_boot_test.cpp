@@ -92,8 +92,7 @@ TEST_F(SlotFitTest, LargestAcceptedFactoryImageCanBeUpdatedByTheLargestDownload)
                host::DeviceError);
   EXPECT_EQ(device_->raw_flash(), before_install);
 
-  host::InstallSecondarySlot(*device_, Component::kApp, ImageOfTotalSize(keys_[2], 2, room),
-                             false);
+  host::InstallSecondarySlot(*device_, Component::kApp, ImageOfTotalSize(keys_[2], 2, room), false);
   const VirtualDevice::BootRun run = device_->Boot();
   ASSERT_TRUE(run.app_reached);
   const boot::BootReportImage* app = nullptr;

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "cbor/cbor.h"
-#include "crypto/ecdsa_der.h"
 #include "crypto/crypto.h"
+#include "crypto/ecdsa_der.h"
 #include "support/hex.h"
 #include "support/test_keys.h"
 
@@ -22,13 +22,13 @@ namespace bastion::cose {
 namespace {
 
 using Bytes = std::vector<uint8_t>;
+using crypto::EcdsaDerToRaw;
+using crypto::EcdsaRawToDer;
+using crypto::kMaxDerSignatureSize;
 using test_support::Hex;
 using test_support::P256;
 using test_support::P384;
 using test_support::ToHex;
-using crypto::EcdsaDerToRaw;
-using crypto::EcdsaRawToDer;
-using crypto::kMaxDerSignatureSize;
 
 Bytes Str(const std::string& s) { return Bytes(s.begin(), s.end()); }
 

@@ -973,10 +973,8 @@ TEST(ImageVerifierErrors, SignatureMustBeCanonicalDer) {
     EXPECT_EQ(verdict(truncated), ImageError::kSignatureNotCanonical);
 
     // r or s outside [1, n-1].
-    EXPECT_EQ(verdict(DerSequence({0x00}, MinimalDerInteger(s))),
-              ImageError::kSignatureOutOfRange);
-    EXPECT_EQ(verdict(DerSequence(MinimalDerInteger(r), {0x00})),
-              ImageError::kSignatureOutOfRange);
+    EXPECT_EQ(verdict(DerSequence({0x00}, MinimalDerInteger(s))), ImageError::kSignatureOutOfRange);
+    EXPECT_EQ(verdict(DerSequence(MinimalDerInteger(r), {0x00})), ImageError::kSignatureOutOfRange);
     Bytes all_ones(half, 0xff);  // above n for both curves
     EXPECT_EQ(verdict(DerSequence(MinimalDerInteger(all_ones), MinimalDerInteger(s))),
               ImageError::kSignatureOutOfRange);
@@ -1015,16 +1013,16 @@ TEST(EcdsaDerSignature, RangeIsOneToOrderMinusOne) {
              0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
   Bytes n_minus_1 = n;
   n_minus_1.back() = 0x50;
-  EXPECT_TRUE(crypto::CheckEcdsaDerSignature(
-                  crypto::Curve::kP256, DerSequence(MinimalDerInteger(n_minus_1), {0x01}))
+  EXPECT_TRUE(crypto::CheckEcdsaDerSignature(crypto::Curve::kP256,
+                                             DerSequence(MinimalDerInteger(n_minus_1), {0x01}))
                   .ok());
   EXPECT_EQ(crypto::CheckEcdsaDerSignature(crypto::Curve::kP256,
                                            DerSequence({0x01}, MinimalDerInteger(n)))
                 .code(),
             StatusCode::kOutOfRange);
-  EXPECT_EQ(crypto::CheckEcdsaDerSignature(crypto::Curve::kP256, DerSequence({0x01}, {0x01}))
-                .code(),
-            StatusCode::kOk);
+  EXPECT_EQ(
+      crypto::CheckEcdsaDerSignature(crypto::Curve::kP256, DerSequence({0x01}, {0x01})).code(),
+      StatusCode::kOk);
   EXPECT_EQ(crypto::CheckEcdsaDerSignature(crypto::Curve::kP256, Bytes{0x30, 0x00}).code(),
             StatusCode::kInvalidArgument);
 }
