@@ -19,10 +19,11 @@ Commands:
       consistent with the header, and a padded file carries a valid trailer.
   sign -k KEY -v VERSION [-H N] [--pad-header] [-S N] [--align N]
        [--max-align N] [-M N] [-s N|auto] [--public-key-format hash|full]
-       [--pad] [--confirm] [-L ADDR] [-d DEPS] INFILE OUTFILE
+       [--pad] [--confirm] [-L ADDR] [-d DEPS] [--pad-sig] INFILE OUTFILE
       As imgtool's `sign` for ECDSA keys, without encryption. -d takes
       imgtool's "(ID, VERSION),(ID, VERSION)" text and writes one protected
-      DEPENDENCY TLV per tuple after SEC_CNT, as imgtool does.
+      DEPENDENCY TLV per tuple after SEC_CNT, as imgtool does. --pad-sig pads
+      the ECDSA signature with zeros to 72 / 103 bytes (MCUboot < 1.5).
   same-layout A B
       Exit 0 when two signed images are identical except for their ECDSA
       signature values (header, payload, protected TLVs, hash, key TLV,
@@ -346,6 +347,9 @@ def cmd_sign(args):
     else:
         unprot += struct.pack("<HH", TLV_PUBKEY, len(spki)) + spki
     sig = key.sign(signed)
+    if args.pad_sig:
+        # imgtool keys/ecdsa.py: zeros up to sig_len(), 72 (P-256) / 103 (P-384).
+        sig += b"\0" * max(0, (72 if key.hash_name == "sha256" else 103) - len(sig))
     unprot += struct.pack("<HH", TLV_ECDSA_SIG, len(sig)) + sig
     image = signed + struct.pack("<HH", TLV_INFO_MAGIC, TLV_INFO_SIZE + len(unprot)) + unprot
 
@@ -432,6 +436,7 @@ def main(argv):
     s.add_argument("--confirm", action="store_true")
     s.add_argument("-L", "--load-addr", type=based_int)
     s.add_argument("-d", "--dependencies")
+    s.add_argument("--pad-sig", action="store_true")
     s.add_argument("infile")
     s.add_argument("outfile")
 

@@ -341,8 +341,10 @@ int Flash(const std::vector<std::string>& args) {
     std::fputs(
         "usage: bastion device flash DIR --component urot|sm|app IMAGE\n"
         "Programs the component's primary slot (erasing it first), as a factory\n"
-        "programmer would. The image must be an MCUboot image that fits the slot;\n"
-        "its signature is checked at boot, not here.\n",
+        "programmer would. The image must be an MCUboot image no larger than the\n"
+        "swap can later move (the primary slot less its trailer sector), optionally\n"
+        "padded by imgtool --pad/--confirm (the padding is dropped; the image is\n"
+        "READY). Its signature is checked at boot, not here.\n",
         stdout);
     return cli::kExitOk;
   }
@@ -372,7 +374,10 @@ int Install(const std::vector<std::string>& args) {
         "the component (iROT for urot, uROT for sm and app) installs it if it\n"
         "verifies (key domain, security counter) and boots it in TRIAL; the\n"
         "application must then confirm it (`device request DIR confirm`) or it is\n"
-        "reverted at the following reset. --permanent: installed confirmed (no trial).\n",
+        "reverted at the following reset. --permanent: installed confirmed (no trial).\n"
+        "The image must be no larger than the primary slot less its trailer sector.\n"
+        "imgtool --pad/--confirm files are accepted: the padding is dropped and\n"
+        "--confirm's image_ok installs permanently, as --permanent.\n",
         stdout);
     return cli::kExitOk;
   }
