@@ -248,6 +248,26 @@ TEST_F(DependencyBootTest, DependenciesAcrossStages) {
   EXPECT_EQ(Entry(run, 0)->version.major, 2);
 }
 
+TEST_F(DependencyBootTest, TrialWhoseFallbackAlsoSatisfiesCounts) {
+  // app 1.0 needs sm >= 1.0. sm 2.0 and app 2.0 (also needing sm >= 1.0)
+  // staged together: sm goes in first (TRIAL over 1.0, both satisfy), so the
+  // app download is not held, and the running app's dependency holds.
+  auto device = Device(1, Signed(Key(Component::kApp), 1, 0, {On(Component::kSm, 1)}));
+  host::InstallSecondarySlot(*device, Component::kSm, Signed(Key(Component::kSm), 2, 0), false);
+  host::InstallSecondarySlot(*device, Component::kApp,
+                             Signed(Key(Component::kApp), 2, 0, {On(Component::kSm, 1)}), false);
+  VirtualDevice::BootRun run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  EXPECT_EQ(Entry(run, kSm)->update, static_cast<uint8_t>(UpdateEvent::kInstalled));
+  EXPECT_EQ(Entry(run, kApp)->update, static_cast<uint8_t>(UpdateEvent::kInstalled));
+  EXPECT_EQ(Entry(run, kApp)->version.major, 2);
+  // Nothing confirmed: both reverted at the next reset, and the old pair boots.
+  run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  EXPECT_EQ(Entry(run, kSm)->version.major, 1);
+  EXPECT_EQ(Entry(run, kApp)->version.major, 1);
+}
+
 TEST_F(DependencyBootTest, TrialWhoseDependencyNoLongerHoldsIsReverted) {
   // app 2.0 (needs sm >= 1) installed in TRIAL; then the sm slot is
   // reprogrammed with 0.5 behind the engine's back.
