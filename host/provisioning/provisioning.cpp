@@ -103,8 +103,7 @@ uint32_t RoundUp(uint32_t v, uint32_t unit) { return (v + unit - 1) / unit * uni
 // unit before the magic's aligned area; every other byte erased).
 struct SlotFile {
   uint32_t image_size = 0;  // the parsed image's total size: what is written
-  bool has_trailer = false;
-  bool image_ok = false;  // imgtool --confirm
+  bool image_ok = false;    // imgtool --confirm
 };
 
 SlotFile CheckSlotFile(const std::vector<uint8_t>& bytes, uint8_t erased) {
@@ -150,7 +149,6 @@ SlotFile CheckSlotFile(const std::vector<uint8_t>& bytes, uint8_t erased) {
   if (image_ok != erased && image_ok != image::kImageOkSet) {
     throw DeviceError("the trailer's image_ok is neither erased nor 0x01");
   }
-  file.has_trailer = true;
   file.image_ok = image_ok == image::kImageOkSet;
   return file;
 }
