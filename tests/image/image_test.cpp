@@ -955,12 +955,26 @@ TEST(ImageVerifierErrors, SignatureMustBeCanonicalDer) {
     extra_zero.insert(extra_zero.begin(), 0);  // 00 00 .. or 00 <7-bit>
     EXPECT_EQ(verdict(DerSequence(extra_zero, MinimalDerInteger(s))),
               ImageError::kSignatureNotCanonical);
-    Bytes no_sign_byte = MinimalDerInteger(s);
-    if (no_sign_byte[0] == 0) {
-      no_sign_byte.erase(no_sign_byte.begin());  // high bit set, no 00: "negative"
-      EXPECT_EQ(verdict(DerSequence(MinimalDerInteger(r), no_sign_byte)),
+    // A missing sign byte: an integer with its high bit set and no 00 in
+    // front. Mbed TLS reads it as the same positive number, so it verified.
+    // Signatures are deterministic: vary the payload until one needs the
+    // sign byte, in r or in s.
+    bool tested_sign_byte = false;
+    for (uint8_t salt = 0; salt < 32 && !tested_sign_byte; ++salt) {
+      Spec varied = spec;
+      varied.payload[0] = salt;
+      const Bytes raw2 = RawSignatureFor(varied, *key);
+      const Bytes r2(raw2.begin(), raw2.begin() + static_cast<long>(half));
+      const Bytes s2(raw2.begin() + static_cast<long>(half), raw2.end());
+      Bytes rc = MinimalDerInteger(r2), sc = MinimalDerInteger(s2);
+      if (rc[0] != 0 && sc[0] != 0) continue;
+      if (rc[0] == 0) rc.erase(rc.begin());
+      if (sc[0] == 0) sc.erase(sc.begin());
+      EXPECT_EQ(Verify(ImageWithSignature(varied, DerSequence(rc, sc)), key->public_key).error,
                 ImageError::kSignatureNotCanonical);
+      tested_sign_byte = true;
     }
+    EXPECT_TRUE(tested_sign_byte);
     Bytes third = canonical;  // a third element inside the SEQUENCE
     third.insert(third.end(), {0x05, 0x00});
     third[1] = static_cast<uint8_t>(third.size() - 2);
