@@ -752,6 +752,8 @@ mkprofile deps.json 'p["domains"]["app"]["threshold"] = 1'
 "$BASTION" device create dp --profile k/deps.json >/dev/null
 for c in urot sm app; do "$BASTION" device flash dp --component $c $c.img >/dev/null; done
 "$BASTION" sign -k k/app-1.pem -v 2.0.0 -H 0x200 --pad-header -s 7 -d "(1, 1.3.0)" app.bin app-dep.img >/dev/null
+expect_ok "dumpinfo shows the dependency" "$BASTION" dumpinfo app-dep.img
+check "dependency decoded" grep -qE 'DEPENDENCY +len 12 +image 1 \(sm\) >= 1\.3\.0\+0' "$T/out"
 expect_ok "install a download with an unmet dependency" "$BASTION" device install dp --component app app-dep.img
 expect_ok "boot: download held" "$BASTION" device boot dp --json
 jassert "held: dependency-unmet on sm, old app runs, still STAGED" '

@@ -739,6 +739,14 @@ int RunDumpinfo(const std::vector<std::string>& args) {
     std::string value;
     if (e.type == image::kTlvSecCnt && e.length == 4) {
       value = std::to_string(LoadLe32(&bytes[e.offset]));
+    } else if (e.type == image::kTlvDependency && e.length == image::kDependencyTlvSize) {
+      // {u8 image_id, pad[3], version}: image ids are components (0 urot, 1 sm, 2 app).
+      const uint8_t* d = &bytes[e.offset];
+      const image::ImageVersion v{d[4], d[5], LoadLe16(d + 6), LoadLe32(d + 8)};
+      const char* names[] = {"urot", "sm", "app"};
+      value = std::string("image ") + std::to_string(d[0]) +
+              (d[0] < 3 ? std::string(" (") + names[d[0]] + ")" : std::string()) +
+              " >= " + VersionString(v);
     } else if (e.length <= 64) {
       value = value_of(e);
     } else {
