@@ -57,6 +57,11 @@ int main(int argc, char** argv) {
   counter.has_security_counter = true;
   counter.security_counter = 3;
   counter.revocation = revocation;
+  const image::ImageDependency deps[] = {{1, {1, 2, 3, 4}}, {0, {0, 0, 1, 0}}};
+  image::SignOptions dependent = counter;
+  dependent.dependencies = deps;
+  image::SignOptions ram_load = plain;
+  ram_load.load_addr = 0x20000000;
   image::SignOptions padded = plain;
   padded.slot_size = 1024;
   padded.max_sectors = 8;
@@ -66,6 +71,8 @@ int main(int argc, char** argv) {
             Seed(dir, "p256_seccnt_revocation", crypto::Curve::kP256, counter, 96) &&
             Seed(dir, "p256_confirmed", crypto::Curve::kP256, padded, 64) &&
             Seed(dir, "p384_keyhash", crypto::Curve::kP384, plain, 64) &&
-            Seed(dir, "p384_pubkey_seccnt", crypto::Curve::kP384, counter, 48);
+            Seed(dir, "p384_pubkey_seccnt", crypto::Curve::kP384, counter, 48) &&
+            Seed(dir, "p256_dependencies", crypto::Curve::kP256, dependent, 64) &&
+            Seed(dir, "p256_ram_load", crypto::Curve::kP256, ram_load, 64);
   return ok ? 0 : 1;
 }

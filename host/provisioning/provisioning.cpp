@@ -99,6 +99,76 @@ otp::FlashRegion ParseRegion(const json& value, const std::string& where) {
 
 uint32_t RoundUp(uint32_t v, uint32_t unit) { return (v + unit - 1) / unit * unit; }
 
+// What a file for a slot holds beyond the image (header, payload, TLVs):
+// nothing, erased padding, or imgtool's --pad / --confirm padding ending in
+// MCUboot's trailer (magic in the last 16 bytes, image_ok one max_align
+// unit before the magic's aligned area; every other byte erased).
+struct SlotFile {
+  uint32_t image_size = 0;  // the parsed image's total size: what is written
+  bool image_ok = false;    // imgtool --confirm
+};
+
+SlotFile CheckSlotFile(const std::vector<uint8_t>& bytes, uint8_t erased) {
+  const image::SpanImageSource source(bytes);
+  image::ParsedImage parsed;
+  const image::ImageError error = image::ParseImage(source, &parsed);
+  if (error != image::ImageError::kOk) {
+    throw DeviceError(std::string("not a valid image: ") + image::ImageErrorName(error));
+  }
+  SlotFile file;
+  file.image_size = parsed.total_size;
+  const size_t tail = bytes.size() - parsed.total_size;
+  auto erased_range = [&](size_t from, size_t to, size_t skip) {
+    for (size_t i = from; i < to; ++i) {
+      if (i != skip && bytes[i] != erased) return false;
+    }
+    return true;
+  };
+  if (erased_range(parsed.total_size, bytes.size(), bytes.size())) return file;
+  const std::string not_padding =
+      "the " + std::to_string(tail) +
+      " bytes after the image are neither erased padding nor imgtool's trailer";
+  if (tail < image::kBootMagicSize) throw DeviceError(not_padding);
+  const uint8_t* magic = bytes.data() + bytes.size() - image::kBootMagicSize;
+  uint32_t max_align = 0;
+  if (std::memcmp(magic, image::kBootMagic, image::kBootMagicSize) == 0) {
+    max_align = image::kDefaultMaxAlign;
+  } else if (std::memcmp(magic + 2, image::kBootMagicAlignedTail,
+                         sizeof(image::kBootMagicAlignedTail)) == 0) {
+    max_align = LoadLe16(magic);
+    if (max_align != 16 && max_align != 32) throw DeviceError(not_padding);
+  } else {
+    throw DeviceError(not_padding);
+  }
+  const size_t magic_area = (image::kBootMagicSize + max_align - 1) / max_align * max_align;
+  // image_ok, copy_done, swap_info, swap_size, then the magic's area.
+  if (tail < magic_area + 4 * max_align) throw DeviceError(not_padding);
+  const size_t image_ok_at = bytes.size() - (magic_area + max_align);
+  if (!erased_range(parsed.total_size, bytes.size() - image::kBootMagicSize, image_ok_at)) {
+    throw DeviceError(not_padding + " (a trailer field other than image_ok is set)");
+  }
+  const uint8_t image_ok = bytes[image_ok_at];
+  if (image_ok != erased && image_ok != image::kImageOkSet) {
+    throw DeviceError("the trailer's image_ok is neither erased nor 0x01");
+  }
+  file.image_ok = image_ok == image::kImageOkSet;
+  return file;
+}
+
+// An image larger than the swap can move could be programmed but never
+// updated (every install would end in no-room): refused with the limit.
+void RequireSwappable(const SlotFile& file, const platform::FlashGeometry& geometry,
+                      const update::SlotSet& slots, otp::Component component) {
+  const uint32_t room = update::MaxSwapSectors(geometry, slots, 1) * geometry.sector_size;
+  if (file.image_size > room) {
+    throw DeviceError("the image (" + std::to_string(file.image_size) +
+                      " bytes) does not fit the " + std::to_string(room) + " bytes the " +
+                      otp::ComponentName(component) +
+                      " slots can swap (the primary slot less its trailer sector): it could "
+                      "never be updated");
+  }
+}
+
 }  // namespace
 
 otp::Component ParseComponent(const std::string& name) {
@@ -411,24 +481,21 @@ void InstallSecondarySlot(VirtualDevice& device, otp::Component component,
                       "image to revert to");
   }
   const uint32_t sector = device.geometry().sector_size;
-  const uint32_t room = update::MaxSwapSectors(device.geometry(), slots, 1) * sector;
   if (bytes.empty()) throw DeviceError("the image is empty");
-  if (bytes.size() > room) {
-    throw DeviceError("the image (" + std::to_string(bytes.size()) + " bytes) does not fit the " +
-                      otp::ComponentName(component) + " slots (" + std::to_string(room) +
-                      " bytes: the primary slot less its trailer sector)");
+  if (bytes.size() > slots.secondary.size) {
+    throw DeviceError("the file (" + std::to_string(bytes.size()) + " bytes) is larger than the " +
+                      otp::ComponentName(component) + " secondary slot (" +
+                      std::to_string(slots.secondary.size) + " bytes)");
   }
-  const image::SpanImageSource source(bytes);
-  image::ParsedImage parsed;
-  const image::ImageError error = image::ParseImage(source, &parsed);
-  if (error != image::ImageError::kOk) {
-    throw DeviceError(std::string("not a valid image: ") + image::ImageErrorName(error));
-  }
+  const SlotFile file = CheckSlotFile(bytes, device.geometry().erased_value);
+  RequireSwappable(file, device.geometry(), slots, component);
   // As a download would: the image one sector into the secondary slot, the
-  // rest erased, then the trailer marks it STAGED (magic; image_ok too when
-  // permanent). Its signature is checked at boot, not here.
+  // rest erased (imgtool's padding and trailer dropped), then the trailer
+  // marks it STAGED (magic; image_ok too when permanent, or when imgtool's
+  // --confirm set it). Its signature is checked at boot, not here.
+  permanent = permanent || file.image_ok;
   std::vector<uint8_t> full(slots.secondary.size, device.geometry().erased_value);
-  std::copy(bytes.begin(), bytes.end(), full.begin() + sector);
+  std::copy(bytes.begin(), bytes.begin() + file.image_size, full.begin() + sector);
   device.FactoryWriteFlash(slots.secondary.offset, full);
   Status s = StatusCode::kOk;
   if (permanent) {
@@ -450,14 +517,15 @@ void FlashPrimarySlot(VirtualDevice& device, otp::Component component,
                       otp::ComponentName(component) + " primary slot (" +
                       std::to_string(slot.size) + " bytes)");
   }
-  const image::SpanImageSource source(bytes);
-  image::ParsedImage parsed;
-  const image::ImageError error = image::ParseImage(source, &parsed);
-  if (error != image::ImageError::kOk) {
-    throw DeviceError(std::string("not a valid image: ") + image::ImageErrorName(error));
-  }
+  const SlotFile file = CheckSlotFile(bytes, device.geometry().erased_value);
+  const size_t c = static_cast<size_t>(component);
+  RequireSwappable(file, device.geometry(),
+                   {header.layout.primary[c], header.layout.secondary[c], header.layout.scratch},
+                   component);
+  // The image only: imgtool's padding and trailer are dropped (a factory
+  // image is READY whatever its trailer says), the rest of the slot erased.
   std::vector<uint8_t> full(slot.size, device.geometry().erased_value);
-  std::copy(bytes.begin(), bytes.end(), full.begin());
+  std::copy(bytes.begin(), bytes.begin() + file.image_size, full.begin());
   device.FactoryWriteFlash(slot.offset, full);
 }
 

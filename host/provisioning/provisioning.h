@@ -52,18 +52,30 @@ Profile LoadProfile(const std::filesystem::path& path);
 // blank device. Throws DeviceError.
 void Provision(VirtualDevice& device, const Profile& profile);
 
+// What `device flash` and `device install` accept as a file: an MCUboot
+// image, optionally followed by erased padding or by imgtool's --pad /
+// --confirm padding and trailer (boot magic in the last 16 bytes, image_ok =
+// 0x01 for --confirm, every other byte erased). Only the image itself is
+// written; the padding is dropped. The image (header, payload and TLVs) must
+// not be larger than what the swap can move: the primary slot less its
+// trailer sector (update::MaxSwapSectors(..., 1) sectors). A bigger one
+// could be programmed but never updated, so it is refused with the limit in
+// bytes.
+
 // Programs `component`'s primary slot with `image` (erasing the whole slot),
-// as a factory programmer would. The image must parse as an MCUboot image
-// and fit the slot. Throws DeviceError with the reason.
+// as a factory programmer would: the image is READY, whatever an imgtool
+// trailer in the file says. The file must fit the slot and be as above.
+// Throws DeviceError with the reason.
 void FlashPrimarySlot(VirtualDevice& device, otp::Component component,
                       const std::vector<uint8_t>& image);
 
 // Writes `image` into `component`'s secondary slot one sector in (where the
 // swap expects a download) and marks it STAGED in the slot trailer (magic;
-// image_ok too when `permanent`): the next boot installs it if it verifies.
-// Refused when the primary is not READY (a trial
-// is running: the secondary holds the image to revert to), when the image
-// does not parse or does not fit. Throws DeviceError.
+// image_ok too when `permanent` or when the file's imgtool trailer has
+// image_ok set, i.e. imgtool --confirm): the next boot installs it if it
+// verifies. Refused when the primary is not READY (a trial is running: the
+// secondary holds the image to revert to), when the file is larger than the
+// secondary slot, or is not as described above. Throws DeviceError.
 void InstallSecondarySlot(VirtualDevice& device, otp::Component component,
                           const std::vector<uint8_t>& image, bool permanent);
 

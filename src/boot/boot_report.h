@@ -58,7 +58,10 @@ struct BootReportImage {
   uint32_t stored_counter;    // the device's counter for the component
   uint8_t measurement[48];    // image hash (32 bytes used for SHA-256)
   uint16_t update_detail;     // kInstallRefused: the download's image::ImageError;
-                              // kUpdateFailed: the StatusCode; 0 otherwise
+                              // kUpdateFailed: the StatusCode; kHeld: the component
+                              // waited on (| kHeldBreaksDependent, boot_dependencies.h);
+                              // kReverted: image::ImageError kDependencyUnmet /
+                              // kBadDependency when a dependency reverted it; 0 otherwise
   uint8_t counter_update;     // boot::CounterUpdate of this boot (boot_update.h)
   uint8_t counter_detail;     // kRaiseFailed: the StatusCode; 0 otherwise
 };

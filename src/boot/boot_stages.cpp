@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "boot/boot_dependencies.h"
 #include "boot/boot_requests.h"
 #include "boot/boot_update.h"
 #include "boot/handoff.h"
@@ -41,8 +42,16 @@ HardenedBool VerifyOrFail(platform::Platform& p, const otp::OtpHeader& header, C
                           const BootReportImage* update = nullptr, BootReportImage* out = nullptr) {
   BootReportImage entry{};
   HardenedBool decision = HardenedBool::kFalse;
-  const image::ImageError error =
+  image::ImageError error =
       VerifyComponent(p, header, component, &entry, &decision, header_size, image_size);
+  if (error == image::ImageError::kOk) {  // DEPENDENCY TLVs (boot_dependencies.h)
+    error = CheckRunningDependencies(p, header, component).error;
+    if (error != image::ImageError::kOk) {
+      decision = HardenedBool::kFalse;
+      entry.verified = 0;
+      entry.image_error = static_cast<uint16_t>(error);
+    }
+  }
   entry.state = static_cast<uint8_t>(ImageState::kReady);
   if (update != nullptr) {  // uROT: image state and this boot's update event
     entry.state = update->state;
@@ -190,6 +199,10 @@ image::ImageError VerifyComponentAt(platform::Platform& p, const otp::OtpHeader&
     entry->version = parsed.header.version;
     entry->security_counter = parsed.security_counter;
     entry->hash_alg = static_cast<uint8_t>(parsed.hash_alg);
+    // Header flags the boot chain does not implement (RAM_LOAD, ROM_FIXED, ...).
+    error = image::CheckBootFlags(parsed.header);
+  }
+  if (error == image::ImageError::kOk) {
     const otp::Lifecycle lifecycle = otp::LifecycleFromMarks(header.lifecycle_marks);
     keys::DomainKeyResolver resolver(domain, p.flash, header.layout, lifecycle);
     image::VerifiedImage verified;
@@ -251,6 +264,7 @@ VerifiedEntry RunIrot(platform::Platform& p) {
   FinishUpdates(p, header, kIrotComponents, updates);
   ProcessMailbox(p, header, kIrotComponents, /*pass_on=*/true, updates);
   RunUpdates(p, header, kIrotComponents, updates);
+  RevertTrialsWithUnmetDependencies(p, header, kIrotComponents, updates);
   EnterStage(p, Component::kUrot);
 
   constexpr size_t kU = static_cast<size_t>(Component::kUrot);
@@ -316,6 +330,7 @@ void RunUrot(platform::Platform& p) {
   ProcessMailbox(p, header, kUrotComponents, /*pass_on=*/false, updates);
   // Unconfirmed TRIAL images are reverted, staged downloads installed.
   RunUpdates(p, header, kUrotComponents, updates);
+  RevertTrialsWithUnmetDependencies(p, header, kUrotComponents, updates);
   EnterStage(p, Component::kSm);
   // Verify before touching the HDPL1 seed: a refusal must leave no copy of
   // it on this stage's stack (FailBoot does not return).

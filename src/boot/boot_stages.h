@@ -44,7 +44,8 @@ class FlashRegionSource final : public image::ImageSource {
 };
 
 // Parses and verifies the image in `component`'s primary slot against its
-// key domain and security counter. Fills `entry` for the boot report either
+// key domain and security counter; refuses header flags the boot chain does
+// not implement (image::CheckBootFlags). Fills `entry` for the boot report either
 // way. `*decision` is kTrue only when the image may be handed control; then
 // `*header_size` / `*image_size` (optional) give where its payload is.
 // Returns the image's refusal reason, or kOk. A key domain that cannot be

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "boot/boot_dependencies.h"
 #include "boot/boot_stages.h"
 #include "common/bytes.h"
 #include "cose/cose.h"
@@ -56,6 +57,8 @@ const char* UpdateEventName(uint8_t event) {
       return "update-failed";
     case UpdateEvent::kNoRoom:
       return "no-room";
+    case UpdateEvent::kHeld:
+      return "held";
   }
   return "unknown";
 }
@@ -243,6 +246,20 @@ void Install(platform::Platform& p, const otp::OtpHeader& header, Component c,
   const image::ImageError error = VerifyComponentAt(p, header, c, download, &entry, &decision);
   if (error != image::ImageError::kOk || !HardenedIsTrue(decision)) {
     return refuse(UpdateEvent::kInstallRefused, static_cast<uint16_t>(error));
+  }
+  // Dependencies (boot_dependencies.h): unmet -> held, still STAGED.
+  const DependencyVerdict deps = CheckCandidateDependencies(p, header, c, download);
+  if (deps.error == image::ImageError::kDependencyUnmet) {
+    record->event = static_cast<uint8_t>(UpdateEvent::kHeld);
+    record->detail =
+        static_cast<uint16_t>(deps.component | (deps.breaks_dependent ? kHeldBreaksDependent : 0));
+    if (ClassifyPrimary(ReadTrailerOrBlank(flash, slots.primary)) == ImageState::kWriting) {
+      (void)EraseTrailer(flash, slots.primary);
+    }
+    return;
+  }
+  if (deps.error != image::ImageError::kOk) {
+    return refuse(UpdateEvent::kInstallRefused, static_cast<uint16_t>(deps.error));
   }
   const uint32_t max = update::MaxSwapSectors(flash.geometry(), slots, 1);
   const uint32_t ns = ImageSectors(flash, download);

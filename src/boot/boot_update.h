@@ -55,6 +55,8 @@ enum class UpdateEvent : uint8_t {
   kConfirmed = 6,           // a confirm request confirmed the TRIAL image
   kUpdateFailed = 7,        // a flash/OTP error stopped the update (detail: StatusCode)
   kNoRoom = 8,              // the download or the running image needs the trailer sector
+  kHeld = 9,                // a staged download waits: a dependency is unmet (detail: the
+                            // component, boot_dependencies.h); it stays STAGED
 };
 const char* UpdateEventName(uint8_t event);
 

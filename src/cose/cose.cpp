@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "cose/ecdsa_signature.h"
+#include "crypto/ecdsa_der.h"
 
 namespace bastion::cose {
 namespace {
@@ -10,6 +10,10 @@ namespace {
 using cbor::CborError;
 using cbor::Decoder;
 using cbor::MajorType;
+using crypto::EcdsaDerToRaw;
+using crypto::EcdsaRawToDer;
+using crypto::kMaxDerSignatureSize;
+using crypto::kMaxRawSignatureSize;
 
 // Labels of one protected header, by encoding (deterministic CBOR: equal
 // labels have equal encodings), to find labels in both buckets and to check

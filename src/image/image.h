@@ -57,6 +57,16 @@ enum class ImageError : uint16_t {
   kMissingSecurityCounter = 35,    // the domain requires SEC_CNT and there is none
   kNonBootable = 36,               // IMAGE_F_NON_BOOTABLE set
   kSlotEmpty = 37,                 // the slot is erased (no image)
+  kSignatureNotCanonical = 38,     // ECDSA_SIG is not canonical DER (BER forms, long-form
+                                   // lengths, extra or missing zero bytes, padding longer
+                                   // than imgtool's)
+  kSignatureOutOfRange = 39,       // r or s is 0 or not below the curve order
+  kRamLoad = 40,                   // IMAGE_F_RAM_LOAD: Bastion runs images in place only
+  kRomFixed = 41,                  // IMAGE_F_ROM_FIXED: fixed-address images not implemented
+  kUnsupportedFlags = 42,          // another header flag the boot chain does not implement
+                                   // (PIC, compression, unknown bits)
+  kBadDependency = 43,             // a DEPENDENCY TLV names no other component
+  kDependencyUnmet = 44,           // a DEPENDENCY TLV is not satisfied by the device
 };
 
 // Short stable name of an error ("hash-mismatch", ...).
@@ -134,9 +144,14 @@ struct VerifiedImage {
 
 // Verifies a parsed image: recomputes the hash over [0, signed_size),
 // compares it with the hash TLV in constant time, resolves the signing key,
+// checks that the signature TLV is one canonical DER signature (short-form
+// lengths, minimal positive INTEGERs, r and s in [1, n-1]; trailing zeros
+// only as imgtool --pad-sig writes them, up to the curve's longest DER),
 // checks the ECDSA signature over the hash, and enforces
 // security_counter >= min_security_counter (a missing SEC_CNT counts as 0;
 // when require_security_counter is set it is an error).
+// Signature refusals: kSignatureNotCanonical, kSignatureOutOfRange,
+// kSignatureInvalid (does not verify, or non-zero bytes after the DER).
 // The decision is returned hardened: `*decision` is kTrue only on success,
 // and the ImageError says why not. Both must agree.
 [[nodiscard]] ImageError VerifyImage(const ImageSource& source, const ParsedImage& image,
@@ -156,6 +171,40 @@ class SingleKeyResolver final : public KeyResolver {
   crypto::EcPublicKey key_;
 };
 
+// ---- Dependencies (DEPENDENCY TLV, imgtool -d) ----
+
+// One DEPENDENCY TLV: the image with id `image_id` must run at least
+// `min_version`. Bastion's image ids are the component numbers
+// (otp::Component: 0 urot, 1 sm, 2 app); boot/boot_dependencies.h decides.
+struct ImageDependency {
+  uint8_t image_id = 0;
+  ImageVersion min_version;
+};
+
+// Reads the `index`-th DEPENDENCY TLV of the protected area (in order).
+// Returns kOk, kReadFailed, kBadTlvLength (index past the last one, or an
+// area that no longer parses: callers pass a ParsedImage of this source).
+[[nodiscard]] ImageError ReadDependency(const ImageSource& source, const ParsedImage& image,
+                                        uint8_t index, ImageDependency* out);
+
+// MCUboot's version order (bootutil boot_version_cmp without
+// MCUBOOT_VERSION_CMP_USE_BUILD_NUMBER): major, minor, revision; the build
+// number is ignored. True when `version` >= `minimum`.
+constexpr bool VersionAtLeast(const ImageVersion& version, const ImageVersion& minimum) {
+  if (version.major != minimum.major) return version.major > minimum.major;
+  if (version.minor != minimum.minor) return version.minor > minimum.minor;
+  return version.revision >= minimum.revision;
+}
+
+// The header flags the boot chain implements: none. Every flag set is a
+// reason to refuse booting the image (docs/boot-chain.md "Header flags"):
+// kEncryptedImage (ENCRYPTED_AES128/256), kNonBootable (NON_BOOTABLE),
+// kRamLoad (RAM_LOAD), kRomFixed (ROM_FIXED), kUnsupportedFlags (PIC,
+// compression, any other bit). Returns kOk when no flag is set. ParseImage
+// already refuses the encryption and non-bootable flags; tools that only
+// inspect or verify a signature (`bastion verify`, dumpinfo) do not call this.
+[[nodiscard]] ImageError CheckBootFlags(const ImageHeader& header);
+
 // ---- Building (bastion sign) ----
 
 struct SignOptions {
@@ -174,6 +223,8 @@ struct SignOptions {
   bool confirm = false;           // --confirm: like pad, and image_ok = 0x01
   uint32_t load_addr = 0;         // -L: sets IMAGE_F_RAM_LOAD when non-zero
   ConstByteSpan revocation;       // protected kTlvBastionRevocation value, if any
+  // -d: one DEPENDENCY TLV each, in the order given.
+  std::span<const ImageDependency> dependencies;
 };
 
 // Why building failed (tools print the name).

@@ -13,6 +13,8 @@
 //   where total counts the 4-byte info, and the header's protect_tlv_size
 //   equals it. imgtool emits SEC_CNT first (4 bytes LE), then BOOT_RECORD,
 //   DEPENDENCY, custom TLVs; Bastion's revocation TLV goes where custom TLVs go.
+//   A DEPENDENCY value is {u8 image_id, 3 zero bytes, u8 major, u8 minor,
+//   u16 revision, u32 build}, one TLV per -d entry, in the order given.
 // - Unprotected area: info {0x6907, total} then hash, KEYHASH or PUBKEY, then
 //   the signature, in that order.
 // - Trailer size (swap modes): max_sectors * 3 * align (status area)
@@ -134,6 +136,8 @@ BuildError BuildSignedImage(ConstByteSpan payload, const SignOptions& options,
 
   size_t protect_size = 0;
   if (options.has_security_counter) protect_size += kSecCntTlvTotal;
+  if (options.dependencies.size() > 0xff) return BuildError::kTooLarge;
+  protect_size += options.dependencies.size() * (kTlvHeaderSize + kDependencyTlvSize);
   if (!options.revocation.empty()) protect_size += kTlvHeaderSize + options.revocation.size();
   if (protect_size != 0) protect_size += kTlvInfoSize;
   if (protect_size > 0xffff || options.revocation.size() > 0xffff) return BuildError::kTooLarge;
@@ -158,6 +162,16 @@ BuildError BuildSignedImage(ConstByteSpan payload, const SignOptions& options,
       uint8_t counter[kSecCntTlvSize];
       StoreLe32(counter, options.security_counter);
       p = PutTlv(p, kTlvSecCnt, counter);
+    }
+    for (const ImageDependency& d : options.dependencies) {
+      // imgtool: struct.pack('<B3xBBHI', image_id, major, minor, revision, build).
+      uint8_t value[kDependencyTlvSize] = {};
+      value[0] = d.image_id;
+      value[4] = d.min_version.major;
+      value[5] = d.min_version.minor;
+      StoreLe16(value + 6, d.min_version.revision);
+      StoreLe32(value + 8, d.min_version.build);
+      p = PutTlv(p, kTlvDependency, value);
     }
     if (!options.revocation.empty()) p = PutTlv(p, kTlvBastionRevocation, options.revocation);
   }

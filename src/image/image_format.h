@@ -46,6 +46,9 @@ constexpr uint32_t kFlagEncryptedAes256 = 0x08;
 constexpr uint32_t kFlagNonBootable = 0x10;
 constexpr uint32_t kFlagRamLoad = 0x20;
 constexpr uint32_t kFlagRomFixed = 0x100;
+constexpr uint32_t kFlagCompressedLzma1 = 0x200;
+constexpr uint32_t kFlagCompressedLzma2 = 0x400;
+constexpr uint32_t kFlagCompressedArmThumb = 0x800;
 
 // TLV types (MCUboot image.h).
 enum TlvType : uint16_t {

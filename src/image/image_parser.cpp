@@ -82,6 +82,20 @@ const char* ImageErrorName(ImageError error) {
       return "non-bootable";
     case ImageError::kSlotEmpty:
       return "slot-empty";
+    case ImageError::kSignatureNotCanonical:
+      return "signature-not-canonical";
+    case ImageError::kSignatureOutOfRange:
+      return "signature-out-of-range";
+    case ImageError::kRamLoad:
+      return "ram-load-unsupported";
+    case ImageError::kRomFixed:
+      return "rom-fixed-unsupported";
+    case ImageError::kUnsupportedFlags:
+      return "unsupported-flags";
+    case ImageError::kBadDependency:
+      return "bad-dependency";
+    case ImageError::kDependencyUnmet:
+      return "dependency-unmet";
   }
   return "unknown";
 }
@@ -308,6 +322,53 @@ ImageError ParseImage(const ImageSource& source, ParsedImage* out) {
   }
   out->signed_size = signed_size;
   out->total_size = area_end;
+  return ImageError::kOk;
+}
+
+ImageError ReadDependency(const ImageSource& source, const ParsedImage& image, uint8_t index,
+                          ImageDependency* out) {
+  if (index >= image.dependency_count || image.header.protect_tlv_size == 0) {
+    return ImageError::kBadTlvLength;
+  }
+  // Walk the protected area again (ParseImage keeps only the first one).
+  const uint32_t start = image.header.hdr_size + image.header.img_size;
+  uint32_t pos = start + static_cast<uint32_t>(kTlvInfoSize);
+  const uint32_t end = start + image.header.protect_tlv_size;
+  uint8_t seen = 0;
+  while (pos < end && end - pos >= kTlvHeaderSize) {
+    uint8_t tlv_header[kTlvHeaderSize];
+    ImageError error = ReadBytes(source, pos, tlv_header);
+    if (error != ImageError::kOk) return error;
+    const uint16_t type = LoadLe16(tlv_header);
+    const uint16_t length = LoadLe16(tlv_header + 2);
+    const uint32_t value_offset = pos + static_cast<uint32_t>(kTlvHeaderSize);
+    if (length > end - value_offset) return ImageError::kBadTlvLength;
+    if (type == kTlvDependency && seen++ == index) {
+      if (length != kDependencyTlvSize) return ImageError::kBadTlvLength;
+      uint8_t value[kDependencyTlvSize];
+      error = ReadBytes(source, value_offset, value);
+      if (error != ImageError::kOk) return error;
+      out->image_id = value[0];
+      out->min_version.major = value[4];
+      out->min_version.minor = value[5];
+      out->min_version.revision = LoadLe16(value + 6);
+      out->min_version.build = LoadLe32(value + 8);
+      return ImageError::kOk;
+    }
+    pos = value_offset + length;
+  }
+  return ImageError::kBadTlvLength;
+}
+
+ImageError CheckBootFlags(const ImageHeader& header) {
+  const uint32_t flags = header.flags;
+  if ((flags & (kFlagEncryptedAes128 | kFlagEncryptedAes256)) != 0) {
+    return ImageError::kEncryptedImage;
+  }
+  if ((flags & kFlagNonBootable) != 0) return ImageError::kNonBootable;
+  if ((flags & kFlagRamLoad) != 0) return ImageError::kRamLoad;
+  if ((flags & kFlagRomFixed) != 0) return ImageError::kRomFixed;
+  if (flags != 0) return ImageError::kUnsupportedFlags;
   return ImageError::kOk;
 }
 

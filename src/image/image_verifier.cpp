@@ -1,5 +1,6 @@
 #include <cstring>
 
+#include "crypto/ecdsa_der.h"
 #include "image/image.h"
 
 namespace bastion::image {
@@ -26,16 +27,24 @@ ImageError HashSigned(const ImageSource& source, uint32_t length, crypto::HashAl
   return ImageError::kOk;
 }
 
-// imgtool --pad-sig (MCUboot < 1.5) appends zeros after the DER signature;
-// MCUboot still accepts them. Returns the length of the DER itself.
-size_t StripSignaturePadding(const uint8_t* sig, size_t length) {
-  if (length < 2 || sig[0] != 0x30 || sig[1] >= 0x80) return length;
+// The signature TLV holds one DER signature, optionally followed by zeros
+// up to the longest DER signature of the curve: imgtool --pad-sig (for
+// MCUboot < 1.5) pads to 72 bytes (P-256) / 103 (P-384) that way, and
+// MCUboot still accepts it. Sets *der_length to the length of the DER
+// itself. Returns kOk, kSignatureNotCanonical (no short-form SEQUENCE header,
+// the sequence runs past the TLV, or padding past the curve's longest DER),
+// kSignatureInvalid (non-zero bytes after the sequence: not a signature).
+ImageError SplitSignaturePadding(const uint8_t* sig, size_t length, size_t max_der,
+                                 size_t* der_length) {
+  if (length < 2 || sig[0] != 0x30 || sig[1] >= 0x80) return ImageError::kSignatureNotCanonical;
   const size_t der = static_cast<size_t>(sig[1]) + 2;
-  if (der >= length) return length;
+  if (der > length) return ImageError::kSignatureNotCanonical;
   for (size_t i = der; i < length; ++i) {
-    if (sig[i] != 0) return length;
+    if (sig[i] != 0) return ImageError::kSignatureInvalid;
   }
-  return der;
+  if (der < length && length > max_der) return ImageError::kSignatureNotCanonical;
+  *der_length = der;
+  return ImageError::kOk;
 }
 
 }  // namespace
@@ -93,9 +102,17 @@ ImageError VerifyImage(const ImageSource& source, const ParsedImage& image, KeyR
            .ok()) {
     return ImageError::kReadFailed;
   }
-  const size_t signature_size = StripSignaturePadding(signature, image.signature.length);
-  const HardenedBool signature_ok =
-      crypto::EcdsaVerify(key, computed.view(), ConstByteSpan(signature, signature_size));
+  // Exactly one encoding: canonical DER (plus imgtool's zero padding), r
+  // and s in [1, n-1]; BER variants would give one signature many images.
+  size_t der_size = 0;
+  const ImageError split = SplitSignaturePadding(signature, image.signature.length,
+                                                 crypto::MaxEcdsaDerSize(key.curve), &der_size);
+  if (split != ImageError::kOk) return split;
+  const ConstByteSpan der(signature, der_size);
+  const Status canonical = crypto::CheckEcdsaDerSignature(key.curve, der);
+  if (canonical.code() == StatusCode::kOutOfRange) return ImageError::kSignatureOutOfRange;
+  if (!canonical.ok()) return ImageError::kSignatureNotCanonical;
+  const HardenedBool signature_ok = crypto::EcdsaVerify(key, computed.view(), der);
   if (!HardenedIsTrue(signature_ok)) return ImageError::kSignatureInvalid;
 
   out->measurement = computed;

@@ -765,6 +765,99 @@ jassert "revoke_older_on_confirm: slot 0 revoked, 1 and 2 not" '
 s = d["domains"]["app"]["signing_slots"]
 assert [x["state"] for x in s[:3]] == ["revoked", "provisioned", "provisioned"], s'
 
+# ==== dependencies (sign -d): held until met, factory image refused ====
+# app 2.0 needs sm >= 1.3.0 (image id 1); the device runs sm 1.2.3.
+mkprofile deps.json 'p["domains"]["app"]["threshold"] = 1'
+"$BASTION" device create dp --profile k/deps.json >/dev/null
+for c in urot sm app; do "$BASTION" device flash dp --component $c $c.img >/dev/null; done
+"$BASTION" sign -k k/app-1.pem -v 2.0.0 -H 0x200 --pad-header -s 7 -d "(1, 1.3.0)" app.bin app-dep.img >/dev/null
+expect_ok "dumpinfo shows the dependency" "$BASTION" dumpinfo app-dep.img
+check "dependency decoded" grep -qE 'DEPENDENCY +len 12 +image 1 \(sm\) >= 1\.3\.0\+0' "$T/out"
+expect_ok "install a download with an unmet dependency" "$BASTION" device install dp --component app app-dep.img
+expect_ok "boot: download held" "$BASTION" device boot dp --json
+jassert "held: dependency-unmet on sm, old app runs, still STAGED" '
+a = [i for i in d["images"] if i["component"] == "app"][0]
+assert a["update"] == "held" and a["update_error"] == "dependency-unmet" and a["held_on"] == "sm", a
+assert a["version"] == "1.2.3+4" and d["booted"] is True, a'
+expect_ok "boot text: held" "$BASTION" device boot dp
+check "held line" grep -q '^uROT: update app: held (dependency-unmet: sm)$' "$T/out"
+"$BASTION" device status dp --json >"$T/out"
+jassert "secondary still staged" 'assert d["components"]["app"]["secondary"]["image_state"] == "STAGED", d["components"]["app"]'
+# sm 1.3.0, installed permanently (READY at once): the app download follows in the same boot.
+"$BASTION" sign -k k/sm-0.pem -v 1.3.0 -H 0x200 --pad-header -s 7 sm.bin sm13.img >/dev/null
+"$BASTION" device install dp --component sm --permanent sm13.img >/dev/null
+expect_ok "boot: sm installed, app installs" "$BASTION" device boot dp --json
+jassert "dependency met: both installed" '
+img = {i["component"]: i for i in d["images"]}
+assert img["sm"]["update"] == "installed-permanent" and img["sm"]["version"] == "1.3.0+0", img["sm"]
+assert img["app"]["update"] == "installed" and img["app"]["version"] == "2.0.0+0", img["app"]'
+# A factory image whose dependency is unmet does not boot; the reason is named.
+"$BASTION" device create dq --profile k/deps.json >/dev/null
+for c in urot sm; do "$BASTION" device flash dq --component $c $c.img >/dev/null; done
+"$BASTION" device flash dq --component app app-dep.img >/dev/null
+expect_rc "boot: factory image with unmet dependency" 1 "$BASTION" device boot dq
+check "refusal names the reason" grep -q 'app: dependency-unmet' "$T/out"
+# A RAM-load image is refused at boot, not ignored.
+"$BASTION" sign -k k/app-1.pem -v 1.0.0 -H 0x200 --pad-header -s 7 -L 0x20000000 app.bin app-ram.img >/dev/null
+"$BASTION" device flash dq --component app app-ram.img >/dev/null
+expect_rc "boot: RAM_LOAD image refused" 1 "$BASTION" device boot dq
+check "refusal names RAM_LOAD" grep -q 'app: ram-load-unsupported' "$T/out"
+
+# ==== what fits a slot: the swap moves at most the slot less one sector ====
+# app slots: primary 0x60000, so an update can move 0x60000 - 0x2000 = 385024 bytes.
+"$BASTION" device create fit --profile k/deps.json >/dev/null
+for c in urot sm app; do "$BASTION" device flash fit --component $c $c.img >/dev/null; done
+head -c 390000 /dev/urandom >huge.bin
+expect_ok "sign -S: image + trailer fit (imgtool's rule)" "$BASTION" sign -k k/app-1.pem -v 3.0.0 -H 0x200 --pad-header -s 7 -S 0x60000 huge.bin huge.img
+check "sign -S warns about the device limit" grep -q 'warning: the image (390[0-9]* bytes) is larger than the slot less one 8192-byte sector (385024 bytes)' "$T/err"
+expect_ok "sign -S --sector-size 0: no warning" "$BASTION" sign -k k/app-1.pem -v 3.0.0 -H 0x200 --pad-header -s 7 -S 0x60000 --sector-size 0 huge.bin huge0.img
+check "no warning with --sector-size 0" test ! -s "$T/err"
+check "warning does not change the bytes" cmp -s huge.img huge0.img
+before=$(sums fit)
+expect_fail "flash an image that could never be updated" 1 "$BASTION" device flash fit --component app huge.img
+check "flash: limit in bytes" grep -q 'does not fit the 385024 bytes the app slots can swap' "$T/err"
+expect_fail "install an image that could never be swapped" 1 "$BASTION" device install fit --component app huge.img
+check "install: limit in bytes" grep -q 'does not fit the 385024 bytes the app slots can swap' "$T/err"
+check "refusals changed nothing" test "$(sums fit)" = "$before"
+# imgtool's --pad / --confirm for the device's slot size: installed, padding dropped.
+"$BASTION" sign -k k/app-1.pem -v 2.1.0 -H 0x200 --pad-header -s 7 -S 0x60000 --align 16 --pad app.bin app-pad.img
+"$BASTION" sign -k k/app-1.pem -v 2.2.0 -H 0x200 --pad-header -s 7 -S 0x60000 --align 16 --max-align 32 --confirm app.bin app-confirm.img
+check "padded files are slot-sized" test "$(stat -c %s app-pad.img)" -eq $((0x60000))
+expect_ok "install imgtool --pad image" "$BASTION" device install fit --component app app-pad.img
+"$BASTION" device status fit --json >"$T/out"
+jassert "--pad: staged for a trial" 'assert d["components"]["app"]["secondary"]["image_state"] == "STAGED", d["components"]["app"]'
+expect_ok "boot: --pad image installed in TRIAL" "$BASTION" device boot fit --json
+jassert "--pad: installed" '
+a = [i for i in d["images"] if i["component"] == "app"][0]
+assert a["update"] == "installed" and a["version"] == "2.1.0+0" and a["state"] == "TRIAL", a'
+"$BASTION" device boot fit >/dev/null   # not confirmed: reverted
+expect_ok "install imgtool --confirm image" "$BASTION" device install fit --component app app-confirm.img
+expect_ok "boot: --confirm image installed permanently" "$BASTION" device boot fit --json
+jassert "--confirm: image_ok translated into a permanent install" '
+a = [i for i in d["images"] if i["component"] == "app"][0]
+assert a["update"] == "installed-permanent" and a["version"] == "2.2.0+0" and a["state"] == "READY", a'
+"$BASTION" device create fit2 --profile k/deps.json >/dev/null
+for c in urot sm; do "$BASTION" device flash fit2 --component $c $c.img >/dev/null; done
+expect_ok "flash imgtool --confirm image" "$BASTION" device flash fit2 --component app app-confirm.img
+expect_ok "boot the flashed --confirm image" "$BASTION" device boot fit2 --json
+jassert "flashed padded image boots READY" '
+a = [i for i in d["images"] if i["component"] == "app"][0]
+assert a["verified"] is True and a["version"] == "2.2.0+0" and a["state"] == "READY", a'
+python3 - <<'PY'
+b = bytearray(open("app-pad.img", "rb").read())
+b[0x60000 // 2] = 0x00          # a byte of the padding
+open("app-badpad.img", "wb").write(b)
+b = bytearray(open("app-pad.img", "rb").read())
+b[-16 - 2 * 16] = 0x01          # copy_done (--align 16: max_align 16, image_ok at -32)
+open("app-badtrailer.img", "wb").write(b)
+PY
+before=$(sums fit2)
+expect_fail "flash: padding that is not erased" 1 "$BASTION" device flash fit2 --component app app-badpad.img
+check "padding refusal message" grep -q "neither erased padding nor imgtool's trailer" "$T/err"
+expect_fail "flash: trailer field other than image_ok set" 1 "$BASTION" device flash fit2 --component app app-badtrailer.img
+check "trailer refusal message" grep -q "a trailer field other than image_ok is set" "$T/err"
+check "refused padded files changed nothing" test "$(sums fit2)" = "$before"
+
 # ==== help and usage ====
 expect_ok "device --help" "$BASTION" device --help
 check "device --help lists the subcommands" grep -q 'power-cycle' "$T/out"

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "cbor/cbor.h"
-#include "cose/ecdsa_signature.h"
 #include "crypto/crypto.h"
+#include "crypto/ecdsa_der.h"
 #include "support/hex.h"
 #include "support/test_keys.h"
 
@@ -22,6 +22,9 @@ namespace bastion::cose {
 namespace {
 
 using Bytes = std::vector<uint8_t>;
+using crypto::EcdsaDerToRaw;
+using crypto::EcdsaRawToDer;
+using crypto::kMaxDerSignatureSize;
 using test_support::Hex;
 using test_support::P256;
 using test_support::P384;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "crypto/crypto.h"
+#include "crypto/ecdsa_der.h"
 #include "image/image_format.h"
 #include "support/test_keys.h"
 
@@ -260,12 +261,12 @@ TEST(ImageFormat, HeaderFieldOffsets) {
 
 TEST(ImageFormat, ErrorNamesAreDistinct) {
   std::set<std::string> names;
-  for (uint16_t i = 0; i <= 37; ++i) {
+  for (uint16_t i = 0; i <= 44; ++i) {
     const std::string name = ImageErrorName(static_cast<ImageError>(i));
     EXPECT_NE(name, "unknown") << i;
     names.insert(name);
   }
-  EXPECT_EQ(names.size(), 38u);
+  EXPECT_EQ(names.size(), 45u);
   EXPECT_STREQ(ImageErrorName(ImageError::kHashMismatch), "hash-mismatch");
   EXPECT_STREQ(ImageErrorName(static_cast<ImageError>(999)), "unknown");
   for (uint16_t i = 0; i <= 7; ++i)
@@ -879,6 +880,230 @@ TEST(ImageVerifier, AcceptsZeroPaddedSignature) {
     padded.unprot_after = {{0x22, sig}};
     EXPECT_EQ(Verify(Compose(padded), P256().public_key).error, ImageError::kSignatureInvalid);
   }
+}
+
+// The image `spec` describes, with `sig_tlv` as its ECDSA_SIG value.
+Bytes ImageWithSignature(const Spec& spec, const Bytes& sig_tlv) {
+  Spec s = spec;
+  s.add_sig = false;
+  s.unprot_after = {{0x22, sig_tlv}};
+  return Compose(s);
+}
+
+// r || s of a valid signature over the image `spec` describes.
+Bytes RawSignatureFor(const Spec& spec, const crypto::EcKeyPair& key) {
+  const Bytes image = Compose(spec);  // signed part as without the signature
+  ParsedImage parsed;
+  EXPECT_EQ(Parse(image, &parsed), ImageError::kOk);
+  const crypto::Digest digest = crypto::Hash(crypto::CurveHash(key.public_key.curve),
+                                             ConstByteSpan(image.data(), parsed.signed_size));
+  Bytes der(crypto::kMaxEcdsaDerSigSize);
+  size_t n = 0;
+  EXPECT_TRUE(crypto::EcdsaSign(key, digest.view(), der, &n).ok());
+  Bytes raw(2 * crypto::CoordinateSize(key.public_key.curve));
+  EXPECT_TRUE(crypto::EcdsaDerToRaw(ConstByteSpan(der.data(), n), raw.size() / 2, raw).ok());
+  return raw;
+}
+
+// DER INTEGER content of a big-endian value: minimal, sign byte when needed.
+Bytes MinimalDerInteger(Bytes v) {
+  while (v.size() > 1 && v[0] == 0) v.erase(v.begin());
+  if (v[0] & 0x80) v.insert(v.begin(), 0);
+  return v;
+}
+
+Bytes DerSequence(const Bytes& r_content, const Bytes& s_content) {
+  Bytes body = {0x02, static_cast<uint8_t>(r_content.size())};
+  body.insert(body.end(), r_content.begin(), r_content.end());
+  body.push_back(0x02);
+  body.push_back(static_cast<uint8_t>(s_content.size()));
+  body.insert(body.end(), s_content.begin(), s_content.end());
+  Bytes der = {0x30, static_cast<uint8_t>(body.size())};
+  der.insert(der.end(), body.begin(), body.end());
+  return der;
+}
+
+TEST(ImageVerifierErrors, SignatureMustBeCanonicalDer) {
+  for (const crypto::EcKeyPair* key : {&P256(), &P384()}) {
+    Spec spec;
+    spec.signer = key;
+    const size_t half = crypto::CoordinateSize(key->public_key.curve);
+    Bytes raw = RawSignatureFor(spec, *key);
+    const Bytes r(raw.begin(), raw.begin() + static_cast<long>(half));
+    const Bytes s(raw.begin() + static_cast<long>(half), raw.end());
+    const Bytes canonical = DerSequence(MinimalDerInteger(r), MinimalDerInteger(s));
+    auto verdict = [&](const Bytes& tlv) {
+      return Verify(ImageWithSignature(spec, tlv), key->public_key).error;
+    };
+    ASSERT_EQ(verdict(canonical), ImageError::kOk);
+
+    // BER forms of the same (r, s): each refused, none verifies.
+    Bytes long_sequence = canonical;  // 30 81 LL ...
+    long_sequence.insert(long_sequence.begin() + 1, 0x81);
+    EXPECT_EQ(verdict(long_sequence), ImageError::kSignatureNotCanonical);
+    Bytes long_integer = {0x02, 0x81, static_cast<uint8_t>(MinimalDerInteger(r).size())};
+    {
+      const Bytes rc = MinimalDerInteger(r), sc = MinimalDerInteger(s);
+      long_integer.insert(long_integer.end(), rc.begin(), rc.end());
+      long_integer.push_back(0x02);
+      long_integer.push_back(static_cast<uint8_t>(sc.size()));
+      long_integer.insert(long_integer.end(), sc.begin(), sc.end());
+      long_integer.insert(long_integer.begin(), {0x30, static_cast<uint8_t>(long_integer.size())});
+    }
+    EXPECT_EQ(verdict(long_integer), ImageError::kSignatureNotCanonical);
+    Bytes extra_zero = MinimalDerInteger(r);
+    extra_zero.insert(extra_zero.begin(), 0);  // 00 00 .. or 00 <7-bit>
+    EXPECT_EQ(verdict(DerSequence(extra_zero, MinimalDerInteger(s))),
+              ImageError::kSignatureNotCanonical);
+    // A missing sign byte: an integer with its high bit set and no 00 in
+    // front. Mbed TLS reads it as the same positive number, so it verified.
+    // Signatures are deterministic: vary the payload until one needs the
+    // sign byte, in r or in s.
+    bool tested_sign_byte = false;
+    for (uint8_t salt = 0; salt < 32 && !tested_sign_byte; ++salt) {
+      Spec varied = spec;
+      varied.payload[0] = salt;
+      const Bytes raw2 = RawSignatureFor(varied, *key);
+      const Bytes r2(raw2.begin(), raw2.begin() + static_cast<long>(half));
+      const Bytes s2(raw2.begin() + static_cast<long>(half), raw2.end());
+      Bytes rc = MinimalDerInteger(r2), sc = MinimalDerInteger(s2);
+      if (rc[0] != 0 && sc[0] != 0) continue;
+      if (rc[0] == 0) rc.erase(rc.begin());
+      if (sc[0] == 0) sc.erase(sc.begin());
+      EXPECT_EQ(Verify(ImageWithSignature(varied, DerSequence(rc, sc)), key->public_key).error,
+                ImageError::kSignatureNotCanonical);
+      tested_sign_byte = true;
+    }
+    EXPECT_TRUE(tested_sign_byte);
+    Bytes third = canonical;  // a third element inside the SEQUENCE
+    third.insert(third.end(), {0x05, 0x00});
+    third[1] = static_cast<uint8_t>(third.size() - 2);
+    EXPECT_EQ(verdict(third), ImageError::kSignatureNotCanonical);
+    Bytes not_sequence = canonical;
+    not_sequence[0] = 0x31;
+    EXPECT_EQ(verdict(not_sequence), ImageError::kSignatureNotCanonical);
+    Bytes truncated = canonical;  // SEQUENCE length past the TLV
+    truncated[1] = static_cast<uint8_t>(truncated[1] + 1);
+    EXPECT_EQ(verdict(truncated), ImageError::kSignatureNotCanonical);
+
+    // r or s outside [1, n-1].
+    EXPECT_EQ(verdict(DerSequence({0x00}, MinimalDerInteger(s))), ImageError::kSignatureOutOfRange);
+    EXPECT_EQ(verdict(DerSequence(MinimalDerInteger(r), {0x00})), ImageError::kSignatureOutOfRange);
+    Bytes all_ones(half, 0xff);  // above n for both curves
+    EXPECT_EQ(verdict(DerSequence(MinimalDerInteger(all_ones), MinimalDerInteger(s))),
+              ImageError::kSignatureOutOfRange);
+    EXPECT_EQ(verdict(DerSequence(MinimalDerInteger(r), MinimalDerInteger(all_ones))),
+              ImageError::kSignatureOutOfRange);
+    // An integer longer than the coordinate (e.g. r + n would need one).
+    Bytes too_long(half + 1, 0x01);
+    EXPECT_EQ(verdict(DerSequence(too_long, MinimalDerInteger(s))),
+              ImageError::kSignatureNotCanonical);
+
+    // imgtool --pad-sig: zeros up to the longest DER of the curve verify;
+    // one more zero, or any non-zero byte, does not.
+    const size_t longest = crypto::MaxEcdsaDerSize(key->public_key.curve);
+    for (const size_t length : {longest - 1, longest}) {  // imgtool pads P-384 to 103
+      if (length < canonical.size()) continue;
+      Bytes padded = canonical;
+      padded.resize(length, 0);
+      EXPECT_EQ(verdict(padded), ImageError::kOk) << length;
+    }
+    Bytes over = canonical;
+    over.resize(longest + 1, 0);
+    // Past 104 bytes the parser already refuses the TLV's length.
+    EXPECT_EQ(verdict(over), longest + 1 > crypto::kMaxEcdsaDerSigSize
+                                 ? ImageError::kBadTlvLength
+                                 : ImageError::kSignatureNotCanonical);
+    Bytes garbage = canonical;
+    garbage.push_back(0x01);
+    EXPECT_EQ(verdict(garbage), ImageError::kSignatureInvalid);
+  }
+}
+
+TEST(EcdsaDerSignature, RangeIsOneToOrderMinusOne) {
+  // n - 1 is in range, n is not (P-256).
+  Bytes n = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
+             0xff, 0xff, 0xff, 0xff, 0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17,
+             0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
+  Bytes n_minus_1 = n;
+  n_minus_1.back() = 0x50;
+  EXPECT_TRUE(crypto::CheckEcdsaDerSignature(crypto::Curve::kP256,
+                                             DerSequence(MinimalDerInteger(n_minus_1), {0x01}))
+                  .ok());
+  EXPECT_EQ(crypto::CheckEcdsaDerSignature(crypto::Curve::kP256,
+                                           DerSequence({0x01}, MinimalDerInteger(n)))
+                .code(),
+            StatusCode::kOutOfRange);
+  EXPECT_EQ(
+      crypto::CheckEcdsaDerSignature(crypto::Curve::kP256, DerSequence({0x01}, {0x01})).code(),
+      StatusCode::kOk);
+  EXPECT_EQ(crypto::CheckEcdsaDerSignature(crypto::Curve::kP256, Bytes{0x30, 0x00}).code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(ImageBootFlags, EveryFlagIsRefusedWithItsReason) {
+  ImageHeader h;
+  EXPECT_EQ(CheckBootFlags(h), ImageError::kOk);
+  const std::pair<uint32_t, ImageError> cases[] = {
+      {kFlagPic, ImageError::kUnsupportedFlags},
+      {kFlagEncryptedAes128, ImageError::kEncryptedImage},
+      {kFlagEncryptedAes256, ImageError::kEncryptedImage},
+      {kFlagNonBootable, ImageError::kNonBootable},
+      {kFlagRamLoad, ImageError::kRamLoad},
+      {kFlagRomFixed, ImageError::kRomFixed},
+      {kFlagCompressedLzma1, ImageError::kUnsupportedFlags},
+      {kFlagCompressedLzma2, ImageError::kUnsupportedFlags},
+      {kFlagCompressedArmThumb, ImageError::kUnsupportedFlags},
+      {0x80000000u, ImageError::kUnsupportedFlags},
+      {kFlagRamLoad | kFlagRomFixed, ImageError::kRamLoad},
+  };
+  for (const auto& [flag, error] : cases) {
+    h.flags = flag;
+    EXPECT_EQ(CheckBootFlags(h), error) << flag;
+  }
+}
+
+TEST(ImageDependencies, VersionOrderIgnoresBuild) {
+  EXPECT_TRUE(VersionAtLeast({1, 2, 3, 0}, {1, 2, 3, 9}));
+  EXPECT_TRUE(VersionAtLeast({1, 2, 4, 0}, {1, 2, 3, 0}));
+  EXPECT_TRUE(VersionAtLeast({2, 0, 0, 0}, {1, 255, 65535, 0}));
+  EXPECT_FALSE(VersionAtLeast({1, 2, 2, 99}, {1, 2, 3, 0}));
+  EXPECT_FALSE(VersionAtLeast({1, 1, 9, 0}, {1, 2, 0, 0}));
+  EXPECT_FALSE(VersionAtLeast({0, 9, 0, 0}, {1, 0, 0, 0}));
+}
+
+TEST(ImageDependencies, BuilderWritesImgtoolBytesAndReadDependencyReadsThemBack) {
+  const ImageDependency deps[] = {{1, {1, 2, 3, 4}}, {0, {9, 8, 0x0706, 0x05040302}}};
+  SignOptions options;
+  options.version = {2, 0, 0, 0};
+  options.has_security_counter = true;
+  options.security_counter = 7;
+  options.dependencies = deps;
+  const Bytes image = Build(ZeroHeaderPayload(64), options, P256());
+  ParsedImage parsed;
+  ASSERT_EQ(Parse(image, &parsed), ImageError::kOk);
+  EXPECT_EQ(parsed.dependency_count, 2);
+  // imgtool: SEC_CNT first, then struct.pack('<B3xBBHI') per dependency.
+  const Bytes expected_prot = {0x08, 0x69, 0x2c, 0x00,                          // info, 44 bytes
+                               0x50, 0x00, 0x04, 0x00, 0x07, 0x00, 0x00, 0x00,  // SEC_CNT 7
+                               0x40, 0x00, 0x0c, 0x00, 0x01, 0x00, 0x00, 0x00,  // DEPENDENCY
+                               0x01, 0x02, 0x03, 0x00, 0x04, 0x00, 0x00, 0x00,
+                               0x40, 0x00, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00,  // DEPENDENCY
+                               0x09, 0x08, 0x06, 0x07, 0x02, 0x03, 0x04, 0x05};
+  EXPECT_EQ(Bytes(image.begin() + 64, image.begin() + 64 + 44), expected_prot);
+  SpanImageSource source(image);
+  for (uint8_t i = 0; i < 2; ++i) {
+    ImageDependency d;
+    ASSERT_EQ(ReadDependency(source, parsed, i, &d), ImageError::kOk);
+    EXPECT_EQ(d.image_id, deps[i].image_id);
+    EXPECT_EQ(d.min_version.major, deps[i].min_version.major);
+    EXPECT_EQ(d.min_version.minor, deps[i].min_version.minor);
+    EXPECT_EQ(d.min_version.revision, deps[i].min_version.revision);
+    EXPECT_EQ(d.min_version.build, deps[i].min_version.build);
+  }
+  ImageDependency d;
+  EXPECT_EQ(ReadDependency(source, parsed, 2, &d), ImageError::kBadTlvLength);
+  EXPECT_EQ(Verify(image, P256().public_key).error, ImageError::kOk);
 }
 
 // ---------------------------------------------------------------- building

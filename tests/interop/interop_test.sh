@@ -41,6 +41,8 @@ declare -a CASES=(
   "-v 2.5.300+99 -H 0x100 -s auto -S 0x10000 --align 8 --pad"
   "-v 3.0.0 -H 0x100 -s 1 -S 0x10000 --align 16 --confirm"
   "-v 1.0.0 -H 0x100 -S 0x10000 --align 32 --max-align 32 --confirm -L 0x20000000"
+  "-v 1.2.3+4 -H 0x100 -s 3 -d (1,1.2.3+4)"
+  "-v 4.0.0 -H 0x100 -d (0,0.0.1),(2,2.255.65535+4294967295) -S 0x10000 --align 8 --pad"
 )
 
 for curve in p256 p384; do
@@ -85,6 +87,58 @@ for curve in p256 p384; do
   run "bastion verify python --pad-header $curve" 0 "$BASTION" verify -k key_$curve.pem pph_$curve.bin
   run "same layout --pad-header $curve" 0 $PY same-layout bph_$curve.bin pph_$curve.bin
 done
+
+# -d with imgtool's spacing: the signed bytes (header, payload, SEC_CNT and
+# DEPENDENCY TLVs) are identical, and the DEPENDENCY value is imgtool's
+# struct.pack('<B3xBBHI', 1, 1, 2, 3, 4).
+run "bastion sign -d" 0 "$BASTION" sign -k key_p256.pem -v 2.0.0 -H 0x100 -s 9 -d "(1, 1.2.3+4)" in.bin bd.bin
+run "python sign -d" 0 $PY sign -k key_p256.pem -v 2.0.0 -H 0x100 -s 9 -d "(1, 1.2.3+4)" in.bin pd.bin
+run "same bytes -d" 0 $PY same-layout bd.bin pd.bin
+run "DEPENDENCY TLV bytes" 0 python3 -c '
+import sys
+b = open(sys.argv[1], "rb").read()
+want = bytes.fromhex("40000c00" "01000000" "01020300" "04000000")
+assert want in b, b[0x100 + 7777:0x100 + 7777 + 40].hex()
+' bd.bin
+run "bastion refuses a dependency on no component" 2 "$BASTION" sign -k key_p256.pem -v 2.0.0 -H 0x100 -d "(3, 1.0.0)" in.bin bad.bin
+run "bastion refuses a malformed dependency" 2 "$BASTION" sign -k key_p256.pem -v 2.0.0 -H 0x100 -d "(1 1.0.0)" in.bin bad.bin
+
+# imgtool --pad-sig: the zero-padded signature verifies; a byte more of
+# padding, or a BER form of the same signature, does not.
+for curve in p256 p384; do
+  for i in 1 2 3 4; do   # several signatures: some need no padding, some 1-2 bytes
+    head -c $((5000 + i)) /dev/urandom >ps_in.bin
+    run "python sign --pad-sig $curve $i" 0 $PY sign -k key_$curve.pem -v 1.0.$i --pad-header -H 0x100 --pad-sig ps_in.bin ps_$curve$i.bin
+    run "bastion verify --pad-sig image $curve $i" 0 "$BASTION" verify -k key_$curve.pem ps_$curve$i.bin
+  done
+done
+run "BER variants of an imgtool signature are refused" 0 python3 - "$BASTION" key_p256.pem ps_p2561.bin <<'PY'
+import struct, subprocess, sys
+bastion, key, path = sys.argv[1:]
+b = open(path, "rb").read()
+hdr_size, prot, img = struct.unpack_from("<HHI", b, 8)
+off = hdr_size + img + prot
+_, total = struct.unpack_from("<HH", b, off)
+pos, end = off + 4, off + total
+while pos < end:
+    t, n = struct.unpack_from("<HH", b, pos)
+    if t == 0x22:
+        sig_at, sig = pos, b[pos + 4:pos + 4 + n]
+    pos += 4 + n
+der = sig[:sig[1] + 2]
+def variant(new_sig):
+    unprot = b[off + 4:sig_at] + struct.pack("<HH", 0x22, len(new_sig)) + new_sig + b[sig_at + 4 + len(sig):end]
+    return b[:off] + struct.pack("<HH", 0x6907, 4 + len(unprot)) + unprot
+long_form = b"\x30\x81" + der[1:]
+r_len = der[3]
+extra_zero = bytes([0x30, der[1] + 1, 0x02, r_len + 1, 0x00]) + der[4:]
+over_padded = der + b"\0" * (73 - len(der))
+for name, image in (("long-form", variant(long_form)), ("extra zero", variant(extra_zero)),
+                    ("padding past 72", variant(over_padded))):
+    open("ber.bin", "wb").write(image)
+    r = subprocess.run([bastion, "verify", "-k", key, "ber.bin"], capture_output=True, text=True)
+    assert r.returncode == 1 and "signature-not-canonical" in r.stderr, (name, r.returncode, r.stderr)
+PY
 
 # Independently made images (imgtool's rules, hash and full key format) boot
 # on the virtual device; slot-padded ones with a trailer too.

@@ -19,8 +19,11 @@ Commands:
       consistent with the header, and a padded file carries a valid trailer.
   sign -k KEY -v VERSION [-H N] [--pad-header] [-S N] [--align N]
        [--max-align N] [-M N] [-s N|auto] [--public-key-format hash|full]
-       [--pad] [--confirm] [-L ADDR] INFILE OUTFILE
-      As imgtool's `sign` for ECDSA keys, without encryption or dependencies.
+       [--pad] [--confirm] [-L ADDR] [-d DEPS] [--pad-sig] INFILE OUTFILE
+      As imgtool's `sign` for ECDSA keys, without encryption. -d takes
+      imgtool's "(ID, VERSION),(ID, VERSION)" text and writes one protected
+      DEPENDENCY TLV per tuple after SEC_CNT, as imgtool does. --pad-sig pads
+      the ECDSA signature with zeros to 72 / 103 bytes (MCUboot < 1.5).
   same-layout A B
       Exit 0 when two signed images are identical except for their ECDSA
       signature values (header, payload, protected TLVs, hash, key TLV,
@@ -49,6 +52,7 @@ TLV_SHA256 = 0x10
 TLV_SHA384 = 0x11
 TLV_ECDSA_SIG = 0x22
 TLV_SEC_CNT = 0x50
+TLV_DEPENDENCY = 0x40
 F_RAM_LOAD = 0x20
 DEFAULT_MAX_SECTORS = 128
 DEFAULT_MAX_ALIGN = 8
@@ -221,7 +225,7 @@ def strict_checks(b, key):
                 problems.append(f"TLV 0x{t:02x} in the protected area")
             if area == "unprotected" and t not in UNPROTECTED_ONLY:
                 problems.append(f"TLV 0x{t:02x} in the unprotected area")
-            if t in seen:
+            if t in seen and t != TLV_DEPENDENCY:  # one per depended-on image
                 problems.append(f"TLV 0x{t:02x} appears twice")
             seen[t] = b[off:off + length]
     if key.hash_tlv not in seen:
@@ -312,6 +316,16 @@ def cmd_sign(args):
     prot = b""
     if sec_cnt is not None:
         prot += struct.pack("<HHI", TLV_SEC_CNT, 4, sec_cnt)
+    if args.dependencies is not None:
+        # imgtool's get_dependencies and Image.create: '<B3xBBHI' per tuple.
+        images = re.findall(r"\((\d+)", args.dependencies)
+        versions = re.findall(r",\s*([0-9.+]+)\)", args.dependencies)
+        if not images or len(images) != len(versions):
+            raise SystemExit("Image dependency format is invalid: " + args.dependencies)
+        for image_id, text in zip(images, versions):
+            v = decode_version(text)
+            prot += struct.pack("<HH", TLV_DEPENDENCY, 12)
+            prot += struct.pack("<B3xBBHI", int(image_id), v[0], v[1], v[2], v[3])
     prot_size = TLV_INFO_SIZE + len(prot) if prot else 0
 
     load_addr = args.load_addr or 0
@@ -333,6 +347,9 @@ def cmd_sign(args):
     else:
         unprot += struct.pack("<HH", TLV_PUBKEY, len(spki)) + spki
     sig = key.sign(signed)
+    if args.pad_sig:
+        # imgtool keys/ecdsa.py: zeros up to sig_len(), 72 (P-256) / 103 (P-384).
+        sig += b"\0" * max(0, (72 if key.hash_name == "sha256" else 103) - len(sig))
     unprot += struct.pack("<HH", TLV_ECDSA_SIG, len(sig)) + sig
     image = signed + struct.pack("<HH", TLV_INFO_MAGIC, TLV_INFO_SIZE + len(unprot)) + unprot
 
@@ -418,6 +435,8 @@ def main(argv):
     s.add_argument("--pad", action="store_true")
     s.add_argument("--confirm", action="store_true")
     s.add_argument("-L", "--load-addr", type=based_int)
+    s.add_argument("-d", "--dependencies")
+    s.add_argument("--pad-sig", action="store_true")
     s.add_argument("infile")
     s.add_argument("outfile")
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "boot/boot_dependencies.h"
 #include "boot/boot_report.h"
 #include "boot/boot_update.h"
 #include "counters/counter_store.h"
@@ -96,6 +97,14 @@ json ImageJson(const boot::BootReportImage& image) {
     j["update_error"] = image::ImageErrorName(static_cast<image::ImageError>(image.update_detail));
   } else if (image.update == static_cast<uint8_t>(boot::UpdateEvent::kUpdateFailed)) {
     j["update_error"] = StatusName(Status(static_cast<StatusCode>(image.update_detail)));
+  } else if (image.update == static_cast<uint8_t>(boot::UpdateEvent::kHeld)) {
+    // The download waits in the secondary slot (boot_dependencies.h).
+    const bool breaks = (image.update_detail & boot::kHeldBreaksDependent) != 0;
+    j["update_error"] = breaks ? "dependency-of-other-image" : "dependency-unmet";
+    j["held_on"] = ComponentName(static_cast<uint8_t>(image.update_detail & 0xff));
+  } else if (image.update == static_cast<uint8_t>(boot::UpdateEvent::kReverted) &&
+             image.update_detail != 0) {
+    j["update_error"] = image::ImageErrorName(static_cast<image::ImageError>(image.update_detail));
   }
   j["counter_update"] = boot::CounterUpdateName(image.counter_update);
   if (image.counter_update == static_cast<uint8_t>(boot::CounterUpdate::kRaiseFailed)) {
@@ -254,7 +263,9 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
     std::printf("%s: update %s: %s%s\n", StageOf(image.component),
                 u["component"].get<std::string>().c_str(), u["update"].get<std::string>().c_str(),
                 u.contains("update_error")
-                    ? (" (" + u["update_error"].get<std::string>() + ")").c_str()
+                    ? (" (" + u["update_error"].get<std::string>() +
+                       (u.contains("held_on") ? ": " + u["held_on"].get<std::string>() : "") + ")")
+                          .c_str()
                     : "");
   };
   const auto mailbox_error = static_cast<mailbox::MailboxError>(r.mailbox_error);
@@ -355,8 +366,10 @@ int Flash(const std::vector<std::string>& args) {
     std::fputs(
         "usage: bastion device flash DIR --component urot|sm|app IMAGE\n"
         "Programs the component's primary slot (erasing it first), as a factory\n"
-        "programmer would. The image must be an MCUboot image that fits the slot;\n"
-        "its signature is checked at boot, not here.\n",
+        "programmer would. The image must be an MCUboot image no larger than the\n"
+        "swap can later move (the primary slot less its trailer sector), optionally\n"
+        "padded by imgtool --pad/--confirm (the padding is dropped; the image is\n"
+        "READY). Its signature is checked at boot, not here.\n",
         stdout);
     return cli::kExitOk;
   }
@@ -386,7 +399,10 @@ int Install(const std::vector<std::string>& args) {
         "the component (iROT for urot, uROT for sm and app) installs it if it\n"
         "verifies (key domain, security counter) and boots it in TRIAL; the\n"
         "application must then confirm it (`device request DIR confirm`) or it is\n"
-        "reverted at the following reset. --permanent: installed confirmed (no trial).\n",
+        "reverted at the following reset. --permanent: installed confirmed (no trial).\n"
+        "The image must be no larger than the primary slot less its trailer sector.\n"
+        "imgtool --pad/--confirm files are accepted: the padding is dropped and\n"
+        "--confirm's image_ok installs permanently, as --permanent.\n",
         stdout);
     return cli::kExitOk;
   }

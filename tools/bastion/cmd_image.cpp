@@ -23,7 +23,13 @@ constexpr const char* kSignUsage =
     "  -H, --header-size N         header size, >= 32 (default 32)\n"
     "      --pad-header            prepend N zero bytes for the header; otherwise\n"
     "                              INFILE must start with N zero bytes\n"
-    "  -S, --slot-size N           slot size; image + trailer must fit (0: no limit)\n"
+    "  -S, --slot-size N           slot size; image + trailer must fit (0: no limit).\n"
+    "                              Bastion's swap moves at most the slot less one\n"
+    "                              sector: a bigger image is signed (as imgtool\n"
+    "                              would) with a warning, and `device flash` /\n"
+    "                              `device install` refuse it\n"
+    "      --sector-size N         flash sector size for that warning (default 8192,\n"
+    "                              the default geometry's; 0: no warning)\n"
     "      --align N               flash write size: 1, 2, 4, 8, 16, 32 (default 1)\n"
     "      --max-align N           8, 16 or 32 (default max(align, 8))\n"
     "  -M, --max-sectors N         sectors the swap status covers (default 128)\n"
@@ -32,7 +38,12 @@ constexpr const char* kSignUsage =
     "      --public-key-format F   hash (default): KEYHASH TLV; full: PUBKEY TLV\n"
     "      --pad                   pad to --slot-size and add the trailer magic\n"
     "      --confirm               like --pad, and mark the image confirmed (image_ok)\n"
-    "  -L, --load-addr ADDR        RAM load address (sets IMAGE_F_RAM_LOAD)\n"
+    "  -L, --load-addr ADDR        RAM load address (sets IMAGE_F_RAM_LOAD; Bastion's\n"
+    "                              boot chain refuses such images)\n"
+    "  -d, --dependencies DEPS     protected DEPENDENCY TLVs, imgtool's syntax:\n"
+    "                              \"(ID, VERSION)[,(ID, VERSION)...]\" with ID the\n"
+    "                              component this image needs (0 urot, 1 sm, 2 app)\n"
+    "                              and VERSION its minimum, e.g. -d \"(1, 1.2.0)\"\n"
     "      --revocation FILE       embed a COSE revocation command (protected TLV 0xa0)\n"
     "  -h, --help                  this text\n"
     "Numbers are decimal or 0x hexadecimal.\n"
@@ -136,6 +147,22 @@ const char* DescribeImageError(image::ImageError error) {
       return "the image is marked non-bootable";
     case ImageError::kSlotEmpty:
       return "the file is erased (no image)";
+    case ImageError::kSignatureNotCanonical:
+      return "the signature is not canonical DER (long-form length, extra or missing zero "
+             "byte, or padding past imgtool's)";
+    case ImageError::kSignatureOutOfRange:
+      return "the signature's r or s is zero or not below the curve order";
+    case ImageError::kRamLoad:
+      return "the image asks to be loaded into RAM (IMAGE_F_RAM_LOAD); Bastion runs images "
+             "in place";
+    case ImageError::kRomFixed:
+      return "the image is built for a fixed flash address (IMAGE_F_ROM_FIXED), not supported";
+    case ImageError::kUnsupportedFlags:
+      return "the image header sets a flag the boot chain does not implement";
+    case ImageError::kBadDependency:
+      return "a DEPENDENCY TLV names no other component (0 urot, 1 sm, 2 app)";
+    case ImageError::kDependencyUnmet:
+      return "a DEPENDENCY TLV is not met by the device's other images";
   }
   return "unknown error";
 }
@@ -412,6 +439,43 @@ TrailerInfo ReadTrailer(ConstByteSpan file, const image::ParsedImage& parsed) {
 
 }  // namespace
 
+// imgtool's -d: "(ID, VERSION)" tuples separated by commas, whitespace
+// allowed around each part. Stricter than imgtool's regular expressions:
+// anything else in the text is an error, and ID must name a component.
+std::vector<image::ImageDependency> ParseDependencies(const std::string& text) {
+  const std::string bad = "invalid --dependencies '" + text +
+                          "': expected \"(ID, VERSION)[,(ID, VERSION)...]\", ID 0 (urot), "
+                          "1 (sm) or 2 (app)";
+  auto trim = [](const std::string& v) {
+    const size_t a = v.find_first_not_of(" \t");
+    const size_t b = v.find_last_not_of(" \t");
+    return a == std::string::npos ? std::string() : v.substr(a, b - a + 1);
+  };
+  std::vector<image::ImageDependency> out;
+  size_t i = 0;
+  while (true) {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+    if (i >= text.size() || text[i] != '(') throw UsageError(bad);
+    const size_t close = text.find(')', i);
+    if (close == std::string::npos) throw UsageError(bad);
+    const std::string inner = text.substr(i + 1, close - i - 1);
+    const size_t comma = inner.find(',');
+    if (comma == std::string::npos) throw UsageError(bad);
+    const std::string id = trim(inner.substr(0, comma));
+    if (id.size() != 1 || id[0] < '0' || id[0] > '2') throw UsageError(bad);
+    image::ImageDependency d;
+    d.image_id = static_cast<uint8_t>(id[0] - '0');
+    d.min_version = ParseVersion(trim(inner.substr(comma + 1)));
+    out.push_back(d);
+    if (out.size() > 8) throw UsageError("--dependencies: at most 8 dependencies");
+    i = close + 1;
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+    if (i == text.size()) return out;
+    if (text[i] != ',') throw UsageError(bad);
+    ++i;
+  }
+}
+
 // ---------------------------------------------------------------------------
 
 int RunSign(const std::vector<std::string>& args) {
@@ -428,6 +492,8 @@ int RunSign(const std::vector<std::string>& args) {
                                              {0, "pad", false, false},
                                              {0, "confirm", false, false},
                                              {'L', "load-addr", true, false},
+                                             {'d', "dependencies", true, false},
+                                             {0, "sector-size", true, false},
                                              {0, "revocation", true, false}});
   if (parsed.help()) {
     std::fputs(kSignUsage, stdout);
@@ -489,6 +555,13 @@ int RunSign(const std::vector<std::string>& args) {
   }
   if (auto l = parsed.Get("load-addr"))
     options.load_addr = static_cast<uint32_t>(ParseNumber(*l, "--load-addr"));
+  uint32_t sector_size = 8192;
+  if (auto z = parsed.Get("sector-size")) {
+    sector_size = static_cast<uint32_t>(ParseNumber(*z, "--sector-size", 1u << 20));
+  }
+  std::vector<image::ImageDependency> dependencies;
+  if (auto d = parsed.Get("dependencies")) dependencies = ParseDependencies(*d);
+  options.dependencies = dependencies;
   std::vector<uint8_t> revocation;
   if (auto r = parsed.Get("revocation")) {
     revocation = ReadFile(*r);
@@ -514,6 +587,21 @@ int RunSign(const std::vector<std::string>& args) {
   if (written > out.size()) throw CliError("internal error: image larger than its buffer");
   out.resize(written);
   WriteFileAtomic(outfile, out);
+  // imgtool's -S rule (image + trailer <= S) is kept byte for byte; Bastion's
+  // own limit is tighter (docs/update-swap.md "What fits a slot").
+  if (options.slot_size != 0 && sector_size != 0) {
+    const image::SpanImageSource source(out);
+    image::ParsedImage image_info;
+    const uint32_t room = options.slot_size > sector_size ? options.slot_size - sector_size : 0;
+    if (image::ParseImage(source, &image_info) == image::ImageError::kOk &&
+        image_info.total_size > room) {
+      std::fprintf(stderr,
+                   "bastion sign: warning: the image (%u bytes) is larger than the slot less one "
+                   "%u-byte sector (%u bytes): a device with such sectors refuses to flash or "
+                   "install it, as the swap could never update it\n",
+                   image_info.total_size, sector_size, room);
+    }
+  }
   return kExitOk;
 }
 
@@ -649,6 +737,14 @@ int RunDumpinfo(const std::vector<std::string>& args) {
     std::string value;
     if (e.type == image::kTlvSecCnt && e.length == 4) {
       value = std::to_string(LoadLe32(&bytes[e.offset]));
+    } else if (e.type == image::kTlvDependency && e.length == image::kDependencyTlvSize) {
+      // {u8 image_id, pad[3], version}: image ids are components (0 urot, 1 sm, 2 app).
+      const uint8_t* d = &bytes[e.offset];
+      const image::ImageVersion v{d[4], d[5], LoadLe16(d + 6), LoadLe32(d + 8)};
+      const char* names[] = {"urot", "sm", "app"};
+      value = std::string("image ") + std::to_string(d[0]) +
+              (d[0] < 3 ? std::string(" (") + names[d[0]] + ")" : std::string()) +
+              " >= " + VersionString(v);
     } else if (e.length <= 64) {
       value = value_of(e);
     } else {

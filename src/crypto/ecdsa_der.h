@@ -1,6 +1,7 @@
 // ECDSA signature encodings: COSE's fixed-size r||s (RFC 9053 §2.1) and the
 // DER ECDSA-Sig-Value (SEQUENCE { INTEGER r, INTEGER s }) the crypto facade
-// signs and verifies.
+// signs and verifies. Shared by COSE (src/cose) and the image verifier
+// (src/image), so both accept exactly one encoding of a signature.
 //
 // Both directions are strict. DER input must be the one canonical encoding:
 // short-form lengths only (every P-256/P-384 signature is under 128 bytes),
@@ -14,8 +15,9 @@
 
 #include "common/bytes.h"
 #include "common/status.h"
+#include "crypto/crypto.h"
 
-namespace bastion::cose {
+namespace bastion::crypto {
 
 // Largest DER signature for a coordinate of 48 bytes: 2 + 2 * (2 + 1 + 48).
 constexpr size_t kMaxDerSignatureSize = 104;
@@ -32,4 +34,15 @@ Status EcdsaRawToDer(ConstByteSpan raw, ByteSpan out, size_t* written);
 // other than 32/48), kResourceExhausted (out shorter than 2 * coordinate_size).
 Status EcdsaDerToRaw(ConstByteSpan der, size_t coordinate_size, ByteSpan out);
 
-}  // namespace bastion::cose
+// The DER signature of `curve` in canonical form with both integers in
+// [1, n-1] (n the curve order): the only encoding the image verifier
+// accepts. Returns kOk, kInvalidArgument (not canonical DER as above, or an
+// integer longer than the curve's coordinate), kOutOfRange (r or s is 0 or
+// not below n).
+Status CheckEcdsaDerSignature(Curve curve, ConstByteSpan der);
+
+// Longest canonical DER signature for `curve` (72 for P-256, 104 for P-384):
+// the length imgtool's --pad-sig pads the signature TLV to at most.
+constexpr size_t MaxEcdsaDerSize(Curve curve) { return 2 + 2 * (2 + 1 + CoordinateSize(curve)); }
+
+}  // namespace bastion::crypto

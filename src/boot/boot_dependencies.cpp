@@ -1,0 +1,132 @@
+#include "boot/boot_dependencies.h"
+
+#include "boot/boot_stages.h"
+#include "update/slot_swap.h"
+
+namespace bastion::boot {
+namespace {
+
+using image::ImageDependency;
+using image::ImageError;
+using image::ParsedImage;
+using otp::Component;
+
+// Parses (does not verify) the image at the start of `region`.
+bool ParseAt(platform::Flash& flash, const otp::FlashRegion& region, ParsedImage* parsed) {
+  const FlashRegionSource source(flash, region);
+  return image::ParseImage(source, parsed) == ImageError::kOk;
+}
+
+// Where a revert would take `slots`' primary image back from: the start of
+// the secondary slot (its last sector holds the trailer).
+otp::FlashRegion FallbackRegion(platform::Flash& flash, const update::SlotSet& slots) {
+  return {slots.secondary.offset, slots.secondary.size - flash.geometry().sector_size};
+}
+
+// Component `x` satisfies ">= minimum" (the rule in the header).
+bool Satisfies(platform::Platform& p, const otp::OtpHeader& header, Component x,
+               const image::ImageVersion& minimum) {
+  const update::SlotSet slots = SlotsOf(header, x);
+  ParsedImage parsed;
+  if (!ParseAt(p.flash, slots.primary, &parsed) ||
+      !image::VersionAtLeast(parsed.header.version, minimum)) {
+    return false;
+  }
+  if (PrimaryState(p.flash, slots) == ImageState::kReady) return true;
+  return ParseAt(p.flash, FallbackRegion(p.flash, slots), &parsed) &&
+         image::VersionAtLeast(parsed.header.version, minimum);
+}
+
+// The dependencies the image at `region` of component `c` declares.
+DependencyVerdict CheckDeclared(platform::Platform& p, const otp::OtpHeader& header, Component c,
+                                const otp::FlashRegion& region) {
+  DependencyVerdict verdict;
+  const FlashRegionSource source(p.flash, region);
+  ParsedImage parsed;
+  verdict.error = image::ParseImage(source, &parsed);
+  for (uint8_t i = 0; verdict.error == ImageError::kOk && i < parsed.dependency_count; ++i) {
+    ImageDependency d;
+    verdict.error = image::ReadDependency(source, parsed, i, &d);
+    if (verdict.error != ImageError::kOk) break;
+    verdict.component = d.image_id;
+    if (d.image_id >= otp::kComponentCount || d.image_id == static_cast<uint8_t>(c)) {
+      verdict.error = ImageError::kBadDependency;
+    } else if (!Satisfies(p, header, static_cast<Component>(d.image_id), d.min_version)) {
+      verdict.error = ImageError::kDependencyUnmet;
+    }
+  }
+  if (verdict.error == ImageError::kOk) verdict.component = 0;
+  return verdict;
+}
+
+// True when the image at `region` declares a dependency on `c` that
+// `version` does not meet. An image that does not parse declares nothing.
+bool WouldBreak(platform::Flash& flash, const otp::FlashRegion& region, Component c,
+                const image::ImageVersion& version) {
+  const FlashRegionSource source(flash, region);
+  ParsedImage parsed;
+  if (image::ParseImage(source, &parsed) != ImageError::kOk) return false;
+  for (uint8_t i = 0; i < parsed.dependency_count; ++i) {
+    ImageDependency d;
+    if (image::ReadDependency(source, parsed, i, &d) != ImageError::kOk) return true;
+    if (d.image_id == static_cast<uint8_t>(c) && !image::VersionAtLeast(version, d.min_version)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+DependencyVerdict CheckCandidateDependencies(platform::Platform& p, const otp::OtpHeader& header,
+                                             Component c, const otp::FlashRegion& candidate) {
+  DependencyVerdict verdict = CheckDeclared(p, header, c, candidate);
+  if (verdict.error != ImageError::kOk) return verdict;
+  ParsedImage parsed;
+  if (!ParseAt(p.flash, candidate, &parsed)) {
+    verdict.error = ImageError::kReadFailed;
+    return verdict;
+  }
+  // The other components' images that may run next to the candidate.
+  for (size_t i = 0; i < otp::kComponentCount; ++i) {
+    const auto y = static_cast<Component>(i);
+    if (y == c) continue;
+    const update::SlotSet slots = SlotsOf(header, y);
+    const bool breaks =
+        WouldBreak(p.flash, slots.primary, c, parsed.header.version) ||
+        (PrimaryState(p.flash, slots) != ImageState::kReady &&
+         WouldBreak(p.flash, FallbackRegion(p.flash, slots), c, parsed.header.version));
+    if (breaks) {
+      verdict.error = ImageError::kDependencyUnmet;
+      verdict.component = static_cast<uint8_t>(y);
+      verdict.breaks_dependent = true;
+      return verdict;
+    }
+  }
+  return verdict;
+}
+
+DependencyVerdict CheckRunningDependencies(platform::Platform& p, const otp::OtpHeader& header,
+                                           Component c) {
+  return CheckDeclared(p, header, c, SlotsOf(header, c).primary);
+}
+
+void RevertTrialsWithUnmetDependencies(platform::Platform& p, const otp::OtpHeader& header,
+                                       StageComponents owned, UpdateRecord* records) {
+  for (const Component c : owned) {
+    if (PrimaryState(p.flash, SlotsOf(header, c)) != ImageState::kTrial) continue;
+    const DependencyVerdict verdict = CheckRunningDependencies(p, header, c);
+    if (verdict.error != ImageError::kDependencyUnmet &&
+        verdict.error != ImageError::kBadDependency) {
+      continue;
+    }
+    UpdateRecord* record = &records[static_cast<size_t>(c)];
+    (void)RejectTrial(p, header, c, record);
+    if (record->event == static_cast<uint8_t>(UpdateEvent::kRejected)) {
+      record->event = static_cast<uint8_t>(UpdateEvent::kReverted);
+      record->detail = static_cast<uint16_t>(verdict.error);
+    }
+  }
+}
+
+}  // namespace bastion::boot
