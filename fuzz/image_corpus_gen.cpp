@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "image/image.h"
 #include "fuzz_key.h"
+#include "image/image.h"
 
 namespace {
 

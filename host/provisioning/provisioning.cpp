@@ -252,13 +252,12 @@ Profile LoadProfile(const fs::path& path) {
     }
     const auto& g = profile.geometry;
     if (!otp::GeometrySupported(g) || g.size > 64u * 1024 * 1024) {
-      throw ProfileError(
-          "\"flash\": sector_size and program_unit must be powers of two with " +
-          std::to_string(otp::kMinProgramUnit) + " <= program_unit <= " +
-          std::to_string(otp::kMaxProgramUnit) +
-          " and program_unit <= sector_size (every journal, trailer and counter "
-          "record is one program unit of at least 8 bytes), size a multiple of "
-          "sector_size and at most 64 MiB");
+      throw ProfileError("\"flash\": sector_size and program_unit must be powers of two with " +
+                         std::to_string(otp::kMinProgramUnit) +
+                         " <= program_unit <= " + std::to_string(otp::kMaxProgramUnit) +
+                         " and program_unit <= sector_size (every journal, trailer and counter "
+                         "record is one program unit of at least 8 bytes), size a multiple of "
+                         "sector_size and at most 64 MiB");
     }
   }
   profile.layout = DefaultLayout(profile.geometry);
@@ -427,8 +426,8 @@ void Provision(VirtualDevice& device, const Profile& profile) {
       floors.push_back(profile.domains[static_cast<size_t>(c)].security_counter);
     }
     std::vector<uint8_t> sector(g.sector_size);
-    if (!counters::FormatSector(g, area.offset, components.data(), floors.data(),
-                                components.size(), sector)
+    if (!counters::FormatSector(g, area.offset, components.data(), floors.data(), components.size(),
+                                sector)
              .ok()) {
       throw DeviceError("cannot format the counter store");
     }
@@ -471,7 +470,7 @@ void InstallSecondarySlot(VirtualDevice& device, otp::Component component,
   if (!ReadHeader(device, &header)) throw DeviceError("the device is not provisioned");
   const size_t c = static_cast<size_t>(component);
   const update::SlotSet slots{header.layout.primary[c], header.layout.secondary[c],
-                              header.layout.scratch};
+                              otp::SwapStatusArea(header.layout, component)};
   platform::Platform p = device.platform();
   const boot::ImageState primary = boot::PrimaryState(p.flash, slots);
   if (primary != boot::ImageState::kReady) {
@@ -520,7 +519,8 @@ void FlashPrimarySlot(VirtualDevice& device, otp::Component component,
   const SlotFile file = CheckSlotFile(bytes, device.geometry().erased_value);
   const size_t c = static_cast<size_t>(component);
   RequireSwappable(file, device.geometry(),
-                   {header.layout.primary[c], header.layout.secondary[c], header.layout.scratch},
+                   {header.layout.primary[c], header.layout.secondary[c],
+                    otp::SwapStatusArea(header.layout, component)},
                    component);
   // The image only: imgtool's padding and trailer are dropped (a factory
   // image is READY whatever its trailer says), the rest of the slot erased.

@@ -29,10 +29,10 @@ enum class BootReason : uint16_t {
   kHukUnavailable = 6,
   kKeyDerivationFailed = 7,
   kHdplRaiseFailed = 8,
-  kHandoffInvalid = 9,      // the previous stage's handoff is missing or corrupt
-  kReportUnavailable = 10,  // the boot report region cannot be written
-  kFaultDetected = 11,      // a hardened double check disagreed
-  kEntryPointInvalid = 12,  // the verified image does not start where the port jumps
+  kHandoffInvalid = 9,            // the previous stage's handoff is missing or corrupt
+  kReportUnavailable = 10,        // the boot report region cannot be written
+  kFaultDetected = 11,            // a hardened double check disagreed
+  kEntryPointInvalid = 12,        // the verified image does not start where the port jumps
   kCounterStoreUnavailable = 13,  // a counter store cannot be read or holds no live
                                   // sector (corrupt); never the result of a power loss
 };

@@ -218,8 +218,8 @@ void RaiseReadyCounter(platform::Platform& p, const otp::OtpHeader& header, Comp
     s = counters::RaiseCounter(p.flash, store, c, entry.security_counter);
   }
   if (s.ok() && record->counter == static_cast<uint8_t>(CounterUpdate::kRepaired)) return;
-  record->counter = static_cast<uint8_t>(s.ok() ? CounterUpdate::kRaised
-                                                : CounterUpdate::kRaiseFailed);
+  record->counter =
+      static_cast<uint8_t>(s.ok() ? CounterUpdate::kRaised : CounterUpdate::kRaiseFailed);
   record->counter_detail = static_cast<uint8_t>(s.code());
 }
 
@@ -409,8 +409,8 @@ void ApplyConfirmedPolicies(platform::Platform& p, const otp::OtpHeader& header,
   if (entry.revoked_slots != 0 || entry.outcome != 0) Report(p, entry);
 }
 
-void RepairCounterStores(platform::Platform& p, const otp::OtpHeader& header,
-                         StageComponents owned, UpdateRecord* records) {
+void RepairCounterStores(platform::Platform& p, const otp::OtpHeader& header, StageComponents owned,
+                         UpdateRecord* records) {
   for (const Component c : owned) {
     const otp::FlashRegion& area = otp::CounterStoreArea(header.layout, c);
     counters::StoreState state;

@@ -106,8 +106,8 @@ struct UpdateRecord {
 // for its confirm, as always). Records kRepaired in the components' records.
 // A store that cannot be read or rebuilt is left to verification, which
 // stops the boot with kCounterStoreUnavailable.
-void RepairCounterStores(platform::Platform& p, const otp::OtpHeader& header,
-                         StageComponents owned, UpdateRecord* records);
+void RepairCounterStores(platform::Platform& p, const otp::OtpHeader& header, StageComponents owned,
+                         UpdateRecord* records);
 
 // Finishes an install or a revert of one of `owned` that a power loss
 // interrupted (after ResumeSwaps). `records` has one entry per component.

@@ -194,12 +194,11 @@ Status Compact(platform::Flash& flash, const otp::FlashRegion& area, const Scan&
     ++next;
   }
   const SectorMarker complete = Marker(kCompleteMagic, h.generation);
-  BASTION_TRY(ProgramUnit(flash, target + CompleteOffset(g.program_unit), &complete,
-                          sizeof(complete)));
+  BASTION_TRY(
+      ProgramUnit(flash, target + CompleteOffset(g.program_unit), &complete, sizeof(complete)));
   const SectorMarker obsolete = Marker(kObsoleteMagic, live.generation);
-  const Status retired =
-      ProgramUnit(flash, live.address + ObsoleteOffset(g.program_unit), &obsolete,
-                  sizeof(obsolete));
+  const Status retired = ProgramUnit(flash, live.address + ObsoleteOffset(g.program_unit),
+                                     &obsolete, sizeof(obsolete));
   // Already programmed (a torn earlier attempt) retires it just as well.
   if (!retired.ok() && retired.code() != StatusCode::kFailedPrecondition) return retired;
   return StatusCode::kOk;
@@ -218,7 +217,8 @@ CounterRecord MakeRecord(otp::Component component, uint32_t value) {
 
 bool RecordValid(const CounterRecord& r) {
   return (r.component & 0xf0u) == kRecordTag && (r.component & 0x0fu) < otp::kComponentCount &&
-         r.zeros == ZeroBits(reinterpret_cast<const uint8_t*>(&r), offsetof(CounterRecord, zeros)) &&
+         r.zeros ==
+             ZeroBits(reinterpret_cast<const uint8_t*>(&r), offsetof(CounterRecord, zeros)) &&
          r.check == RecordCrc(r);
 }
 
@@ -266,7 +266,8 @@ Status RebuildStore(platform::Flash& flash, const otp::FlashRegion& area,
   const platform::FlashGeometry g = flash.geometry();
   Scan scan;
   const Status read = ScanStore(flash, area, &scan);
-  if (read.code() != StatusCode::kDataLoss) return read.ok() ? StatusCode::kFailedPrecondition : read;
+  if (read.code() != StatusCode::kDataLoss)
+    return read.ok() ? StatusCode::kFailedPrecondition : read;
   // Salvage: every record of every sector whose header still checks.
   StoreState salvaged;
   SectorView views[kStoreSectors];
@@ -295,8 +296,8 @@ Status RebuildStore(platform::Flash& flash, const otp::FlashRegion& area,
     ++next;
   }
   const SectorMarker complete = Marker(kCompleteMagic, h.generation);
-  BASTION_TRY(ProgramUnit(flash, target + CompleteOffset(g.program_unit), &complete,
-                          sizeof(complete)));
+  BASTION_TRY(
+      ProgramUnit(flash, target + CompleteOffset(g.program_unit), &complete, sizeof(complete)));
   // The other sector is erased by the next compaction (it is not live).
   return ReadStore(flash, area, out);
 }

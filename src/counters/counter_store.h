@@ -53,10 +53,10 @@ constexpr uint32_t kStoreSectors = 2;
 constexpr uint32_t kSectorEndurance = 10000;
 
 struct SectorHeader {
-  uint32_t magic;          // kStoreMagic
-  uint32_t generation;     // 1 at provisioning, +1 per compaction
-  uint32_t store_offset;   // flash address of the store: a sector copied elsewhere is not valid
-  uint32_t crc;            // CRC-32 of the 12 bytes above
+  uint32_t magic;         // kStoreMagic
+  uint32_t generation;    // 1 at provisioning, +1 per compaction
+  uint32_t store_offset;  // flash address of the store: a sector copied elsewhere is not valid
+  uint32_t crc;           // CRC-32 of the 12 bytes above
 };
 static_assert(sizeof(SectorHeader) == 16);
 static_assert(offsetof(SectorHeader, crc) == 12);
@@ -133,8 +133,7 @@ struct StoreState {
 // kResourceExhausted (worn out); kInvalidArgument; flash errors.
 [[nodiscard]] Status RebuildStore(platform::Flash& flash, const otp::FlashRegion& area,
                                   const uint32_t (&floors)[otp::kComponentCount],
-                                  const bool (&components)[otp::kComponentCount],
-                                  StoreState* out);
+                                  const bool (&components)[otp::kComponentCount], StoreState* out);
 
 // The first sector of a new store (provisioning): generation 1, complete,
 // one record per component in `components` with its `floors` entry. `out`

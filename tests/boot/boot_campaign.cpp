@@ -43,6 +43,7 @@
 #include "boot/boot_stages.h"
 #include "boot/boot_update.h"
 #include "cose/cose.h"
+#include "counters/counter_store.h"
 #include "crypto/crypto.h"
 #include "image/image.h"
 #include "keys/key_domain.h"
@@ -50,7 +51,6 @@
 #include "otp/otp_map.h"
 #include "provisioning/provisioning.h"
 #include "revocation/revocation_command.h"
-#include "counters/counter_store.h"
 #include "support/counters.h"
 #include "support/test_images.h"
 #include "support/test_keys.h"
@@ -473,8 +473,8 @@ bool FillCounterStore(const Spec& spec, VirtualDevice& device, std::string* why)
     return false;
   }
   const uint32_t unit = spec.profile.geometry.program_unit;
-  const uint32_t first = st.live_sector + (spec.profile.geometry.sector_size -
-                                           st.records_per_sector * unit);
+  const uint32_t first =
+      st.live_sector + (spec.profile.geometry.sector_size - st.records_per_sector * unit);
   const counters::CounterRecord r =
       counters::MakeRecord(spec.component, st.values[Index(spec.component)]);
   std::vector<uint8_t> bytes(unit, 0xff);
@@ -659,7 +659,8 @@ class PointCheck {
       }
       if (c != spec_.component) {
         if (now != counters_[d]) {
-          return Fail(FailureKind::kUnrelatedChanged, at + otp::ComponentName(c) + " counter changed");
+          return Fail(FailureKind::kUnrelatedChanged,
+                      at + otp::ComponentName(c) + " counter changed");
         }
         continue;
       }

@@ -13,9 +13,9 @@
 #include "image/image.h"
 #include "otp/otp_map.h"
 #include "provisioning/provisioning.h"
-#include "update/swap_journal.h"
 #include "support/counters.h"
 #include "support/test_keys.h"
+#include "update/swap_journal.h"
 #include "virtual_device/virtual_device.h"
 
 namespace bastion {
@@ -333,9 +333,9 @@ TEST_F(BootChainTest, CorruptKeyDomainStopsTheBoot) {
   const otp::OtpRevocationRecord record = otp::MakeRevocationRecord(1, 0x1);
   std::vector<uint8_t> bytes(sizeof(record));
   std::memcpy(bytes.data(), &record, sizeof(record));
-  device->FactoryProgramOtp(otp::DomainOffset(Component::kApp) +
-                                offsetof(otp::OtpDomain, revocations) + sizeof(record),
-                            bytes);
+  device->FactoryProgramOtp(
+      otp::DomainOffset(Component::kApp) + offsetof(otp::OtpDomain, revocations) + sizeof(record),
+      bytes);
   const VirtualDevice::BootRun run = device->Boot();
   EXPECT_FALSE(run.app_reached);
   EXPECT_EQ(static_cast<BootReason>(run.report.failure_reason), BootReason::kDomainUnavailable);
@@ -358,9 +358,8 @@ TEST_F(BootChainTest, CorruptCounterStoreIsRebuiltAndTheFloorComesBack) {
   for (size_t i = 0; i < run.report.image_count; ++i) {
     const boot::BootReportImage& e = run.report.images[i];
     const bool in_store = e.component != static_cast<uint8_t>(Component::kUrot);
-    EXPECT_EQ(e.counter_update,
-              static_cast<uint8_t>(in_store ? boot::CounterUpdate::kRepaired
-                                            : boot::CounterUpdate::kNone))
+    EXPECT_EQ(e.counter_update, static_cast<uint8_t>(in_store ? boot::CounterUpdate::kRepaired
+                                                              : boot::CounterUpdate::kNone))
         << int{e.component};
   }
   EXPECT_EQ(test_support::StoredCounter(*device, profile_.layout, Component::kSm), 3u);

@@ -84,8 +84,8 @@ class CounterBootTest : public ::testing::Test {
   void QueueConfirm() {
     ByteSpan region;
     ASSERT_TRUE(device_->Region(platform::RamRegion::kMailbox, &region).ok());
-    const mailbox::Request request{mailbox::RequestType::kConfirm,
-                                   static_cast<uint8_t>(Component::kApp), {}};
+    const mailbox::Request request{
+        mailbox::RequestType::kConfirm, static_cast<uint8_t>(Component::kApp), {}};
     ASSERT_TRUE(mailbox::BuildMailbox(&request, 1, region).ok());
   }
 
@@ -158,8 +158,8 @@ TEST_F(CounterBootTest, WornOutStoreNeverBlocksAnUpdate) {
   counters::SectorHeader h;
   std::memcpy(&h, sector.data(), sizeof(h));
   h.generation = 2 * counters::kSectorEndurance;
-  h.crc = Crc32(ConstByteSpan(reinterpret_cast<const uint8_t*>(&h),
-                              offsetof(counters::SectorHeader, crc)));
+  h.crc = Crc32(
+      ConstByteSpan(reinterpret_cast<const uint8_t*>(&h), offsetof(counters::SectorHeader, crc)));
   std::memcpy(sector.data(), &h, sizeof(h));
   const counters::SectorMarker complete{counters::kCompleteMagic,
                                         counters::kCompleteMagic ^ h.generation};

@@ -70,9 +70,7 @@ class Store {
     EXPECT_TRUE(ReadStore(flash, area(), &st).ok());
     return st;
   }
-  Status Raise(Component c, uint32_t value) {
-    return RaiseCounter(*device_, area(), c, value);
-  }
+  Status Raise(Component c, uint32_t value) { return RaiseCounter(*device_, area(), c, value); }
 
  private:
   std::unique_ptr<VirtualDevice> device_;
@@ -154,8 +152,8 @@ TEST(CounterStoreTest, ThousandsOfRaisesAcrossCompactions) {
 // new value, never lower, never anything else, and the store keeps working.
 TEST(CounterStoreTest, PowerLossAtEveryOperationNeverLowersACounter) {
   for (const Geometry& g : Geometries()) {
-    for (const auto mode : {VirtualDevice::PowerLossMode::kClean,
-                            VirtualDevice::PowerLossMode::kTorn}) {
+    for (const auto mode :
+         {VirtualDevice::PowerLossMode::kClean, VirtualDevice::PowerLossMode::kTorn}) {
       SCOPED_TRACE(std::string(g.name) +
                    (mode == VirtualDevice::PowerLossMode::kTorn ? " torn" : " clean"));
       // The state just before a compaction: the live sector is full.
@@ -210,7 +208,8 @@ TEST(CounterStoreTest, TornAppendReadsOldOrNew) {
     for (uint64_t attempt = 0; attempt < 24; ++attempt) {
       Store s(g.geometry);
       // Different operation numbers give different cut points.
-      for (uint64_t i = 0; i < attempt; ++i) ASSERT_TRUE(s.Raise(Component::kSm, static_cast<uint32_t>(3 + i)).ok());
+      for (uint64_t i = 0; i < attempt; ++i)
+        ASSERT_TRUE(s.Raise(Component::kSm, static_cast<uint32_t>(3 + i)).ok());
       s.device().SetPowerLossMode(VirtualDevice::PowerLossMode::kTorn);
       s.device().SetPowerLossAfter(1);
       EXPECT_EQ(s.Raise(Component::kApp, 0x00abcdef).code(), StatusCode::kUnavailable);
@@ -306,9 +305,9 @@ TEST(CounterStoreTest, RebuildSalvagesAndSurvivesPowerLoss) {
     // not live, but its records (sm 2, app 40) are salvaged.
     Store base(g);
     ASSERT_TRUE(base.Raise(Component::kApp, 40).ok());
-    std::vector<uint8_t> sector(base.device().raw_flash().begin() + base.area().offset,
-                                base.device().raw_flash().begin() + base.area().offset +
-                                    g.sector_size);
+    std::vector<uint8_t> sector(
+        base.device().raw_flash().begin() + base.area().offset,
+        base.device().raw_flash().begin() + base.area().offset + g.sector_size);
     std::fill_n(sector.begin() + 16, 16, 0x00);
     base.device().FactoryWriteFlash(base.area().offset, sector);
     const std::vector<uint8_t> flash = base.device().raw_flash();

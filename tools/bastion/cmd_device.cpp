@@ -10,10 +10,10 @@
 #include "boot/boot_dependencies.h"
 #include "boot/boot_report.h"
 #include "boot/boot_update.h"
-#include "counters/counter_store.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "cose/cose.h"
+#include "counters/counter_store.h"
 #include "image/image.h"
 #include "keys/key_domain.h"
 #include "mailbox/mailbox.h"
@@ -221,11 +221,12 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
                     image.stored_counter);
       }
       if (image.counter_update == static_cast<uint8_t>(boot::CounterUpdate::kRaiseFailed)) {
-        std::printf("      security counter NOT raised to %u: %s (the image runs; the floor "
-                    "stays %u)\n",
-                    image.security_counter,
-                    StatusName(Status(static_cast<StatusCode>(image.counter_detail))),
-                    image.stored_counter);
+        std::printf(
+            "      security counter NOT raised to %u: %s (the image runs; the floor "
+            "stays %u)\n",
+            image.security_counter,
+            StatusName(Status(static_cast<StatusCode>(image.counter_detail))),
+            image.stored_counter);
       }
     } else {
       // Errors from hash-mismatch on come after a successful parse: the
@@ -570,12 +571,11 @@ json StatusJson(host::VirtualDevice& device) {
           {"compactions_used", store.generation - 1},
           {"compactions_total", compactions_total},
           {"raises_left", store.raises_left},
-          {"capacity_used_percent",
-           static_cast<double>(store.generation - 1) * 100.0 /
-                   static_cast<double>(compactions_total) +
-               static_cast<double>(store.records_used) * 100.0 /
-                   static_cast<double>(store.records_per_sector) /
-                   static_cast<double>(compactions_total)}};
+          {"capacity_used_percent", static_cast<double>(store.generation - 1) * 100.0 /
+                                            static_cast<double>(compactions_total) +
+                                        static_cast<double>(store.records_used) * 100.0 /
+                                            static_cast<double>(store.records_per_sector) /
+                                            static_cast<double>(compactions_total)}};
     }
     json slots = json::array();
     for (size_t i = 0; i < otp::kSigningSlots; ++i) {
@@ -603,8 +603,7 @@ json StatusJson(host::VirtualDevice& device) {
         {"revocation_sequence", log_ok ? json(log.sequence) : json("corrupt")},
         {"revocation_records", log_ok ? json(log.used) : json("corrupt")},
         {"revocation_records_capacity", otp::kLogEntries}};
-    components[name] = {{"security_counter",
-                         counter_ok ? json(store.values[c]) : json("corrupt")},
+    components[name] = {{"security_counter", counter_ok ? json(store.values[c]) : json("corrupt")},
                         {"security_counter_store", counter_store},
                         {"primary", SlotJson(device, header.layout.primary[c])},
                         {"secondary", SlotJson(device, header.layout.secondary[c], true)}};
