@@ -23,9 +23,30 @@ otp::FlashRegion FallbackRegion(platform::Flash& flash, const update::SlotSet& s
   return {slots.secondary.offset, slots.secondary.size - flash.geometry().sector_size};
 }
 
-// Component `x` satisfies ">= minimum" (the rule in the header).
+// Whether `x`'s images can be judged now. A component owned by this stage or
+// an earlier one is: its interrupted updates were finished before any check
+// runs. One owned by a later stage (iROT looking at sm or app) is not while
+// its update is under way — a swap journal in progress in its status area,
+// or its primary WRITING or REJECTED: the slots hold a half-swapped image and
+// a stale fallback, and only that later stage can finish them.
+bool Settled(platform::Platform& p, const otp::OtpHeader& header, Component x) {
+  const auto owner = x == Component::kUrot ? platform::Hdpl::kIrot : platform::Hdpl::kUrot;
+  if (static_cast<uint8_t>(owner) <= static_cast<uint8_t>(p.hdpl.Current())) return true;
+  const update::SlotSet slots = SlotsOf(header, x);
+  const ImageState state = PrimaryState(p.flash, slots);
+  if (state == ImageState::kWriting || state == ImageState::kRejected) return false;
+  update::SwapStatus st;
+  return update::QuerySwap(p.flash, slots.scratch, &st).ok() &&
+         st.state != update::SwapState::kInProgress;
+}
+
+// Component `x` satisfies ">= minimum" (the rule in the header). While `x`
+// is not Settled the answer is `unsettled`: true for a running image (the
+// check is deferred to the next boot; every settled state keeps the
+// invariant, because installs are checked), false for a candidate (held).
 bool Satisfies(platform::Platform& p, const otp::OtpHeader& header, Component x,
-               const image::ImageVersion& minimum) {
+               const image::ImageVersion& minimum, bool unsettled) {
+  if (!Settled(p, header, x)) return unsettled;
   const update::SlotSet slots = SlotsOf(header, x);
   ParsedImage parsed;
   if (!ParseAt(p.flash, slots.primary, &parsed) ||
@@ -39,7 +60,7 @@ bool Satisfies(platform::Platform& p, const otp::OtpHeader& header, Component x,
 
 // The dependencies the image at `region` of component `c` declares.
 DependencyVerdict CheckDeclared(platform::Platform& p, const otp::OtpHeader& header, Component c,
-                                const otp::FlashRegion& region) {
+                                const otp::FlashRegion& region, bool running) {
   DependencyVerdict verdict;
   const FlashRegionSource source(p.flash, region);
   ParsedImage parsed;
@@ -51,7 +72,8 @@ DependencyVerdict CheckDeclared(platform::Platform& p, const otp::OtpHeader& hea
     verdict.component = d.image_id;
     if (d.image_id >= otp::kComponentCount || d.image_id == static_cast<uint8_t>(c)) {
       verdict.error = ImageError::kBadDependency;
-    } else if (!Satisfies(p, header, static_cast<Component>(d.image_id), d.min_version)) {
+    } else if (!Satisfies(p, header, static_cast<Component>(d.image_id), d.min_version,
+                          /*unsettled=*/running)) {
       verdict.error = ImageError::kDependencyUnmet;
     }
   }
@@ -80,7 +102,7 @@ bool WouldBreak(platform::Flash& flash, const otp::FlashRegion& region, Componen
 
 DependencyVerdict CheckCandidateDependencies(platform::Platform& p, const otp::OtpHeader& header,
                                              Component c, const otp::FlashRegion& candidate) {
-  DependencyVerdict verdict = CheckDeclared(p, header, c, candidate);
+  DependencyVerdict verdict = CheckDeclared(p, header, c, candidate, /*running=*/false);
   if (verdict.error != ImageError::kOk) return verdict;
   ParsedImage parsed;
   if (!ParseAt(p.flash, candidate, &parsed)) {
@@ -92,14 +114,15 @@ DependencyVerdict CheckCandidateDependencies(platform::Platform& p, const otp::O
     const auto y = static_cast<Component>(i);
     if (y == c) continue;
     const update::SlotSet slots = SlotsOf(header, y);
+    const bool settled = Settled(p, header, y);  // else: held until its update is finished
     const bool breaks =
-        WouldBreak(p.flash, slots.primary, c, parsed.header.version) ||
+        !settled || WouldBreak(p.flash, slots.primary, c, parsed.header.version) ||
         (PrimaryState(p.flash, slots) != ImageState::kReady &&
          WouldBreak(p.flash, FallbackRegion(p.flash, slots), c, parsed.header.version));
     if (breaks) {
       verdict.error = ImageError::kDependencyUnmet;
       verdict.component = static_cast<uint8_t>(y);
-      verdict.breaks_dependent = true;
+      verdict.breaks_dependent = settled;
       return verdict;
     }
   }
@@ -108,7 +131,7 @@ DependencyVerdict CheckCandidateDependencies(platform::Platform& p, const otp::O
 
 DependencyVerdict CheckRunningDependencies(platform::Platform& p, const otp::OtpHeader& header,
                                            Component c) {
-  return CheckDeclared(p, header, c, SlotsOf(header, c).primary);
+  return CheckDeclared(p, header, c, SlotsOf(header, c).primary, /*running=*/true);
 }
 
 void RevertTrialsWithUnmetDependencies(platform::Platform& p, const otp::OtpHeader& header,

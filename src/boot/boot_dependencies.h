@@ -24,6 +24,12 @@
 //  - at every boot, before a primary is handed control, its dependencies are
 //    checked again: a TRIAL image that fails is reverted, a READY one is
 //    refused (ImageError::kDependencyUnmet; the boot stops).
+// A component whose update a later stage has still to finish at this boot
+// (iROT looking at sm or app mid-swap: journal in progress, primary WRITING
+// or REJECTED) is not judged: a candidate depending on it is held, a running
+// image's check waits for the next boot. Judging the half-swapped slots
+// would refuse a good urot at every boot, so that uROT never ran to finish
+// the swap (a brick).
 #pragma once
 
 #include <cstdint>

@@ -230,6 +230,13 @@ void Install(platform::Platform& p, const otp::OtpHeader& header, Component c,
   const Trailer staged = ReadTrailerOrBlank(flash, slots.secondary);
   const bool permanent = staged.image_ok == update::kFlagSet;
   const otp::FlashRegion download = DownloadRegion(flash, slots);
+  // A swap of these slots still in progress (its resume failed on a flash
+  // error this boot): the primary's WRITING trailer is what lets a later
+  // boot finish it as an install, so nothing here may touch it.
+  update::SwapStatus st;
+  Status s = update::QuerySwap(flash, slots.scratch, &st);
+  if (s.ok() && st.state == update::SwapState::kInProgress) s = StatusCode::kFailedPrecondition;
+  if (!s.ok()) return Fail(record, s);
 
   auto refuse = [&](UpdateEvent event, uint16_t detail) {
     record->event = static_cast<uint8_t>(event);
@@ -269,10 +276,8 @@ void Install(platform::Platform& p, const otp::OtpHeader& header, Component c,
 
   // a: the primary trailer announces the install and the journal sequence
   // it will run under; magic last, so a torn a reads as READY.
-  update::SwapStatus st;
-  Status s = update::QuerySwap(flash, slots.scratch, &st);
   const uint32_t sequence = st.sequence + 1;
-  if (s.ok()) s = EraseTrailer(flash, slots.primary);
+  s = EraseTrailer(flash, slots.primary);
   if (s.ok()) s = WriteSwapSize(flash, slots.primary, sequence);
   if (s.ok()) {
     s = update::WriteTrailerField(

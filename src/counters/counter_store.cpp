@@ -149,14 +149,6 @@ Status ScanStore(platform::Flash& flash, const otp::FlashRegion& area, Scan* sca
   st.records_used = live.used;
   st.records_per_sector = RecordsPerSector(g);
   st.second_live = scan->older >= 0;
-  uint32_t components = 0;
-  for (const bool p : st.present) components += p ? 1 : 0;
-  if (components == 0) components = 1;
-  const uint64_t compactions =
-      live.generation < 2 * kSectorEndurance ? 2 * kSectorEndurance - live.generation : 0;
-  const uint64_t per_compaction =
-      st.records_per_sector > components ? st.records_per_sector - components : 0;
-  st.raises_left = (st.records_per_sector - st.records_used) + compactions * per_compaction;
   return StatusCode::kOk;
 }
 
@@ -173,6 +165,26 @@ Status Append(platform::Flash& flash, uint32_t sector, uint32_t next, const Coun
   return StatusCode::kResourceExhausted;
 }
 
+// Writes a new live sector at `target`: erase, header with `generation`,
+// one record per component with `present` set, the complete marker last.
+Status WriteSector(platform::Flash& flash, const otp::FlashRegion& area, uint32_t target,
+                   uint32_t generation, const uint32_t (&values)[otp::kComponentCount],
+                   const bool (&present)[otp::kComponentCount]) {
+  const platform::FlashGeometry g = flash.geometry();
+  BASTION_TRY(flash.EraseSector(target));
+  SectorHeader h{kStoreMagic, generation, area.offset, 0};
+  h.crc = HeaderCrc(h);
+  BASTION_TRY(ProgramUnit(flash, target, &h, sizeof(h)));
+  uint32_t next = 0;
+  for (size_t c = 0; c < otp::kComponentCount; ++c) {
+    if (!present[c]) continue;
+    BASTION_TRY(Append(flash, target, next, MakeRecord(static_cast<otp::Component>(c), values[c])));
+    ++next;
+  }
+  const SectorMarker complete = Marker(kCompleteMagic, generation);
+  return ProgramUnit(flash, target + CompleteOffset(g.program_unit), &complete, sizeof(complete));
+}
+
 // Writes the current values (with `component` raised to `value`) into the
 // other sector, completes it, then retires the live one.
 Status Compact(platform::Flash& flash, const otp::FlashRegion& area, const Scan& scan,
@@ -180,22 +192,13 @@ Status Compact(platform::Flash& flash, const otp::FlashRegion& area, const Scan&
   const platform::FlashGeometry g = flash.geometry();
   const SectorView& live = scan.sectors[scan.live];
   if (live.generation >= 2 * kSectorEndurance) return StatusCode::kResourceExhausted;
-  const uint32_t target = area.offset + static_cast<uint32_t>(1 - scan.live) * g.sector_size;
-  BASTION_TRY(flash.EraseSector(target));
-  SectorHeader h{kStoreMagic, live.generation + 1, area.offset, 0};
-  h.crc = HeaderCrc(h);
-  BASTION_TRY(ProgramUnit(flash, target, &h, sizeof(h)));
-  uint32_t next = 0;
-  for (size_t c = 0; c < otp::kComponentCount; ++c) {
-    const bool raised = c == static_cast<size_t>(component);
-    if (!scan.state.present[c] && !raised) continue;
-    const uint32_t v = raised && value > scan.state.values[c] ? value : scan.state.values[c];
-    BASTION_TRY(Append(flash, target, next, MakeRecord(static_cast<otp::Component>(c), v)));
-    ++next;
-  }
-  const SectorMarker complete = Marker(kCompleteMagic, h.generation);
-  BASTION_TRY(
-      ProgramUnit(flash, target + CompleteOffset(g.program_unit), &complete, sizeof(complete)));
+  StoreState next = scan.state;
+  const size_t c = static_cast<size_t>(component);
+  if (value > next.values[c]) next.values[c] = value;
+  next.present[c] = true;
+  BASTION_TRY(WriteSector(flash, area,
+                          area.offset + static_cast<uint32_t>(1 - scan.live) * g.sector_size,
+                          live.generation + 1, next.values, next.present));
   const SectorMarker obsolete = Marker(kObsoleteMagic, live.generation);
   const Status retired = ProgramUnit(flash, live.address + ObsoleteOffset(g.program_unit),
                                      &obsolete, sizeof(obsolete));
@@ -227,6 +230,17 @@ Status ReadStore(platform::Flash& flash, const otp::FlashRegion& area, StoreStat
   BASTION_TRY(ScanStore(flash, area, &scan));
   *out = scan.state;
   return StatusCode::kOk;
+}
+
+uint64_t RaisesLeft(const StoreState& st) {
+  uint32_t components = 0;
+  for (const bool p : st.present) components += p ? 1 : 0;
+  if (components == 0) components = 1;
+  const uint64_t compactions =
+      st.generation < 2 * kSectorEndurance ? 2 * kSectorEndurance - st.generation : 0;
+  const uint64_t per_compaction =
+      st.records_per_sector > components ? st.records_per_sector - components : 0;
+  return (st.records_per_sector - st.records_used) + compactions * per_compaction;
 }
 
 Status ReadCounter(platform::Flash& flash, const otp::FlashRegion& area, otp::Component component,
@@ -280,24 +294,16 @@ Status RebuildStore(platform::Flash& flash, const otp::FlashRegion& area,
     }
   }
   if (generation >= 2 * kSectorEndurance) return StatusCode::kResourceExhausted;
-  // Into a sector without a valid header if there is one: the other keeps
-  // what could be salvaged should this rebuild be cut.
-  const uint32_t target =
-      area.offset + (views[0].header_valid && !views[1].header_valid ? g.sector_size : 0);
-  BASTION_TRY(flash.EraseSector(target));
-  SectorHeader h{kStoreMagic, generation + 1, area.offset, 0};
-  h.crc = HeaderCrc(h);
-  BASTION_TRY(ProgramUnit(flash, target, &h, sizeof(h)));
-  uint32_t next = 0;
+  // Into a sector without a valid header if there is one, else the older
+  // one: the newer keeps what could be salvaged should this rebuild be cut.
+  const bool into_second = views[0].header_valid &&
+                           (!views[1].header_valid || views[1].generation < views[0].generation);
+  const uint32_t target = area.offset + (into_second ? g.sector_size : 0);
   for (size_t c = 0; c < otp::kComponentCount; ++c) {
-    if (!components[c] && !salvaged.present[c]) continue;
-    const uint32_t v = floors[c] > salvaged.values[c] ? floors[c] : salvaged.values[c];
-    BASTION_TRY(Append(flash, target, next, MakeRecord(static_cast<otp::Component>(c), v)));
-    ++next;
+    if (floors[c] > salvaged.values[c]) salvaged.values[c] = floors[c];
+    salvaged.present[c] = salvaged.present[c] || components[c];
   }
-  const SectorMarker complete = Marker(kCompleteMagic, h.generation);
-  BASTION_TRY(
-      ProgramUnit(flash, target + CompleteOffset(g.program_unit), &complete, sizeof(complete)));
+  BASTION_TRY(WriteSector(flash, area, target, generation + 1, salvaged.values, salvaged.present));
   // The other sector is erased by the next compaction (it is not live).
   return ReadStore(flash, area, out);
 }

@@ -94,10 +94,11 @@ struct StoreState {
   uint32_t records_used = 0;                   // units used in it (records, torn ones too)
   uint32_t records_per_sector = 0;             // its capacity
   bool second_live = false;                    // the other sector is live too (retire pending)
-  // Raises left before the store wears out: free units now, plus those of
-  // every compaction left (each compaction keeps one unit per component).
-  uint64_t raises_left = 0;
 };
+
+// Raises left before the store in `state` wears out: free units now, plus
+// those of every compaction left (each keeps one unit per component).
+uint64_t RaisesLeft(const StoreState& state);
 
 // Reads the store in `area` (two or more sectors; the first two are used).
 // Returns kOk; kInvalidArgument (area or geometry unusable); kDataLoss (no

@@ -72,10 +72,13 @@ struct FlashRegion {
 };
 static_assert(sizeof(FlashRegion) == 8);
 
-// The flash regions, each with one owner (platform/access_policy.h). Every
-// piece of boot state lives in a region that only the stage acting on it,
-// or a lower one, can write: a stage never acts on state a later stage
-// could forge (docs/decisions.md, "Who writes what a stage acts on").
+// The flash regions, each with one owner (platform/access_policy.h). The
+// boot state a stage resumes or trusts — swap journals, security counters —
+// lives in regions only that stage or an earlier one can write. Slots are
+// different: a later stage may write downloads (and the sm/app trailers),
+// so what is in a slot is verified before it runs or installs, and a
+// trailer can only choose among verified images (docs/decisions.md, "Who
+// writes what a stage acts on").
 struct FlashLayout {
   FlashRegion key_store;                   // public keys (OTP hashes vouch for them)
   FlashRegion primary[kComponentCount];    // run slots

@@ -135,7 +135,7 @@ TEST_F(CounterBootTest, AThousandAutoCounterReleasesThenOneMore) {
   counters::StoreState st;
   ASSERT_TRUE(counters::ReadStore(flash, profile_.layout.counters, &st).ok());
   EXPECT_GE(st.generation, 2u);  // the store compacted on the way
-  EXPECT_GT(st.raises_left, 1000000u);
+  EXPECT_GT(counters::RaisesLeft(st), 1000000u);
 }
 
 // A counter store that can take no more raises: an update that needs no
@@ -172,7 +172,7 @@ TEST_F(CounterBootTest, WornOutStoreNeverBlocksAnUpdate) {
   }
   device_->FactoryWriteFlash(area.offset, sector);
   ASSERT_TRUE(counters::ReadStore(reader, area, &st).ok());
-  ASSERT_EQ(st.raises_left, 0u);
+  ASSERT_EQ(counters::RaisesLeft(st), 0u);
   const uint32_t floor = Counter();
 
   // Same counter: no raise needed.

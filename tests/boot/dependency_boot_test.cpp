@@ -296,5 +296,39 @@ TEST_F(DependencyBootTest, TrialWhoseDependencyNoLongerHoldsIsReverted) {
   EXPECT_EQ(Entry(after, kApp)->version.major, 1);
 }
 
+// A power loss at any operation of an app update, with a urot that depends
+// on the app: iROT judges urot's dependency before uROT has finished the
+// app's swap, so it must not judge the half-swapped app slots (they would
+// refuse a good urot at every boot, and uROT would never run to finish the
+// swap). Every cut ends in a device that boots.
+TEST_F(DependencyBootTest, PowerLossDuringAnUpdateTheUrotDependsOnNeverBricks) {
+  int cuts = 0;
+  for (uint64_t n = 1;; ++n) {
+    auto device = VirtualDevice::InMemory(profile_.geometry);
+    host::Provision(*device, profile_);
+    host::FlashPrimarySlot(*device, Component::kUrot,
+                           Signed(Key(Component::kUrot), 1, 0, {On(Component::kApp, 1)}));
+    host::FlashPrimarySlot(*device, Component::kSm, Signed(Key(Component::kSm), 1, 0));
+    host::FlashPrimarySlot(*device, Component::kApp, Signed(Key(Component::kApp), 1, 0));
+    ASSERT_TRUE(device->Boot().app_reached);
+    host::InstallSecondarySlot(*device, Component::kApp, Signed(Key(Component::kApp), 2, 0), false);
+    device->SetPowerLossAfter(n);
+    if (device->Boot().app_reached) break;  // n is past the boot's last operation
+    device->SetPowerLossAfter(0);
+    ++cuts;
+    SCOPED_TRACE("cut at operation " + std::to_string(n));
+    device->PowerCycle();
+    VirtualDevice::BootRun run = device->Boot();
+    for (int i = 0; i < 3 && !run.app_reached; ++i) {
+      device->PowerCycle();
+      run = device->Boot();
+    }
+    ASSERT_TRUE(run.app_reached) << "reason " << run.report.failure_reason << " component "
+                                 << int{run.report.failure_component} << " detail "
+                                 << run.report.failure_detail;
+  }
+  EXPECT_GT(cuts, 10);
+}
+
 }  // namespace
 }  // namespace bastion

@@ -22,6 +22,7 @@
 #include "support/test_images.h"
 #include "support/test_keys.h"
 #include "update/slot_swap.h"
+#include "update/swap_journal.h"
 #include "virtual_device/virtual_device.h"
 
 namespace bastion {
@@ -239,6 +240,39 @@ TEST_F(UpdateBootTest, InstallWhileTrialRunsIsRefusedByTheHostTool) {
                host::DeviceError);
   EXPECT_THROW(host::InstallSecondarySlot(*device, Component::kUrot, *new_app_, false),
                host::DeviceError);
+}
+
+// A swap of the app's slots that ResumeSwaps could not finish (here: a
+// journal the resume refuses, written for another sector size; on hardware a
+// flash error) stays as it is: the install of a staged download must not run
+// over it (it would rewrite the primary's trailer that lets a later boot
+// finish the swap as an install, and the image would run READY untried).
+TEST_F(UpdateBootTest, NoInstallWhileASwapOfTheSlotsIsUnfinished) {
+  auto device = Device();
+  ASSERT_TRUE(BootOk(*device).verified);
+  host::InstallSecondarySlot(*device, Component::kApp, *new_app_, false);
+  device->WarmReset();
+  update::JournalHeader h{};
+  h.kind = static_cast<uint8_t>(update::SwapKind::kInstall);
+  h.sectors = 4;
+  h.primary_offset = Slots().primary.offset;
+  h.secondary_offset = Slots().secondary.offset;
+  h.primary_image_sectors = 4;
+  h.secondary_image_sectors = 4;
+  h.sector_size = 2 * profile_.geometry.sector_size;
+  update::Journal journal;
+  ASSERT_TRUE(update::BeginJournal(*device, Slots().scratch, h, &journal).ok());
+  const std::vector<uint8_t> before = device->raw_flash();
+  const boot::BootReportImage e = BootOk(*device);
+  EXPECT_EQ(e.update, static_cast<uint8_t>(UpdateEvent::kUpdateFailed));
+  EXPECT_EQ(e.update_detail, static_cast<uint16_t>(StatusCode::kFailedPrecondition));
+  EXPECT_EQ(e.version.major, 1);
+  for (const otp::FlashRegion& region : {Slots().primary, Slots().secondary}) {
+    EXPECT_TRUE(std::equal(before.begin() + region.offset,
+                           before.begin() + region.offset + region.size,
+                           device->raw_flash().begin() + region.offset));
+  }
+  EXPECT_EQ(Secondary(*device), ImageState::kStaged);
 }
 
 // Power loss at operation n of the boot that installs / reverts / confirms,

@@ -570,7 +570,7 @@ json StatusJson(host::VirtualDevice& device) {
           {"records_per_sector", store.records_per_sector},
           {"compactions_used", store.generation - 1},
           {"compactions_total", compactions_total},
-          {"raises_left", store.raises_left},
+          {"raises_left", counters::RaisesLeft(store)},
           {"capacity_used_percent", static_cast<double>(store.generation - 1) * 100.0 /
                                             static_cast<double>(compactions_total) +
                                         static_cast<double>(store.records_used) * 100.0 /
