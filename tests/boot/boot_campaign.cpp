@@ -52,6 +52,7 @@
 #include "provisioning/provisioning.h"
 #include "revocation/revocation_command.h"
 #include "support/counters.h"
+#include "support/geometries.h"
 #include "support/test_images.h"
 #include "support/test_keys.h"
 #include "update/slot_swap.h"
@@ -78,20 +79,8 @@ const char* CutName(Cut c) {
 
 // ---- what the campaign covers ----
 
-struct GeometryCase {
-  const char* name;
-  platform::FlashGeometry geometry;
-};
-
-// DefaultLayout of 128 KiB sectors needs 2.1 MiB: that flash gets 4 MiB.
-std::vector<GeometryCase> Geometries() {
-  constexpr uint32_t kMiB = 1024 * 1024;
-  return {
-      {"4KiB/8B", {2 * kMiB, 4096, 8, 0xff}},
-      {"8KiB/16B (default)", host::DefaultGeometry()},
-      {"128KiB/32B", {4 * kMiB, 128 * 1024, 32, 0xff}},
-  };
-}
+using GeometryCase = test_support::NamedGeometry;
+std::vector<GeometryCase> Geometries() { return test_support::TestGeometries(); }
 
 // Every component: iROT runs the update engine and requests for `urot`,
 // uROT for `sm` and `app`.

@@ -124,6 +124,24 @@ class BootChainTest : public ::testing::Test {
     }
   }
 
+  // An older sm (1.0.0, SEC_CNT 2) staged over the running sm 2.0.0 (SEC_CNT
+  // 3, the floor) is refused as a rollback; sm 2.0.0 keeps running.
+  void ExpectOlderSmRefused(VirtualDevice& device) {
+    host::InstallSecondarySlot(device, Component::kSm, Sign(keys_[2], {1, 2}), false);
+    const VirtualDevice::BootRun run = device.Boot();
+    ASSERT_TRUE(run.app_reached);
+    bool seen = false;
+    for (size_t i = 0; i < run.report.image_count; ++i) {
+      const boot::BootReportImage& e = run.report.images[i];
+      if (e.component != static_cast<uint8_t>(Component::kSm)) continue;
+      seen = true;
+      EXPECT_EQ(e.update, static_cast<uint8_t>(boot::UpdateEvent::kInstallRefused));
+      EXPECT_EQ(e.update_detail, static_cast<uint16_t>(ImageError::kSecurityCounterRollback));
+      EXPECT_EQ(e.version.major, 2);
+    }
+    EXPECT_TRUE(seen);
+  }
+
   void Corrupt(VirtualDevice& device, Component component, uint32_t offset) {
     const otp::FlashRegion slot = profile_.layout.primary[static_cast<size_t>(component)];
     std::vector<uint8_t> bytes(device.raw_flash().begin() + slot.offset,
@@ -269,17 +287,7 @@ TEST_F(BootChainTest, FactoryImageSetsTheFloorAtItsFirstBoot) {
     EXPECT_EQ(e.stored_counter, 3u);
   }
   EXPECT_TRUE(reported);
-  // An older sm (SEC_CNT 2) staged as an update is refused.
-  host::InstallSecondarySlot(*device, Component::kSm, Sign(keys_[2], {1, 2}), false);
-  const VirtualDevice::BootRun second = device->Boot();
-  ASSERT_TRUE(second.app_reached);
-  for (size_t i = 0; i < second.report.image_count; ++i) {
-    const boot::BootReportImage& e = second.report.images[i];
-    if (e.component != static_cast<uint8_t>(Component::kSm)) continue;
-    EXPECT_EQ(e.update, static_cast<uint8_t>(boot::UpdateEvent::kInstallRefused));
-    EXPECT_EQ(e.update_detail, static_cast<uint16_t>(ImageError::kSecurityCounterRollback));
-    EXPECT_EQ(e.version.major, 2);
-  }
+  ExpectOlderSmRefused(*device);
 }
 
 TEST_F(BootChainTest, EmptySlotIsRefused) {
@@ -364,15 +372,7 @@ TEST_F(BootChainTest, CorruptCounterStoreIsRebuiltAndTheFloorComesBack) {
   }
   EXPECT_EQ(test_support::StoredCounter(*device, profile_.layout, Component::kSm), 3u);
   EXPECT_EQ(test_support::StoredCounter(*device, profile_.layout, Component::kUrot), 1u);
-  host::InstallSecondarySlot(*device, Component::kSm, Sign(keys_[2], {1, 2}), false);
-  const VirtualDevice::BootRun second = device->Boot();
-  ASSERT_TRUE(second.app_reached);
-  for (size_t i = 0; i < second.report.image_count; ++i) {
-    const boot::BootReportImage& e = second.report.images[i];
-    if (e.component != static_cast<uint8_t>(Component::kSm)) continue;
-    EXPECT_EQ(e.update, static_cast<uint8_t>(boot::UpdateEvent::kInstallRefused));
-    EXPECT_EQ(e.update_detail, static_cast<uint16_t>(ImageError::kSecurityCounterRollback));
-  }
+  ExpectOlderSmRefused(*device);
 }
 
 // Each swap journal lives in an area only its owner (or a lower stage) can

@@ -11,6 +11,7 @@
 
 #include "common/crc32.h"
 #include "provisioning/provisioning.h"
+#include "support/geometries.h"
 #include "virtual_device/virtual_device.h"
 
 namespace bastion::counters {
@@ -19,19 +20,8 @@ namespace {
 using host::VirtualDevice;
 using otp::Component;
 
-struct Geometry {
-  const char* name;
-  platform::FlashGeometry geometry;
-};
-
-std::vector<Geometry> Geometries() {
-  constexpr uint32_t kMiB = 1024 * 1024;
-  return {
-      {"4KiB/8B", {2 * kMiB, 4096, 8, 0xff}},
-      {"8KiB/16B", host::DefaultGeometry()},
-      {"128KiB/32B", {4 * kMiB, 128 * 1024, 32, 0xff}},
-  };
-}
+using Geometry = test_support::NamedGeometry;
+std::vector<Geometry> Geometries() { return test_support::TestGeometries(); }
 
 // A device whose OTP header holds the default layout (so the access policy
 // knows the regions), with the sm/app counter store formatted with floors
