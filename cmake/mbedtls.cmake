@@ -1,7 +1,7 @@
 # Builds Mbed TLS from source with Bastion's own minimal configuration
 # (config/bastion_mbedtls_config.h), for host and target alike.
 # Source: $MBEDTLS_SOURCE_DIR, or the copy scripts/setup unpacked.
-set(MBEDTLS_VERSION 2.28.3)
+set(MBEDTLS_VERSION 3.6.6)
 if(DEFINED ENV{MBEDTLS_SOURCE_DIR} AND NOT MBEDTLS_SOURCE_DIR)
   set(MBEDTLS_SOURCE_DIR "$ENV{MBEDTLS_SOURCE_DIR}")
 endif()
@@ -19,9 +19,9 @@ if(NOT EXISTS "${MBEDTLS_SOURCE_DIR}/library/ecdsa.c")
                       "or set MBEDTLS_SOURCE_DIR")
 endif()
 
-set(_mbedtls_sources aes asn1parse asn1write base64 bignum constant_time ctr_drbg ecdsa ecp
-    ecp_curves hkdf hmac_drbg md memory_buffer_alloc oid pem pk pk_wrap pkparse pkwrite
-    platform platform_util sha256 sha512)
+set(_mbedtls_sources aes asn1parse asn1write base64 bignum bignum_core constant_time ctr_drbg
+    ecdsa ecp ecp_curves hkdf hmac_drbg md memory_buffer_alloc oid pem pk pk_ecc pk_wrap
+    pkparse pkwrite platform platform_util psa_util sha256 sha512)
 list(TRANSFORM _mbedtls_sources PREPEND "${MBEDTLS_SOURCE_DIR}/library/")
 list(TRANSFORM _mbedtls_sources APPEND ".c")
 add_library(bastion_mbedtls STATIC ${_mbedtls_sources})

@@ -1,5 +1,5 @@
 /*
- * Bastion's Mbed TLS 2.28 configuration: the same file for host and target.
+ * Bastion's Mbed TLS 3.6 configuration: the same file for host and target.
  * Only what the crypto facade (src/crypto) needs: SHA-256/384, ECDSA P-256
  * and P-384, key parsing (PEM, DER, SubjectPublicKeyInfo), HMAC, HKDF,
  * AES-CTR and CTR-DRBG. No C heap: every allocation comes from a static
@@ -25,6 +25,7 @@
 #define MBEDTLS_SHA256_C
 #define MBEDTLS_SHA256_SMALLER /* the rolled compression loop: about 1.3 KB less per boot stage */
 #define MBEDTLS_SHA512_C
+#define MBEDTLS_SHA384_C
 #define MBEDTLS_SHA512_SMALLER /* SHA-384 only serves P-384 images: favour size */
 #define MBEDTLS_HKDF_C
 
@@ -66,7 +67,5 @@ void bastion_mbedtls_free_uninit(void* pointer);
 #ifdef __cplusplus
 }
 #endif
-
-#include "mbedtls/check_config.h"
 
 #endif /* BASTION_MBEDTLS_CONFIG_H */

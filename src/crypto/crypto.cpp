@@ -1,3 +1,6 @@
+// The facade reaches into Mbed TLS contexts (group, point, scalar) that 3.x
+// marks private; this file is the one place that does.
+#define MBEDTLS_ALLOW_PRIVATE_ACCESS
 #include "crypto/crypto.h"
 
 #include <climits>
@@ -9,6 +12,7 @@
 #include "mbedtls/ecdsa.h"
 #include "mbedtls/ecp.h"
 #include "mbedtls/hkdf.h"
+#include "mbedtls/hmac_drbg.h"
 #include "mbedtls/md.h"
 #include "mbedtls/memory_buffer_alloc.h"
 #include "mbedtls/pem.h"
@@ -159,6 +163,38 @@ int ServeEntropy(void* ctx, unsigned char* out, size_t len) {
   return 0;
 }
 
+// Blinding randomness for private-key operations in the host tools (signing,
+// key-file checks): an HMAC_DRBG seeded from the secret and the message, so
+// it is unpredictable to whoever lacks the key (as RFC 6979's nonce is)
+// without an entropy source in the facade.
+class Blinding {
+ public:
+  static constexpr size_t kMaxScalarSize = 48;
+  Blinding(ConstByteSpan secret, ConstByteSpan message) {
+    mbedtls_hmac_drbg_init(&drbg_);
+    uint8_t seed[kMaxScalarSize + 64];
+    size_t n = 0;
+    const size_t s = secret.size() < kMaxScalarSize ? secret.size() : kMaxScalarSize;
+    std::memcpy(seed, secret.data(), s);
+    n += s;
+    const size_t m = message.size() < 64 ? message.size() : 64;
+    if (m > 0) std::memcpy(seed + n, message.data(), m);
+    n += m;
+    ok_ = mbedtls_hmac_drbg_seed_buf(&drbg_, mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), seed,
+                                     n) == 0;
+    SecureWipe(seed, sizeof(seed));
+  }
+  ~Blinding() { mbedtls_hmac_drbg_free(&drbg_); }
+  Blinding(const Blinding&) = delete;
+  Blinding& operator=(const Blinding&) = delete;
+  bool ok() const { return ok_; }
+  void* context() { return &drbg_; }
+
+ private:
+  mbedtls_hmac_drbg_context drbg_;
+  bool ok_ = false;
+};
+
 }  // namespace
 
 void Init() {
@@ -191,11 +227,11 @@ Hasher::Hasher(HashAlg alg) : alg_(alg) {
   if (alg_ == HashAlg::kSha256) {
     auto* ctx = As<mbedtls_sha256_context>(context_);
     mbedtls_sha256_init(ctx);
-    (void)mbedtls_sha256_starts_ret(ctx, 0);
+    (void)mbedtls_sha256_starts(ctx, 0);
   } else {
     auto* ctx = As<mbedtls_sha512_context>(context_);
     mbedtls_sha512_init(ctx);
-    (void)mbedtls_sha512_starts_ret(ctx, 1);
+    (void)mbedtls_sha512_starts(ctx, 1);
   }
 }
 
@@ -204,19 +240,19 @@ Hasher::~Hasher() { SecureWipe(context_, sizeof(context_)); }
 void Hasher::Update(ConstByteSpan data) {
   if (data.empty()) return;
   if (alg_ == HashAlg::kSha256) {
-    (void)mbedtls_sha256_update_ret(As<mbedtls_sha256_context>(context_), data.data(), data.size());
+    (void)mbedtls_sha256_update(As<mbedtls_sha256_context>(context_), data.data(), data.size());
   } else {
-    (void)mbedtls_sha512_update_ret(As<mbedtls_sha512_context>(context_), data.data(), data.size());
+    (void)mbedtls_sha512_update(As<mbedtls_sha512_context>(context_), data.data(), data.size());
   }
 }
 
 void Hasher::Finish(Digest* out) {
   out->bytes.fill(0);
   if (alg_ == HashAlg::kSha256) {
-    (void)mbedtls_sha256_finish_ret(As<mbedtls_sha256_context>(context_), out->bytes.data());
+    (void)mbedtls_sha256_finish(As<mbedtls_sha256_context>(context_), out->bytes.data());
     out->size = 32;
   } else {
-    (void)mbedtls_sha512_finish_ret(As<mbedtls_sha512_context>(context_), out->bytes.data());
+    (void)mbedtls_sha512_finish(As<mbedtls_sha512_context>(context_), out->bytes.data());
     out->size = 48;
   }
 }
@@ -325,9 +361,12 @@ Status EcdsaSign(const EcKeyPair& key, ConstByteSpan digest, ByteSpan out, size_
   }
   uint8_t sig[MBEDTLS_ECDSA_MAX_LEN];
   size_t sig_len = 0;
-  const int ret =
-      mbedtls_ecdsa_write_signature(ctx.get(), MdForDigest(digest.size()), digest.data(),
-                                    digest.size(), sig, &sig_len, nullptr, nullptr);
+  Blinding blinding(ConstByteSpan(key.scalar.data(), CoordinateSize(key.public_key.curve)),
+                    digest);
+  if (!blinding.ok()) return StatusCode::kInternal;
+  const int ret = mbedtls_ecdsa_write_signature(
+      ctx.get(), MdForDigest(digest.size()), digest.data(), digest.size(), sig, sizeof(sig),
+      &sig_len, mbedtls_hmac_drbg_random, blinding.context());
   if (ret != 0) return StatusCode::kInternal;
   if (out.size() < sig_len) return StatusCode::kResourceExhausted;
   std::memcpy(out.data(), sig, sig_len);
@@ -348,9 +387,14 @@ Status ParseKeyFile(ConstByteSpan contents, EcPublicKey* public_out, EcKeyPair* 
 
   Status status = StatusCode::kInvalidArgument;
   {
+    // Seeded from the whole file (its private key included), hashed.
+    const Digest file_digest = Hash(HashAlg::kSha256, ConstByteSpan(buffer, length));
+    Blinding blinding(ConstByteSpan(file_digest.bytes.data(), file_digest.size), ConstByteSpan());
+    if (!blinding.ok()) return StatusCode::kInternal;
     PkContext pk;
     bool is_private = true;
-    if (mbedtls_pk_parse_key(pk.get(), buffer, length, nullptr, 0) != 0) {
+    if (mbedtls_pk_parse_key(pk.get(), buffer, length, nullptr, 0, mbedtls_hmac_drbg_random,
+                             blinding.context()) != 0) {
       mbedtls_pk_free(pk.get());
       mbedtls_pk_init(pk.get());
       if (mbedtls_pk_parse_public_key(pk.get(), buffer, length) != 0) {
@@ -363,7 +407,9 @@ Status ParseKeyFile(ConstByteSpan contents, EcPublicKey* public_out, EcKeyPair* 
       const mbedtls_ecp_keypair* kp = mbedtls_pk_ec(*pk.get());
       // Mbed TLS takes a SEC1 key's embedded public point as given: check
       // that it is d * G.
-      const bool consistent = !is_private || mbedtls_ecp_check_pub_priv(kp, kp) == 0;
+      const bool consistent =
+          !is_private ||
+          mbedtls_ecp_check_pub_priv(kp, kp, mbedtls_hmac_drbg_random, blinding.context()) == 0;
       if (consistent && ExportKeyPair(*kp, is_private, public_out, private_out)) {
         status = (!is_private && private_out != nullptr) ? StatusCode::kNotFound : StatusCode::kOk;
       }
