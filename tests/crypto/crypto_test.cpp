@@ -543,6 +543,42 @@ TEST(Ecdsa, OutOfRangeScalarsRejected) {
   }
 }
 
+// P-256 signatures are verified by p256-m, P-384 ones by Mbed TLS's ECP: a
+// key that is not a point of the curve verifies nothing on either, whatever
+// path built it (not only SPKI parsing checks it).
+TEST(Ecdsa, KeysOffTheCurveVerifyNothing) {
+  struct Case {
+    EcKeyPair key;
+    HashAlg alg;
+    Bytes r, s, p;
+  };
+  const Case cases[] = {
+      {Rfc6979P256(), HashAlg::kSha256, Hex(kP256SampleR), Hex(kP256SampleS),
+       Hex("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff")},
+      {Rfc6979P384(), HashAlg::kSha384, Hex(kP384SampleR), Hex(kP384SampleS),
+       Hex("fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000"
+           "ffffffff")},
+  };
+  for (const Case& c : cases) {
+    const Bytes digest = ToBytes(Hash(c.alg, Ascii("sample")));
+    const Bytes sig = DerSignature(c.r, c.s);
+    ASSERT_EQ(Verify(c.key.public_key, digest, sig), HardenedBool::kTrue);
+    const size_t n = CoordinateSize(c.key.public_key.curve);
+    EcPublicKey off = c.key.public_key;
+    off.point[2 * n] ^= 0x01;  // y changed: not on the curve
+    EXPECT_EQ(Verify(off, digest, sig), HardenedBool::kFalse);
+    EcPublicKey infinity = c.key.public_key;  // (0, 0): the usual stand-in for infinity
+    std::fill(infinity.point.begin() + 1, infinity.point.begin() + 1 + 2 * n, 0);
+    EXPECT_EQ(Verify(infinity, digest, sig), HardenedBool::kFalse);
+    EcPublicKey x_too_big = c.key.public_key;  // x = p: not a field element
+    std::copy(c.p.begin(), c.p.end(), x_too_big.point.begin() + 1);
+    EXPECT_EQ(Verify(x_too_big, digest, sig), HardenedBool::kFalse);
+    EcPublicKey compressed = c.key.public_key;  // only uncompressed points
+    compressed.point[0] = 0x02;
+    EXPECT_EQ(Verify(compressed, digest, sig), HardenedBool::kFalse);
+  }
+}
+
 TEST(Ecdsa, MalformedDerRejected) {
   const EcKeyPair key = Rfc6979P256();
   const Bytes digest = ToBytes(Hash(HashAlg::kSha256, Ascii("sample")));
