@@ -33,3 +33,15 @@ target_include_directories(bastion_mbedtls SYSTEM PUBLIC "${MBEDTLS_SOURCE_DIR}/
                            "${CMAKE_SOURCE_DIR}/config")
 target_compile_definitions(bastion_mbedtls PUBLIC MBEDTLS_CONFIG_FILE="bastion_mbedtls_config.h")
 target_compile_options(bastion_mbedtls PRIVATE -ffunction-sections -fdata-sections -w)
+
+# p256-m (shipped inside the Mbed TLS source): small, constant-time P-256
+# verification. Its source is compiled only under the PSA driver's switch;
+# Bastion calls it directly (no PSA core), so the switch is set for this file
+# alone, and its randomness (key generation and signing, never used here)
+# goes to a facade function that fails.
+add_library(bastion_p256m STATIC "${MBEDTLS_SOURCE_DIR}/3rdparty/p256-m/p256-m/p256-m.c")
+target_include_directories(bastion_p256m SYSTEM PUBLIC "${MBEDTLS_SOURCE_DIR}/3rdparty/p256-m/p256-m")
+target_link_libraries(bastion_p256m PUBLIC bastion_mbedtls)
+target_compile_definitions(bastion_p256m PRIVATE MBEDTLS_PSA_P256M_DRIVER_ENABLED
+                                                 psa_generate_random=bastion_p256m_no_random)
+target_compile_options(bastion_p256m PRIVATE -ffunction-sections -fdata-sections -w)

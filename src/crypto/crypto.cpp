@@ -2,6 +2,7 @@
 // marks private; this file is the one place that does.
 #define MBEDTLS_ALLOW_PRIVATE_ACCESS
 #include "crypto/crypto.h"
+#include "crypto/ecdsa_der.h"
 
 #include <climits>
 #include <cstring>
@@ -20,12 +21,30 @@
 #include "mbedtls/platform.h"
 #include "mbedtls/sha256.h"
 #include "mbedtls/sha512.h"
+#include "p256-m.h"
 
 #ifndef BASTION_CRYPTO_ARENA_SIZE
 #define BASTION_CRYPTO_ARENA_SIZE 16384
 #endif
+#ifndef BASTION_CRYPTO_P256M
+#define BASTION_CRYPTO_P256M 1
+#endif
+#ifndef BASTION_CRYPTO_P384
+#define BASTION_CRYPTO_P384 1
+#endif
 
 extern "C" void* bastion_mbedtls_calloc_uninit(size_t, size_t) { return nullptr; }
+// p256-m's randomness serves only its key generation and signing, which
+// Bastion never calls (Mbed TLS signs in the host tools): it fails.
+extern "C" int32_t bastion_p256m_no_random(uint8_t*, size_t) { return -1; }
+
+namespace bastion::crypto {
+namespace {
+// The build's curve switches (crypto.h, "Curves").
+constexpr bool kP256m = BASTION_CRYPTO_P256M != 0;
+constexpr bool kP384 = BASTION_CRYPTO_P384 != 0;
+}  // namespace
+}  // namespace bastion::crypto
 extern "C" void bastion_mbedtls_free_uninit(void*) {}
 
 namespace bastion::crypto {
@@ -76,6 +95,10 @@ mbedtls_ecp_group_id GroupId(Curve c) {
   return c == Curve::kP256 ? MBEDTLS_ECP_DP_SECP256R1 : MBEDTLS_ECP_DP_SECP384R1;
 }
 
+// True when `key` is an uncompressed point on its curve (not the point at
+// infinity): p256-m for P-256, Mbed TLS's ECP for P-384.
+bool PublicKeyValid(const EcPublicKey& key);
+
 // Loads group and public point into `ctx`, checking the point is on the curve.
 bool LoadPublic(const EcPublicKey& key, mbedtls_ecp_keypair* kp) {
   if (key.point_size != 1 + 2 * CoordinateSize(key.curve)) return false;
@@ -84,6 +107,20 @@ bool LoadPublic(const EcPublicKey& key, mbedtls_ecp_keypair* kp) {
     return false;
   }
   return mbedtls_ecp_check_pubkey(&kp->grp, &kp->Q) == 0;
+}
+
+bool PublicKeyValid(const EcPublicKey& key) {
+  if (key.point_size != 1 + 2 * CoordinateSize(key.curve) || key.point[0] != 0x04) return false;
+  if (key.curve == Curve::kP256) {
+    if constexpr (kP256m) return p256_validate_pubkey(key.point.data() + 1) == P256_SUCCESS;
+  } else if constexpr (!kP384) {
+    return false;  // this build has no P-384
+  }
+  if constexpr (kP384 || !kP256m) {  // Mbed TLS's ECP, only where linked
+    EcdsaContext ctx;
+    return LoadPublic(key, ctx.get());
+  }
+  return false;
 }
 
 // DER prefixes of SubjectPublicKeyInfo for an uncompressed point
@@ -316,8 +353,7 @@ Status ParsePublicKeySpki(ConstByteSpan der, EcPublicKey* out) {
     return StatusCode::kInvalidArgument;
   }
   Init();
-  EcdsaContext ctx;
-  if (!LoadPublic(key, ctx.get())) return StatusCode::kInvalidArgument;
+  if (!PublicKeyValid(key)) return StatusCode::kInvalidArgument;
   *out = key;
   return StatusCode::kOk;
 }
@@ -339,11 +375,27 @@ HardenedBool EcdsaVerify(const EcPublicKey& key, ConstByteSpan digest,
       der_signature.size() > kMaxEcdsaDerSigSize) {
     return HardenedBool::kFalse;
   }
-  Init();
-  EcdsaContext ctx;
-  if (!LoadPublic(key, ctx.get())) return HardenedBool::kFalse;
-  const int ret = mbedtls_ecdsa_read_signature(ctx.get(), digest.data(), digest.size(),
-                                               der_signature.data(), der_signature.size());
+  int ret = -1;
+  const bool use_p256m = kP256m && key.curve == Curve::kP256;
+  if (!kP384 && key.curve == Curve::kP384) return HardenedBool::kFalse;  // no P-384 here
+  if (use_p256m) {
+    // p256-m: r and s in [1, n-1], the key a valid point, the digest
+    // truncated to 32 bytes as ECDSA does (FIPS 186-4 6.4).
+    uint8_t raw[64];
+    if (key.point_size != 65 || key.point[0] != 0x04 ||
+        !EcdsaDerToRaw(der_signature, 32, ByteSpan(raw, sizeof(raw))).ok()) {
+      return HardenedBool::kFalse;
+    }
+    if constexpr (kP256m) {
+      ret = p256_ecdsa_verify(raw, key.point.data() + 1, digest.data(), digest.size());
+    }
+  } else if constexpr (kP384 || !kP256m) {  // Mbed TLS's ECP, only where linked
+    Init();
+    EcdsaContext ctx;
+    if (!LoadPublic(key, ctx.get())) return HardenedBool::kFalse;
+    ret = mbedtls_ecdsa_read_signature(ctx.get(), digest.data(), digest.size(),
+                                       der_signature.data(), der_signature.size());
+  }
   // Map 0 -> kTrue without a plain boolean in between, then re-check.
   HardenedBool result = ret == 0 ? HardenedBool::kTrue : HardenedBool::kFalse;
   if (Launder(ret) != 0 && result == HardenedBool::kTrue) HardenedTrap("ecdsa verify");
