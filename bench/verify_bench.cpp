@@ -15,7 +15,13 @@
 #include <vector>
 
 #include "crypto/crypto.h"
+#include "crypto/ecdsa_der.h"
 #include "image/image.h"
+
+// The two P-256 verifiers compared side by side, called directly.
+#define MBEDTLS_ALLOW_PRIVATE_ACCESS
+#include "mbedtls/ecdsa.h"
+#include "p256-m.h"
 
 namespace {
 
@@ -125,6 +131,32 @@ int main(int argc, char** argv) {
   std::printf("  of which SHA-256:                              %8.3f ms (%.0f MiB/s)\n",
               t_sha * 1e3, static_cast<double>(parsed.signed_size) / t_sha / (1024 * 1024));
   std::printf("ratio verify/floor: %.3f (target <= 1.10)\n", t_verify / t_floor);
+  // p256-m (what the facade uses for P-256) against Mbed TLS's ECP, same
+  // key, digest and signature, in this run.
+  {
+    const crypto::Digest d = crypto::Hash(crypto::HashAlg::kSha256, signed_part);
+    uint8_t raw[64];
+    if (!crypto::EcdsaDerToRaw(sig, 32, ByteSpan(raw, sizeof(raw))).ok()) return 1;
+    mbedtls_ecdsa_context ecp;
+    mbedtls_ecdsa_init(&ecp);
+    if (mbedtls_ecp_group_load(&ecp.grp, MBEDTLS_ECP_DP_SECP256R1) != 0 ||
+        mbedtls_ecp_point_read_binary(&ecp.grp, &ecp.Q, key.public_key.point.data(),
+                                      key.public_key.point_size) != 0) {
+      return 1;
+    }
+    bool both_ok = true;
+    const double t_p256m = MedianSeconds(runs, [&] {
+      both_ok &= p256_ecdsa_verify(raw, key.public_key.point.data() + 1, d.bytes.data(), 32) ==
+                 P256_SUCCESS;
+    });
+    const double t_ecp = MedianSeconds(runs, [&] {
+      both_ok &= mbedtls_ecdsa_read_signature(&ecp, d.bytes.data(), 32, sig.data(), sig.size()) == 0;
+    });
+    mbedtls_ecdsa_free(&ecp);
+    if (!both_ok) return 1;
+    std::printf("ECDSA P-256 verify: p256-m %.3f ms, Mbed TLS ECP %.3f ms (ratio %.2f)\n",
+                t_p256m * 1e3, t_ecp * 1e3, t_p256m / t_ecp);
+  }
   std::printf("crypto arena peak, whole benchmark (key generation, signing): %zu of %zu bytes\n",
               crypto::ArenaPeakBytes(), crypto::ArenaCapacity());
   // Arena needed by the boot stages: verification only, per curve.

@@ -343,6 +343,22 @@ Profile LoadProfile(const fs::path& path) {
                          " signing keys, or an authority key (" + std::to_string(dp.keys.size()) +
                          " given): no revocation could ever be authorised");
     }
+    if (static_cast<otp::Component>(c) == otp::Component::kUrot) {
+      // iROT verifies P-256 only (p256-m, no Mbed TLS ECP: the boot stages'
+      // curve table in targets/): a P-384 urot key could never be used.
+      for (const auto* list : {&dp.keys, &dp.authority}) {
+        for (size_t i = 0; i < list->size(); ++i) {
+          crypto::EcPublicKey key;
+          if (!crypto::ParsePublicKeySpki((*list)[i], &key).ok() ||
+              key.curve != crypto::Curve::kP256) {
+            throw ProfileError(where + (list == &dp.keys ? ".keys[" : ".authority[") +
+                               std::to_string(i) +
+                               "] is not a P-256 key: iROT verifies the urot domain with "
+                               "P-256 only");
+          }
+        }
+      }
+    }
     std::set<std::vector<uint8_t>> seen;
     for (const auto& k : dp.keys) {
       if (!seen.insert(k).second) throw ProfileError(where + " lists the same key twice");

@@ -200,6 +200,7 @@ bad_profile "program unit 512" '"flash".*power' 'p["flash"]["program_unit"] = 51
 bad_profile "program unit 4 (no 8-byte record fits)" '"flash".*8 <= program_unit' 'p["flash"]["program_unit"] = 4'
 bad_profile "flash size not a number" 'flash.size must be a non-negative number' 'p["flash"]["size"] = "2M"'
 bad_profile "negative number string" 'layout.urot.size must be a non-negative number' 'p["layout"]["urot"]["size"] = "-65536"'
+bad_profile "P-384 urot key (iROT verifies P-256 only)" 'domains.urot.keys\[1\] is not a P-256 key' 'p["domains"]["urot"]["keys"] = ["urot-0.pem", "sm-0.pem"]'
 bad_profile "negative counter floor" 'domains.app.security_counter must be a non-negative number' 'p["domains"]["app"]["security_counter"] = -1'
 # The factory floor of a component's security counter, from the profile.
 mkprofile floor.json 'p["domains"]["app"]["security_counter"] = 5'
