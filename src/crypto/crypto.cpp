@@ -37,6 +37,7 @@ extern "C" void* bastion_mbedtls_calloc_uninit(size_t, size_t) { return nullptr;
 // p256-m's randomness serves only its key generation and signing, which
 // Bastion never calls (Mbed TLS signs in the host tools): it fails.
 extern "C" int32_t bastion_p256m_no_random(uint8_t*, size_t) { return -1; }
+extern "C" void bastion_mbedtls_free_uninit(void*) {}
 
 namespace bastion::crypto {
 namespace {
@@ -45,7 +46,6 @@ constexpr bool kP256m = BASTION_CRYPTO_P256M != 0;
 constexpr bool kP384 = BASTION_CRYPTO_P384 != 0;
 }  // namespace
 }  // namespace bastion::crypto
-extern "C" void bastion_mbedtls_free_uninit(void*) {}
 
 namespace bastion::crypto {
 namespace {

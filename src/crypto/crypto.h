@@ -102,8 +102,15 @@ Status ParsePublicKeySpki(ConstByteSpan der, EcPublicKey* out);
 // embeds). Returns kOk or kResourceExhausted.
 Status WritePublicKeySpki(const EcPublicKey& key, ByteSpan out, size_t* written);
 
+// Curves. Two build switches (src/crypto/CMakeLists.txt) choose what checks
+// and verifies each curve: BASTION_CRYPTO_P256M (P-256 by p256-m, else by
+// Mbed TLS's ECP) and BASTION_CRYPTO_P384 (P-384 by the ECP, else refused as
+// an invalid key / failed signature). The host library has both; each boot
+// stage makes its own choice (targets/mps2-an505/CMakeLists.txt).
+
 // Verifies a DER-encoded ECDSA signature over `digest`. Returns kTrue only
-// for a valid signature; every failure (including malformed input) is kFalse.
+// for a valid signature; every failure (including malformed input, a key not
+// on its curve, r or s outside [1, n-1], a curve this build lacks) is kFalse.
 HardenedBool EcdsaVerify(const EcPublicKey& key, ConstByteSpan digest, ConstByteSpan der_signature);
 
 // Deterministic ECDSA (RFC 6979) over `digest`, DER-encoded signature.
