@@ -150,7 +150,8 @@ int main(int argc, char** argv) {
                  P256_SUCCESS;
     });
     const double t_ecp = MedianSeconds(runs, [&] {
-      both_ok &= mbedtls_ecdsa_read_signature(&ecp, d.bytes.data(), 32, sig.data(), sig.size()) == 0;
+      both_ok &=
+          mbedtls_ecdsa_read_signature(&ecp, d.bytes.data(), 32, sig.data(), sig.size()) == 0;
     });
     mbedtls_ecdsa_free(&ecp);
     if (!both_ok) return 1;

@@ -1,4 +1,4 @@
-// The virtual device (DESIGN §7): one device kept in a directory, running
+// The virtual device: one device kept in a directory, running
 // the same device code as the target through the platform interfaces.
 //
 //   DIR/flash.bin  NOR flash (erased 0xff)      DIR/otp.bin  OTP (erased 0)

@@ -1,5 +1,5 @@
-// MCUboot DEPENDENCY TLVs across Bastion's components (DESIGN §3,
-// docs/update-swap.md "Dependencies").
+// MCUboot DEPENDENCY TLVs across Bastion's components
+// (docs/update-swap.md "Dependencies").
 //
 // An image's DEPENDENCY TLV {image_id, min_version} says "run me only with
 // component `image_id` at `min_version` or later". Bastion's image ids are

@@ -1,4 +1,4 @@
-// uROT's processing of the request mailbox (issue 3, DESIGN §2): what the
+// uROT's processing of the request mailbox (docs/revocation.md): what the
 // application asked for at the last reset — confirm, reject, revoke — taken
 // (copied, wiped, parsed) before any image is verified, each request's
 // outcome recorded in the boot report.

@@ -1,4 +1,4 @@
-// The boot chain (DESIGN §1): iROT -> uROT -> Secure Manager stand-in.
+// The boot chain: iROT -> uROT -> Secure Manager stand-in.
 //
 // Each stage verifies the next with its own key domain, records the
 // measurement in the boot report, derives and hands down the secrets the

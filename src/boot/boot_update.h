@@ -1,5 +1,5 @@
-// uROT's update engine for the `sm` and `app` components (DESIGN §4,
-// docs/update-swap.md "Image states"): installs a download staged in the
+// uROT's update engine for the `sm` and `app` components
+// (docs/update-swap.md "Image states"): installs a download staged in the
 // secondary slot with the slot swap, boots it in TRIAL, confirms it (then
 // raises the security counter) or reverts it.
 //
@@ -31,7 +31,7 @@
 
 namespace bastion::boot {
 
-// PSA Firmware Update image states (DESIGN §4) as Bastion reports them.
+// PSA Firmware Update image states as Bastion reports them.
 enum class ImageState : uint8_t {
   kEmpty = 0,      // no image (reported for a secondary slot)
   kReady = 1,      // primary: running image, confirmed (or factory-flashed)
@@ -77,7 +77,7 @@ const char* CounterUpdateName(uint8_t update);
 
 // The components whose slots, key domain and counter a boot stage owns:
 // iROT the `urot` component (its domain lives in the HDPL0 OTP area), uROT
-// `sm` and `app` (DESIGN §2). Each stage runs the update engine and the
+// `sm` and `app`. Each stage runs the update engine and the
 // mailbox requests for its own components only.
 using StageComponents = std::span<const otp::Component>;
 inline constexpr otp::Component kIrotComponents[] = {otp::Component::kUrot};

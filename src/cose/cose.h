@@ -2,7 +2,7 @@
 // COSE_Sign (tag 98, one or more signers) and COSE_Sign1 (tag 18).
 //
 // What this module owns: the COSE structures, header rules and the
-// Sig_structure that Bastion's revocation commands (DESIGN §2) are signed
+// Sig_structure that Bastion's revocation commands are signed
 // with. It does not decide whose signatures count (the revocation engine
 // does, by kid and key domain); it parses, verifies one signer against a
 // given key, and builds messages.

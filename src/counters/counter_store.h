@@ -1,4 +1,4 @@
-// Security counters (DESIGN §3): one monotonic value per component, the
+// Security counters: one monotonic value per component, the
 // anti-rollback floor an image's SEC_CNT must reach, raised only after an
 // image is confirmed (or, for a factory image, at its first boot).
 //

@@ -2,11 +2,11 @@
 // marks private; this file is the one place that does.
 #define MBEDTLS_ALLOW_PRIVATE_ACCESS
 #include "crypto/crypto.h"
-#include "crypto/ecdsa_der.h"
 
 #include <climits>
 #include <cstring>
 
+#include "crypto/ecdsa_der.h"
 #include "mbedtls/aes.h"
 #include "mbedtls/asn1.h"
 #include "mbedtls/ctr_drbg.h"
@@ -413,8 +413,7 @@ Status EcdsaSign(const EcKeyPair& key, ConstByteSpan digest, ByteSpan out, size_
   }
   uint8_t sig[MBEDTLS_ECDSA_MAX_LEN];
   size_t sig_len = 0;
-  Blinding blinding(ConstByteSpan(key.scalar.data(), CoordinateSize(key.public_key.curve)),
-                    digest);
+  Blinding blinding(ConstByteSpan(key.scalar.data(), CoordinateSize(key.public_key.curve)), digest);
   if (!blinding.ok()) return StatusCode::kInternal;
   const int ret = mbedtls_ecdsa_write_signature(
       ctx.get(), MdForDigest(digest.size()), digest.data(), digest.size(), sig, sizeof(sig),

@@ -1,4 +1,4 @@
-// Parsing, verifying and building MCUboot-format images (DESIGN §3).
+// Parsing, verifying and building MCUboot-format images.
 //
 // The parser is total: every offset and length is checked before use, and
 // each way an image can be malformed has its own ImageError. Images are read

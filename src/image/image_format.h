@@ -1,4 +1,4 @@
-// MCUboot image format, byte for byte (DESIGN §3).
+// MCUboot image format, byte for byte.
 //
 //   +--------------------+ 0
 //   | header (32 bytes)  |
@@ -73,7 +73,7 @@ enum TlvType : uint16_t {
   kTlvBootRecord = 0x60,
   // Bastion's own TLVs: vendor range, always protected.
   kTlvVendorFirst = 0xa0,
-  kTlvBastionRevocation = 0xa0,  // COSE_Sign revocation command (issue 3)
+  kTlvBastionRevocation = 0xa0,  // COSE_Sign revocation command (docs/revocation.md)
   kTlvVendorLast = 0xfe,
 };
 

@@ -1,4 +1,4 @@
-// Key domains (DESIGN §2): K signing-key slots and optional revocation-
+// Key domains: K signing-key slots and optional revocation-
 // authority slots per kind of image, held in OTP as key hashes, with the full
 // public keys in the flash key store.
 //

@@ -1,4 +1,4 @@
-// The request mailbox (issue 3): how the application asks the boot chain for
+// The request mailbox: how the application asks the boot chain for
 // things at the next reset — confirm or reject a trial image, revoke keys.
 //
 // It lives in the shared RAM region kMailbox, which the application can

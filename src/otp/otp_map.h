@@ -1,5 +1,5 @@
 // The OTP map: where lifecycle, instance ID, flash layout, key domains and
-// security counters live (DESIGN §2, §7). Pinned with static_asserts.
+// security counters live. Pinned with static_asserts.
 //
 //   0x000 OtpHeader      readable at every HDPL, programmed at provisioning
 //   0x100 HDPL0 area     `urot` key domain and uROT security counter (iROT only)

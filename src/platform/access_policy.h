@@ -1,5 +1,5 @@
 // Who may touch what at which hide-protection level: the rules both the
-// virtual device and the target port enforce (DESIGN §1, §7).
+// virtual device and the target port enforce.
 //
 //   flash key store          read at HDPL <= 2, never written after provisioning
 //   urot swap status area,   HDPL 0 (iROT's own boot state)

@@ -1,4 +1,4 @@
-// The platform: the small set of interfaces device code runs on (DESIGN §6).
+// The platform: the small set of interfaces device code runs on.
 //
 // host/ implements them as the virtual device, targets/ on hardware. Nothing
 // above this layer knows which one it runs on. Every access is checked by the

@@ -1,4 +1,4 @@
-// Revocation commands (DESIGN §2): who may revoke a key domain's slots, when
+// Revocation commands: who may revoke a key domain's slots, when
 // a command must be refused, and how it is committed to OTP.
 //
 // What this module owns: the decision. A command is a COSE_Sign (src/cose)

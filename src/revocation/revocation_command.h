@@ -1,4 +1,4 @@
-// The revocation command payload (DESIGN §2): what a COSE_Sign-signed
+// The revocation command payload: what a COSE_Sign-signed
 // revocation command says, and its strict CBOR codec. docs/revocation.md
 // pins the format:
 //

@@ -556,7 +556,8 @@ TEST(Ecdsa, KeysOffTheCurveVerifyNothing) {
       {Rfc6979P256(), HashAlg::kSha256, Hex(kP256SampleR), Hex(kP256SampleS),
        Hex("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff")},
       {Rfc6979P384(), HashAlg::kSha384, Hex(kP384SampleR), Hex(kP384SampleS),
-       Hex("fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000"
+       Hex("fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff000000000000000"
+           "0"
            "ffffffff")},
   };
   for (const Case& c : cases) {

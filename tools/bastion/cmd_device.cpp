@@ -607,7 +607,7 @@ json StatusJson(host::VirtualDevice& device) {
                         {"security_counter_store", counter_store},
                         {"primary", SlotJson(device, header.layout.primary[c])},
                         {"secondary", SlotJson(device, header.layout.secondary[c], true)}};
-    // Image states (DESIGN §4) from the slot trailers, and the swap journal.
+    // Image states from the slot trailers, and the swap journal.
     {
       const update::SlotSet set{header.layout.primary[c], header.layout.secondary[c],
                                 otp::SwapStatusArea(header.layout, component)};

@@ -1,4 +1,4 @@
-// bastion sign / verify / dumpinfo: MCUboot-format images (DESIGN §3).
+// bastion sign / verify / dumpinfo: MCUboot-format images.
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>

@@ -1,5 +1,5 @@
-// bastion revoke: make and inspect revocation commands (DESIGN §2,
-// docs/revocation.md).
+// bastion revoke: make and inspect revocation commands
+// (docs/revocation.md).
 #include <algorithm>
 #include <array>
 #include <cstdio>
