@@ -191,7 +191,7 @@ Status Compact(platform::Flash& flash, const otp::FlashRegion& area, const Scan&
                otp::Component component, uint32_t value) {
   const platform::FlashGeometry g = flash.geometry();
   const SectorView& live = scan.sectors[scan.live];
-  if (live.generation >= 2 * kSectorEndurance) return StatusCode::kResourceExhausted;
+  if (live.generation >= kMaxGeneration) return StatusCode::kResourceExhausted;
   StoreState next = scan.state;
   const size_t c = static_cast<size_t>(component);
   if (value > next.values[c]) next.values[c] = value;
@@ -236,8 +236,7 @@ uint64_t RaisesLeft(const StoreState& st) {
   uint32_t components = 0;
   for (const bool p : st.present) components += p ? 1 : 0;
   if (components == 0) components = 1;
-  const uint64_t compactions =
-      st.generation < 2 * kSectorEndurance ? 2 * kSectorEndurance - st.generation : 0;
+  const uint64_t compactions = st.generation < kMaxGeneration ? kMaxGeneration - st.generation : 0;
   const uint64_t per_compaction =
       st.records_per_sector > components ? st.records_per_sector - components : 0;
   return (st.records_per_sector - st.records_used) + compactions * per_compaction;
@@ -293,7 +292,7 @@ Status RebuildStore(platform::Flash& flash, const otp::FlashRegion& area,
       generation = views[s].generation;
     }
   }
-  if (generation >= 2 * kSectorEndurance) return StatusCode::kResourceExhausted;
+  if (generation >= kMaxGeneration) return StatusCode::kResourceExhausted;
   // Into a sector without a valid header if there is one, else the older
   // one: the newer keeps what could be salvaged should this rebuild be cut.
   const bool into_second = views[0].header_valid &&

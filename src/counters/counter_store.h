@@ -51,6 +51,9 @@ constexpr uint32_t kStoreSectors = 2;
 // Erase cycles a sector is rated for (STM32H5 user flash: 10,000). The store
 // stops compacting (kResourceExhausted) before a sector passes it.
 constexpr uint32_t kSectorEndurance = 10000;
+// The last generation a store may reach: each of its two sectors erased
+// kSectorEndurance times (one erase per compaction, alternating).
+constexpr uint32_t kMaxGeneration = 2 * kSectorEndurance;
 
 struct SectorHeader {
   uint32_t magic;         // kStoreMagic

@@ -562,7 +562,7 @@ json StatusJson(host::VirtualDevice& device) {
     const bool counter_ok = counters::ReadStore(flash, store_area, &store).ok();
     json counter_store = nullptr;
     if (counter_ok) {
-      const uint64_t compactions_total = 2ull * counters::kSectorEndurance - 1;
+      const uint64_t compactions_total = counters::kMaxGeneration - 1;
       counter_store = {
           {"offset", store_area.offset},
           {"generation", store.generation},
