@@ -12,7 +12,6 @@
 #include "mbedtls/ctr_drbg.h"
 #include "mbedtls/ecdsa.h"
 #include "mbedtls/ecp.h"
-#include "mbedtls/hkdf.h"
 #include "mbedtls/hmac_drbg.h"
 #include "mbedtls/md.h"
 #include "mbedtls/memory_buffer_alloc.h"
@@ -44,6 +43,8 @@ namespace {
 // The build's curve switches (crypto.h, "Curves").
 constexpr bool kP256m = BASTION_CRYPTO_P256M != 0;
 constexpr bool kP384 = BASTION_CRYPTO_P384 != 0;
+// SHA-384 serves only P-384 (MCUboot images and COSE pair it with that curve).
+constexpr bool kSha384 = kP384;
 }  // namespace
 }  // namespace bastion::crypto
 
@@ -117,6 +118,7 @@ bool PublicKeyValid(const EcPublicKey& key) {
     return false;  // this build has no P-384
   }
   if constexpr (kP384 || !kP256m) {  // Mbed TLS's ECP, only where linked
+    Init();
     EcdsaContext ctx;
     return LoadPublic(key, ctx.get());
   }
@@ -131,18 +133,11 @@ constexpr uint8_t kSpkiPrefixP256[] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a,
 constexpr uint8_t kSpkiPrefixP384[] = {0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86,
                                        0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x05, 0x2b,
                                        0x81, 0x04, 0x00, 0x22, 0x03, 0x62, 0x00};
-constexpr uint8_t kOidEcPublicKey[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
-constexpr uint8_t kOidP256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
-constexpr uint8_t kOidP384[] = {0x2b, 0x81, 0x04, 0x00, 0x22};
 
 // The canonical (and only accepted) DER prefix for `curve`.
 ConstByteSpan SpkiPrefix(Curve curve) {
   if (curve == Curve::kP256) return {kSpkiPrefixP256, sizeof(kSpkiPrefixP256)};
   return {kSpkiPrefixP384, sizeof(kSpkiPrefixP384)};
-}
-
-bool OidEquals(const uint8_t* p, size_t len, const uint8_t* oid, size_t oid_len) {
-  return len == oid_len && std::memcmp(p, oid, len) == 0;
 }
 
 mbedtls_md_type_t MdForDigest(size_t digest_size) {
@@ -260,12 +255,14 @@ size_t ArenaPeakBytes() {
 
 const char* CurveName(Curve c) { return c == Curve::kP256 ? "ecdsa-p256" : "ecdsa-p384"; }
 
+bool HashAvailable(HashAlg alg) { return alg == HashAlg::kSha256 || (kSha384 && alg == HashAlg::kSha384); }
+
 Hasher::Hasher(HashAlg alg) : alg_(alg) {
   if (alg_ == HashAlg::kSha256) {
     auto* ctx = As<mbedtls_sha256_context>(context_);
     mbedtls_sha256_init(ctx);
     (void)mbedtls_sha256_starts(ctx, 0);
-  } else {
+  } else if constexpr (kSha384) {
     auto* ctx = As<mbedtls_sha512_context>(context_);
     mbedtls_sha512_init(ctx);
     (void)mbedtls_sha512_starts(ctx, 1);
@@ -278,17 +275,18 @@ void Hasher::Update(ConstByteSpan data) {
   if (data.empty()) return;
   if (alg_ == HashAlg::kSha256) {
     (void)mbedtls_sha256_update(As<mbedtls_sha256_context>(context_), data.data(), data.size());
-  } else {
+  } else if constexpr (kSha384) {
     (void)mbedtls_sha512_update(As<mbedtls_sha512_context>(context_), data.data(), data.size());
   }
 }
 
 void Hasher::Finish(Digest* out) {
   out->bytes.fill(0);
+  out->size = 0;  // an algorithm this build lacks: an empty digest, which matches nothing
   if (alg_ == HashAlg::kSha256) {
     (void)mbedtls_sha256_finish(As<mbedtls_sha256_context>(context_), out->bytes.data());
     out->size = 32;
-  } else {
+  } else if constexpr (kSha384) {
     (void)mbedtls_sha512_finish(As<mbedtls_sha512_context>(context_), out->bytes.data());
     out->size = 48;
   }
@@ -303,57 +301,24 @@ Digest Hash(HashAlg alg, ConstByteSpan data) {
 }
 
 Status ParsePublicKeySpki(ConstByteSpan der, EcPublicKey* out) {
-  if (der.empty() || der.size() > kMaxSpkiDerSize) return StatusCode::kInvalidArgument;
-  auto* p = const_cast<uint8_t*>(der.data());
-  const uint8_t* end = der.data() + der.size();
-  size_t len = 0;
-  if (mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0 ||
-      p + len != end) {
-    return StatusCode::kInvalidArgument;
-  }
-  size_t alg_len = 0;
-  if (mbedtls_asn1_get_tag(&p, end, &alg_len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) !=
-      0) {
-    return StatusCode::kInvalidArgument;
-  }
-  const uint8_t* alg_end = p + alg_len;
-  size_t oid_len = 0;
-  if (mbedtls_asn1_get_tag(&p, alg_end, &oid_len, MBEDTLS_ASN1_OID) != 0 ||
-      !OidEquals(p, oid_len, kOidEcPublicKey, sizeof(kOidEcPublicKey))) {
-    return StatusCode::kInvalidArgument;
-  }
-  p += oid_len;
-  if (mbedtls_asn1_get_tag(&p, alg_end, &oid_len, MBEDTLS_ASN1_OID) != 0) {
-    return StatusCode::kInvalidArgument;
-  }
+  // DER has one encoding per value, and for an uncompressed point on a named
+  // curve that encoding is the curve's fixed prefix followed by the point:
+  // anything else (other OIDs, long-form lengths, trailing bytes, compressed
+  // points) is refused, so the bytes hashed for a key are the bytes Bastion
+  // writes.
   EcPublicKey key;
-  if (OidEquals(p, oid_len, kOidP256, sizeof(kOidP256))) {
-    key.curve = Curve::kP256;
-  } else if (OidEquals(p, oid_len, kOidP384, sizeof(kOidP384))) {
-    key.curve = Curve::kP384;
-  } else {
-    return StatusCode::kInvalidArgument;
+  for (const Curve curve : {Curve::kP256, Curve::kP384}) {
+    const ConstByteSpan prefix = SpkiPrefix(curve);
+    const size_t point_size = 1 + 2 * CoordinateSize(curve);
+    if (der.size() == prefix.size() + point_size &&
+        std::memcmp(der.data(), prefix.data(), prefix.size()) == 0) {
+      key.curve = curve;
+      key.point_size = point_size;
+      std::memcpy(key.point.data(), der.data() + prefix.size(), point_size);
+    }
   }
-  p += oid_len;
-  if (p != alg_end) return StatusCode::kInvalidArgument;
-  size_t bits_len = 0;
-  if (mbedtls_asn1_get_bitstring_null(&p, end, &bits_len) != 0 || p + bits_len != end) {
-    return StatusCode::kInvalidArgument;
-  }
-  if (bits_len != 1 + 2 * CoordinateSize(key.curve) || p[0] != 0x04) {
-    return StatusCode::kInvalidArgument;  // only uncompressed points
-  }
-  std::memcpy(key.point.data(), p, bits_len);
-  key.point_size = bits_len;
-  // DER has one encoding per value: refuse BER leftovers such as long-form
-  // lengths, so the bytes hashed for a key are the bytes Bastion writes.
-  const ConstByteSpan prefix = SpkiPrefix(key.curve);
-  if (der.size() != prefix.size() + key.point_size ||
-      std::memcmp(der.data(), prefix.data(), prefix.size()) != 0) {
-    return StatusCode::kInvalidArgument;
-  }
-  Init();
-  if (!PublicKeyValid(key)) return StatusCode::kInvalidArgument;
+  // PublicKeyValid also refuses anything but an uncompressed point (0x04).
+  if (key.point_size == 0 || !PublicKeyValid(key)) return StatusCode::kInvalidArgument;
   *out = key;
   return StatusCode::kOk;
 }
@@ -495,23 +460,97 @@ Status WritePublicKeyPem(const EcPublicKey& key, ByteSpan out, size_t* written) 
   return StatusCode::kOk;
 }
 
-Status HmacSha256(ConstByteSpan key, ConstByteSpan data, std::span<uint8_t, 32> out) {
-  Init();  // mbedtls_md_hmac allocates its context from the arena
-  const mbedtls_md_info_t* md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
-  if (mbedtls_md_hmac(md, key.data(), key.size(), data.data(), data.size(), out.data()) != 0) {
-    return StatusCode::kInternal;
+namespace {
+
+// HMAC-SHA-256 (RFC 2104) directly over the SHA-256 core: Mbed TLS's HMAC
+// goes through its message-digest layer, which allocates its contexts, and
+// a boot stage that only verifies links neither that layer nor an allocator.
+class HmacSha256Context {
+ public:
+  static constexpr size_t kBlock = 64;
+  explicit HmacSha256Context(ConstByteSpan key) {
+    uint8_t block[kBlock] = {};
+    if (key.size() > kBlock) {
+      (void)mbedtls_sha256(key.data(), key.size(), block, 0);
+    } else if (!key.empty()) {
+      std::memcpy(block, key.data(), key.size());
+    }
+    for (size_t i = 0; i < kBlock; ++i) {
+      inner_pad_[i] = static_cast<uint8_t>(block[i] ^ 0x36);
+      outer_pad_[i] = static_cast<uint8_t>(block[i] ^ 0x5c);
+    }
+    SecureWipe(block, sizeof(block));
+    mbedtls_sha256_init(&sha_);
+    Restart();
   }
+  ~HmacSha256Context() {
+    mbedtls_sha256_free(&sha_);
+    SecureWipe(&sha_, sizeof(sha_));
+    SecureWipe(inner_pad_, sizeof(inner_pad_));
+    SecureWipe(outer_pad_, sizeof(outer_pad_));
+  }
+  HmacSha256Context(const HmacSha256Context&) = delete;
+  HmacSha256Context& operator=(const HmacSha256Context&) = delete;
+
+  // Starts a new MAC under the same key.
+  void Restart() {
+    (void)mbedtls_sha256_starts(&sha_, 0);
+    (void)mbedtls_sha256_update(&sha_, inner_pad_, kBlock);
+  }
+  void Update(ConstByteSpan data) {
+    if (!data.empty()) (void)mbedtls_sha256_update(&sha_, data.data(), data.size());
+  }
+  void Finish(uint8_t out[32]) {
+    uint8_t inner[32];
+    (void)mbedtls_sha256_finish(&sha_, inner);
+    (void)mbedtls_sha256_starts(&sha_, 0);
+    (void)mbedtls_sha256_update(&sha_, outer_pad_, kBlock);
+    (void)mbedtls_sha256_update(&sha_, inner, sizeof(inner));
+    (void)mbedtls_sha256_finish(&sha_, out);
+    SecureWipe(inner, sizeof(inner));
+  }
+
+ private:
+  mbedtls_sha256_context sha_;
+  uint8_t inner_pad_[kBlock];
+  uint8_t outer_pad_[kBlock];
+};
+
+}  // namespace
+
+Status HmacSha256(ConstByteSpan key, ConstByteSpan data, std::span<uint8_t, 32> out) {
+  HmacSha256Context mac(key);
+  mac.Update(data);
+  mac.Finish(out.data());
   return StatusCode::kOk;
 }
 
+// HKDF-SHA-256 (RFC 5869): extract, then expand block by block.
 Status HkdfSha256(ConstByteSpan salt, ConstByteSpan ikm, ConstByteSpan info, ByteSpan out) {
   if (out.empty() || out.size() > 255 * 32) return StatusCode::kInvalidArgument;
-  Init();  // HMAC contexts come from the arena
-  const mbedtls_md_info_t* md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
-  if (mbedtls_hkdf(md, salt.data(), salt.size(), ikm.data(), ikm.size(), info.data(), info.size(),
-                   out.data(), out.size()) != 0) {
-    return StatusCode::kInternal;
+  uint8_t prk[32];
+  {
+    HmacSha256Context extract(salt);  // an empty salt is HashLen zeros: the same HMAC key
+    extract.Update(ikm);
+    extract.Finish(prk);
   }
+  HmacSha256Context expand(ConstByteSpan(prk, sizeof(prk)));
+  SecureWipe(prk, sizeof(prk));
+  uint8_t block[32];
+  size_t done = 0;
+  for (uint8_t counter = 1; done < out.size(); ++counter) {
+    if (counter > 1) {
+      expand.Restart();
+      expand.Update(ConstByteSpan(block, sizeof(block)));
+    }
+    expand.Update(info);
+    expand.Update(ConstByteSpan(&counter, 1));
+    expand.Finish(block);
+    const size_t n = out.size() - done < sizeof(block) ? out.size() - done : sizeof(block);
+    std::memcpy(out.data() + done, block, n);
+    done += n;
+  }
+  SecureWipe(block, sizeof(block));
   return StatusCode::kOk;
 }
 

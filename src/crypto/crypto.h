@@ -61,6 +61,12 @@ class Hasher {
 
 Digest Hash(HashAlg alg, ConstByteSpan data);
 
+// Whether this build computes `alg`. SHA-384 comes with P-384 (the curve
+// switches below): a build without it hashes nothing for SHA-384 (Finish
+// gives an empty digest) and the image parser refuses SHA-384 images as an
+// unsupported hash.
+bool HashAvailable(HashAlg alg);
+
 enum class Curve : uint8_t { kP256 = 1, kP384 = 2 };
 constexpr size_t CoordinateSize(Curve c) { return c == Curve::kP256 ? 32 : 48; }
 // The hash ECDSA uses with this curve in MCUboot images and COSE (ES256/ES384).

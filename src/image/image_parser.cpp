@@ -147,6 +147,9 @@ ImageError Record(TlvRef* ref, uint16_t type, uint16_t length, uint32_t value_of
 ImageError HandleUnprotected(uint16_t type, uint16_t length, uint32_t value_offset,
                              ParsedImage* out) {
   if (type == kTlvSha512) return ImageError::kUnsupportedHash;
+  if (type == kTlvSha384 && !crypto::HashAvailable(crypto::HashAlg::kSha384)) {
+    return ImageError::kUnsupportedHash;  // a stage built without P-384 (crypto.h)
+  }
   if (type == kTlvSha256 || type == kTlvSha384) {
     const crypto::HashAlg alg =
         type == kTlvSha256 ? crypto::HashAlg::kSha256 : crypto::HashAlg::kSha384;

@@ -29,10 +29,14 @@ struct FlashGeometry {
   uint8_t erased_value = 0xff;
 };
 
+// The interfaces below are implemented by the port (and by the virtual
+// device) and never deleted through a pointer to them: their destructors are
+// protected and not virtual, so a port's objects can be static without
+// registering destructors that a boot stage would never run.
+
 // NOR flash.
 class Flash {
  public:
-  virtual ~Flash() = default;
   virtual FlashGeometry geometry() const = 0;
   // Returns kOk, kOutOfRange, kPermissionDenied.
   virtual Status Read(uint32_t address, ByteSpan out) = 0;
@@ -43,12 +47,14 @@ class Flash {
   virtual Status Program(uint32_t address, ConstByteSpan data) = 0;
   // Erases the sector holding `address` (sector aligned). Same codes.
   virtual Status EraseSector(uint32_t address) = 0;
+
+ protected:
+  ~Flash() = default;
 };
 
 // One-time-programmable memory: erased bits are 0 and can only be set.
 class Otp {
  public:
-  virtual ~Otp() = default;
   virtual uint32_t size() const = 0;
   // Returns kOk, kOutOfRange, kPermissionDenied.
   virtual Status Read(uint32_t offset, ByteSpan out) = 0;
@@ -56,15 +62,20 @@ class Otp {
   // whose new value would clear a set bit is refused whole with
   // kFailedPrecondition. Also kOutOfRange, kPermissionDenied, kUnavailable.
   virtual Status Program(uint32_t offset, ConstByteSpan data) = 0;
+
+ protected:
+  ~Otp() = default;
 };
 
 class HdplControl {
  public:
-  virtual ~HdplControl() = default;
   virtual Hdpl Current() const = 0;
   // Raises the level to `level`. Returns kOk, or kPermissionDenied when
   // `level` is below the current level (the level never goes down).
   virtual Status Raise(Hdpl level) = 0;
+
+ protected:
+  ~HdplControl() = default;
 };
 
 // RAM regions that survive a warm reset and are cleared by a power cycle.
@@ -77,34 +88,42 @@ enum class RamRegion : uint8_t {
 
 class SharedRam {
  public:
-  virtual ~SharedRam() = default;
   // Gives access to a region. Returns kOk, or kPermissionDenied when the
   // region's owner level is below the current HDPL.
   virtual Status Region(RamRegion region, ByteSpan* out) = 0;
+
+ protected:
+  ~SharedRam() = default;
 };
 
 // The hardware unique key (32 bytes), readable only at HDPL 0.
 class HukAccess {
  public:
-  virtual ~HukAccess() = default;
   // Returns kOk or kPermissionDenied.
   virtual Status ReadHuk(std::span<uint8_t, 32> out) = 0;
+
+ protected:
+  ~HukAccess() = default;
 };
 
 class Rng {
  public:
-  virtual ~Rng() = default;
   // Fills `out` with full-entropy bytes. Returns kOk or kUnavailable.
   virtual Status Fill(ByteSpan out) = 0;
+
+ protected:
+  ~Rng() = default;
 };
 
 // Stopping the device.
 class System {
  public:
-  virtual ~System() = default;
   // Stops the device in its failure state until the next reset. Never
   // returns (the host's virtual device unwinds to its boot harness).
   [[noreturn]] virtual void Halt() = 0;
+
+ protected:
+  ~System() = default;
 };
 
 // Everything a boot stage is given.

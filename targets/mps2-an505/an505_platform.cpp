@@ -182,14 +182,16 @@ class QemuSystem final : public platform::System {
   static platform::SharedRam& RamForHalt();
 };
 
-MappedFlash g_flash;
-MappedOtp g_otp;
-HdplRegister g_hdpl;
-MappedRam g_ram;
-Huk g_huk;
-NoRng g_rng;
-QemuSystem g_system;
-platform::Platform g_platform{g_flash, g_otp, g_hdpl, g_ram, g_huk, g_rng, g_system};
+// Constant-initialised and trivially destructible: no constructor runs at
+// start-up and no destructor is registered.
+constinit MappedFlash g_flash;
+constinit MappedOtp g_otp;
+constinit HdplRegister g_hdpl;
+constinit MappedRam g_ram;
+constinit Huk g_huk;
+constinit NoRng g_rng;
+constinit QemuSystem g_system;
+constinit platform::Platform g_platform{g_flash, g_otp, g_hdpl, g_ram, g_huk, g_rng, g_system};
 
 platform::SharedRam& QemuSystem::RamForHalt() { return g_ram; }
 
