@@ -32,6 +32,9 @@ add_library(bastion_mbedtls STATIC ${_mbedtls_sources})
 target_include_directories(bastion_mbedtls SYSTEM PUBLIC "${MBEDTLS_SOURCE_DIR}/include"
                            "${CMAKE_SOURCE_DIR}/config")
 target_compile_definitions(bastion_mbedtls PUBLIC MBEDTLS_CONFIG_FILE="bastion_mbedtls_config.h")
+if(BASTION_TARGET)
+  target_compile_definitions(bastion_mbedtls PUBLIC BASTION_MBEDTLS_DEVICE=1)
+endif()
 target_compile_options(bastion_mbedtls PRIVATE -ffunction-sections -fdata-sections -w)
 
 # p256-m (shipped inside the Mbed TLS source): small, constant-time P-256

@@ -19,6 +19,12 @@
 #define MBEDTLS_NO_PLATFORM_ENTROPY
 #define MBEDTLS_HAVE_ASM
 #define MBEDTLS_DEPRECATED_REMOVED
+#if defined(BASTION_MBEDTLS_DEVICE)
+/* No 64-bit division helper from the C library; no exit(): the allocator's
+ * consistency checks trap instead. */
+#define MBEDTLS_NO_UDBL_DIVISION
+#define MBEDTLS_PLATFORM_EXIT_MACRO(status) __builtin_trap()
+#endif
 
 /* Hashes and MACs. */
 #define MBEDTLS_MD_C
@@ -29,12 +35,17 @@
 #define MBEDTLS_SHA512_SMALLER /* SHA-384 only serves P-384 images: favour size */
 #define MBEDTLS_HKDF_C
 
-/* Elliptic curves: ECDSA on P-256 and P-384 only. */
+/* Elliptic curves: ECDSA on P-256 and P-384 only. On the device
+ * (BASTION_MBEDTLS_DEVICE, the Cortex-M33 build), P-256 is p256-m's and the
+ * ECP serves P-384 alone, with the generic modular reduction: the boot stages
+ * verify one or two signatures per boot, and size is what they lack. */
 #define MBEDTLS_BIGNUM_C
 #define MBEDTLS_ECP_C
-#define MBEDTLS_ECP_DP_SECP256R1_ENABLED
 #define MBEDTLS_ECP_DP_SECP384R1_ENABLED
+#if !defined(BASTION_MBEDTLS_DEVICE)
+#define MBEDTLS_ECP_DP_SECP256R1_ENABLED
 #define MBEDTLS_ECP_NIST_OPTIM
+#endif
 #define MBEDTLS_ECP_WINDOW_SIZE 4
 #define MBEDTLS_ECP_FIXED_POINT_OPTIM 0
 #define MBEDTLS_ECDSA_C

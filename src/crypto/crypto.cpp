@@ -334,37 +334,54 @@ Status WritePublicKeySpki(const EcPublicKey& key, ByteSpan out, size_t* written)
   return StatusCode::kOk;
 }
 
-HardenedBool EcdsaVerify(const EcPublicKey& key, ConstByteSpan digest,
-                         ConstByteSpan der_signature) {
-  if ((digest.size() != 32 && digest.size() != 48) || der_signature.empty() ||
-      der_signature.size() > kMaxEcdsaDerSigSize) {
+HardenedBool EcdsaVerifyRaw(const EcPublicKey& key, ConstByteSpan digest,
+                            ConstByteSpan raw_signature) {
+  const size_t n = CoordinateSize(key.curve);
+  if ((digest.size() != 32 && digest.size() != 48) || raw_signature.size() != 2 * n ||
+      key.point_size != 1 + 2 * n || key.point[0] != 0x04) {
     return HardenedBool::kFalse;
   }
-  int ret = -1;
-  const bool use_p256m = kP256m && key.curve == Curve::kP256;
   if (!kP384 && key.curve == Curve::kP384) return HardenedBool::kFalse;  // no P-384 here
-  if (use_p256m) {
-    // p256-m: r and s in [1, n-1], the key a valid point, the digest
-    // truncated to 32 bytes as ECDSA does (FIPS 186-4 6.4).
-    uint8_t raw[64];
-    if (key.point_size != 65 || key.point[0] != 0x04 ||
-        !EcdsaDerToRaw(der_signature, 32, ByteSpan(raw, sizeof(raw))).ok()) {
-      return HardenedBool::kFalse;
-    }
+  int ret = -1;
+  if (kP256m && key.curve == Curve::kP256) {
+    // p256-m checks r and s in [1, n-1] and the key a valid point, and
+    // truncates the digest to 32 bytes as ECDSA does (FIPS 186-4 6.4).
     if constexpr (kP256m) {
-      ret = p256_ecdsa_verify(raw, key.point.data() + 1, digest.data(), digest.size());
+      ret = p256_ecdsa_verify(raw_signature.data(), key.point.data() + 1, digest.data(),
+                              digest.size());
     }
   } else if constexpr (kP384 || !kP256m) {  // Mbed TLS's ECP, only where linked
     Init();
     EcdsaContext ctx;
-    if (!LoadPublic(key, ctx.get())) return HardenedBool::kFalse;
-    ret = mbedtls_ecdsa_read_signature(ctx.get(), digest.data(), digest.size(),
-                                       der_signature.data(), der_signature.size());
+    mbedtls_mpi r;
+    mbedtls_mpi s;
+    mbedtls_mpi_init(&r);
+    mbedtls_mpi_init(&s);
+    // mbedtls_ecdsa_verify refuses r or s outside [1, n-1].
+    if (LoadPublic(key, ctx.get()) && mbedtls_mpi_read_binary(&r, raw_signature.data(), n) == 0 &&
+        mbedtls_mpi_read_binary(&s, raw_signature.data() + n, n) == 0) {
+      ret = mbedtls_ecdsa_verify(&ctx.get()->grp, digest.data(), digest.size(), &ctx.get()->Q, &r,
+                                 &s);
+    }
+    mbedtls_mpi_free(&r);
+    mbedtls_mpi_free(&s);
   }
   // Map 0 -> kTrue without a plain boolean in between, then re-check.
   HardenedBool result = ret == 0 ? HardenedBool::kTrue : HardenedBool::kFalse;
   if (Launder(ret) != 0 && result == HardenedBool::kTrue) HardenedTrap("ecdsa verify");
   return result;
+}
+
+HardenedBool EcdsaVerify(const EcPublicKey& key, ConstByteSpan digest,
+                         ConstByteSpan der_signature) {
+  // One strict DER decoder (canonical encodings only) for every curve.
+  uint8_t raw[2 * 48];
+  const size_t n = CoordinateSize(key.curve);
+  if (der_signature.empty() || der_signature.size() > kMaxEcdsaDerSigSize ||
+      !EcdsaDerToRaw(der_signature, n, ByteSpan(raw, 2 * n)).ok()) {
+    return HardenedBool::kFalse;
+  }
+  return EcdsaVerifyRaw(key, digest, ConstByteSpan(raw, 2 * n));
 }
 
 Status EcdsaSign(const EcKeyPair& key, ConstByteSpan digest, ByteSpan out, size_t* written) {

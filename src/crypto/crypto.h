@@ -115,9 +115,15 @@ Status WritePublicKeySpki(const EcPublicKey& key, ByteSpan out, size_t* written)
 // stage makes its own choice (targets/mps2-an505/CMakeLists.txt).
 
 // Verifies a DER-encoded ECDSA signature over `digest`. Returns kTrue only
-// for a valid signature; every failure (including malformed input, a key not
-// on its curve, r or s outside [1, n-1], a curve this build lacks) is kFalse.
+// for a valid signature in canonical DER; every failure (including malformed
+// or non-canonical DER, a key not on its curve, r or s outside [1, n-1], a
+// curve this build lacks) is kFalse.
 HardenedBool EcdsaVerify(const EcPublicKey& key, ConstByteSpan digest, ConstByteSpan der_signature);
+
+// The same for a signature as r || s, each of CoordinateSize(key.curve)
+// bytes, big-endian (COSE's form, RFC 9053 2.1): no DER on either side.
+HardenedBool EcdsaVerifyRaw(const EcPublicKey& key, ConstByteSpan digest,
+                            ConstByteSpan raw_signature);
 
 // Deterministic ECDSA (RFC 6979) over `digest`, DER-encoded signature.
 Status EcdsaSign(const EcKeyPair& key, ConstByteSpan digest, ByteSpan out, size_t* written);

@@ -320,7 +320,7 @@ TEST(Hasher, IncrementalEqualsOneShot) {
 }
 
 // =============================================================== HMAC-SHA-256
-// RFC 4231 section 4. Runs first in its process: HMAC must install the arena.
+// RFC 4231 section 4.
 
 void ExpectHmac(const Bytes& key, const Bytes& data, std::string_view expected) {
   std::array<uint8_t, 32> mac{};
@@ -362,7 +362,7 @@ TEST(HmacSha256, Rfc4231Case7KeyAndDataLongerThanBlock) {
 }
 
 // ================================================================ HKDF-SHA-256
-// RFC 5869 appendix A.1-A.3. Each also runs first in its process.
+// RFC 5869 appendix A.1-A.3.
 
 void ExpectHkdf(const Bytes& salt, const Bytes& ikm, const Bytes& info, std::string_view okm) {
   const Bytes expected = Hex(okm);
