@@ -47,38 +47,31 @@ bool Owns(StageComponents owned, Component c) {
   return false;
 }
 
-// The domain a revocation command names, from its payload; false when it
-// does not decode (CheckCommand then refuses it with its own reason).
-bool PeekDomain(ConstByteSpan message, BootReportRequest* entry, Component* domain) {
+}  // namespace
+
+bool PeekRevocation(ConstByteSpan message, BootReportRequest* entry,
+                    revocation::RevocationCommand* command) {
   cose::ParsedCoseSign parsed;
-  revocation::RevocationCommand command;
   if (cose::ParseCoseSign(message, cose::TagPolicy::kRequireTag, &parsed) != cose::CoseError::kOk ||
-      revocation::DecodeCommand(parsed.payload, &command) != revocation::PayloadError::kOk) {
+      revocation::DecodeCommand(parsed.payload, command) != revocation::PayloadError::kOk) {
     return false;
   }
-  FillCommand(command, entry);
-  *domain = command.domain;
+  FillCommand(*command, entry);
   return true;
 }
 
-// Checks and applies a revocation command for `target`, a domain this stage
-// owns (or, with `decoded` false, a command that does not decode: refused).
-void ProcessRevoke(platform::Platform& p, const otp::OtpHeader& header, ConstByteSpan message,
-                   Component target, bool decoded, BootReportRequest* entry) {
+void CheckAndApplyRevocation(platform::Platform& p, const otp::OtpHeader& header,
+                             ConstByteSpan message, Component target,
+                             const revocation::BootableImages& bootable, BootReportRequest* entry) {
   keys::KeyDomain domain;
   if (!keys::LoadDomain(p.otp, target, &domain).ok()) {
     FailBoot(p, BootReason::kDomainUnavailable, target, image::ImageError::kOk);
   }
-  const otp::Lifecycle lifecycle = otp::LifecycleFromMarks(header.lifecycle_marks);
   revocation::KeyStoreSlotKeys slot_keys(p.flash, header.layout, domain);
-  // Every image this boot can end up running keeps its key: the primary,
-  // and while it may still be reverted (an unconfirmed TRIAL is reverted
-  // by RunUpdates, after the mailbox) the backup it reverts to.
-  const revocation::BootableImages bootable =
-      decoded ? BootableImagesOf(p, header, target) : revocation::BootableImages{};
   const revocation::CheckContext context{
-      domain, lifecycle, std::span<const uint8_t, revocation::kInstanceIdSize>(header.instance_id),
-      bootable, slot_keys};
+      domain, otp::LifecycleFromMarks(header.lifecycle_marks),
+      std::span<const uint8_t, revocation::kInstanceIdSize>(header.instance_id), bootable,
+      slot_keys};
   revocation::CheckOutcome outcome;
   const RefusalReason reason = revocation::CheckCommand(message, context, &outcome);
   entry->outcome = static_cast<uint8_t>(reason);
@@ -107,8 +100,6 @@ void ProcessRevoke(platform::Platform& p, const otp::OtpHeader& header, ConstByt
   }
 }
 
-}  // namespace
-
 void ProcessMailbox(platform::Platform& p, const otp::OtpHeader& header, StageComponents owned,
                     bool pass_on, UpdateRecord* updates) {
   ByteBuffer<mailbox::kMailboxCapacity> copy;
@@ -136,7 +127,9 @@ void ProcessMailbox(platform::Platform& p, const otp::OtpHeader& header, StageCo
     bool decoded = false;
     if (request.type == mailbox::RequestType::kRevoke) {
       entry.component = kUnknownDomain;
-      decoded = PeekDomain(request.data, &entry, &target);
+      revocation::RevocationCommand command;
+      decoded = PeekRevocation(request.data, &entry, &command);
+      if (decoded) target = command.domain;
     } else if (request.component < otp::kComponentCount) {
       target = static_cast<Component>(request.component);
       decoded = true;
@@ -148,7 +141,13 @@ void ProcessMailbox(platform::Platform& p, const otp::OtpHeader& header, StageCo
     }
     if (request.type == mailbox::RequestType::kRevoke) {
       if (ours || !decoded) {
-        ProcessRevoke(p, header, request.data, decoded ? target : Component::kApp, decoded, &entry);
+        // Every image this boot can end up running keeps its key: the
+        // primary, and while it may still be reverted (an unconfirmed TRIAL
+        // is reverted by RunUpdates, after the mailbox) the backup it
+        // reverts to. A command that does not decode is refused unchecked.
+        CheckAndApplyRevocation(
+            p, header, request.data, decoded ? target : Component::kApp,
+            decoded ? BootableImagesOf(p, header, target) : revocation::BootableImages{}, &entry);
       } else {
         entry.outcome = static_cast<uint8_t>(RequestOutcome::kNotForThisStage);
       }

@@ -8,8 +8,24 @@
 #include "boot/boot_update.h"
 #include "otp/otp_map.h"
 #include "platform/platform.h"
+#include "revocation/revocation.h"
 
 namespace bastion::boot {
+
+// Decodes a revocation command's payload into `command` and the report
+// entry's domain, sequence and slots; false when it does not decode (the
+// checks then refuse it with their own reason).
+bool PeekRevocation(ConstByteSpan message, BootReportRequest* entry,
+                    revocation::RevocationCommand* command);
+
+// Checks the revocation command `message` for `target` (revocation::
+// CheckCommand against the domain as it is in OTP now, this device's
+// instance ID and lifecycle, the key store and `bootable`) and applies it
+// when accepted. The outcome (and, for a refusal, its detail) goes into
+// `entry`. A key domain that cannot be read stops the boot (FailBoot).
+void CheckAndApplyRevocation(platform::Platform& p, const otp::OtpHeader& header,
+                             ConstByteSpan message, otp::Component target,
+                             const revocation::BootableImages& bootable, BootReportRequest* entry);
 
 // Takes the mailbox and acts on the requests for the components the
 // calling stage owns (boot_update.h StageComponents); called by each stage

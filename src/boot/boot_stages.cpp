@@ -23,8 +23,10 @@ constexpr char kInfoHdpl1Seed[] = "bastion hdpl1 seed";
 constexpr char kInfoStorageKey[] = "bastion storage key";
 constexpr char kInfoAttestationSeed[] = "bastion attestation seed";
 
-ConstByteSpan Info(const char* s) {
-  return ConstByteSpan(reinterpret_cast<const uint8_t*>(s), std::strlen(s));
+// An HKDF info string without its terminating NUL.
+template <size_t N>
+ConstByteSpan Info(const char (&s)[N]) {
+  return ConstByteSpan(reinterpret_cast<const uint8_t*>(s), N - 1);
 }
 
 // Boot-report bookkeeping that must not itself stop the boot.

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "boot/boot_dependencies.h"
+#include "boot/boot_requests.h"
 #include "boot/boot_stages.h"
 #include "common/bytes.h"
 #include "cose/cose.h"
@@ -348,39 +349,17 @@ void ApplyConfirmedPolicies(platform::Platform& p, const otp::OtpHeader& header,
       source.Read(parsed.revocation.value_offset, ByteSpan(buffer, parsed.revocation.length))
           .ok()) {
     const ConstByteSpan message(buffer, parsed.revocation.length);
-    cose::ParsedCoseSign cose_sign;
+    BootReportRequest entry{};
+    entry.type = kImageRevocationRequest;
     revocation::RevocationCommand command;
-    if (cose::ParseCoseSign(message, cose::TagPolicy::kRequireTag, &cose_sign) ==
-            cose::CoseError::kOk &&
-        revocation::DecodeCommand(cose_sign.payload, &command) == revocation::PayloadError::kOk &&
-        command.domain == c && command.sequence > domain.revocation_sequence) {
-      BootReportRequest entry{};
-      entry.type = kImageRevocationRequest;
-      entry.component = static_cast<uint8_t>(c);
-      entry.sequence = command.sequence;
-      for (size_t i = 0; i < command.slot_count && i < command.slots.size(); ++i) {
-        if (command.slots[i] < 8)
-          entry.revoked_slots |= static_cast<uint8_t>(1u << command.slots[i]);
-      }
-      revocation::KeyStoreSlotKeys slot_keys(p.flash, header.layout, domain);
+    // Only a command this domain has not applied yet (each boot would
+    // otherwise report it again).
+    if (PeekRevocation(message, &entry, &command) && command.domain == c &&
+        command.sequence > domain.revocation_sequence) {
       // Confirmed: no revert can follow, the primary is the one image.
       revocation::BootableImages bootable;
       bootable.primary_slot_key = key_slot;
-      const revocation::CheckContext context{
-          domain, otp::LifecycleFromMarks(header.lifecycle_marks),
-          std::span<const uint8_t, revocation::kInstanceIdSize>(header.instance_id), bootable,
-          slot_keys};
-      revocation::CheckOutcome outcome;
-      const revocation::RefusalReason reason = revocation::CheckCommand(message, context, &outcome);
-      entry.outcome = static_cast<uint8_t>(reason);
-      if (reason == revocation::RefusalReason::kAccepted) {
-        const Status applied =
-            revocation::ApplyRevocation(p.otp, c, outcome.command, outcome.accepted, bootable);
-        if (!applied.ok()) {
-          entry.outcome = static_cast<uint8_t>(RequestOutcome::kCommitFailed);
-          entry.detail = static_cast<uint8_t>(applied.code());
-        }
-      }
+      CheckAndApplyRevocation(p, header, message, c, bootable, &entry);
       Report(p, entry);
       if (!keys::LoadDomain(p.otp, c, &domain).ok()) return;
     }
