@@ -82,7 +82,7 @@ Status EcdsaDerToRaw(ConstByteSpan der, size_t coordinate_size, ByteSpan out) {
   return StatusCode::kOk;
 }
 
-Status CheckEcdsaDerSignature(Curve curve, ConstByteSpan der) {
+Status CheckEcdsaRawSignature(Curve curve, ConstByteSpan raw) {
   // Group orders (SEC 2 / FIPS 186-4), big-endian.
   static constexpr uint8_t kOrderP256[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
                                              0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
@@ -94,15 +94,21 @@ Status CheckEcdsaDerSignature(Curve curve, ConstByteSpan der) {
       0xc7, 0x63, 0x4d, 0x81, 0xf4, 0x37, 0x2d, 0xdf, 0x58, 0x1a, 0x0d, 0xb2,
       0x48, 0xb0, 0xa7, 0x7a, 0xec, 0xec, 0x19, 0x6a, 0xcc, 0xc5, 0x29, 0x73};
   const size_t size = CoordinateSize(curve);
+  if (raw.size() != 2 * size) return StatusCode::kInvalidArgument;
   const uint8_t* order = curve == Curve::kP256 ? kOrderP256 : kOrderP384;
-  uint8_t raw[kMaxRawSignatureSize];
-  BASTION_TRY(EcdsaDerToRaw(der, size, raw));
-  for (const uint8_t* v : {raw, raw + size}) {
+  for (const uint8_t* v : {raw.data(), raw.data() + size}) {
     bool zero = true;
     for (size_t i = 0; i < size; ++i) zero = zero && v[i] == 0;
     if (zero || std::memcmp(v, order, size) >= 0) return StatusCode::kOutOfRange;
   }
   return StatusCode::kOk;
+}
+
+Status CheckEcdsaDerSignature(Curve curve, ConstByteSpan der) {
+  const size_t size = CoordinateSize(curve);
+  uint8_t raw[kMaxRawSignatureSize];
+  BASTION_TRY(EcdsaDerToRaw(der, size, raw));
+  return CheckEcdsaRawSignature(curve, ConstByteSpan(raw, 2 * size));
 }
 
 }  // namespace bastion::crypto

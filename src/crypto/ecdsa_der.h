@@ -41,6 +41,11 @@ Status EcdsaDerToRaw(ConstByteSpan der, size_t coordinate_size, ByteSpan out);
 // not below n).
 Status CheckEcdsaDerSignature(Curve curve, ConstByteSpan der);
 
+// The same range check on r || s (2 * CoordinateSize(curve) bytes, as
+// EcdsaDerToRaw writes it). Returns kOk, kInvalidArgument (wrong size),
+// kOutOfRange (r or s is 0 or not below n).
+Status CheckEcdsaRawSignature(Curve curve, ConstByteSpan raw);
+
 // Longest canonical DER signature for `curve` (72 for P-256, 104 for P-384):
 // the length imgtool's --pad-sig pads the signature TLV to at most.
 constexpr size_t MaxEcdsaDerSize(Curve curve) { return 2 + 2 * (2 + 1 + CoordinateSize(curve)); }

@@ -108,11 +108,17 @@ ImageError VerifyImage(const ImageSource& source, const ParsedImage& image, KeyR
   const ImageError split = SplitSignaturePadding(signature, image.signature.length,
                                                  crypto::MaxEcdsaDerSize(key.curve), &der_size);
   if (split != ImageError::kOk) return split;
-  const ConstByteSpan der(signature, der_size);
-  const Status canonical = crypto::CheckEcdsaDerSignature(key.curve, der);
-  if (canonical.code() == StatusCode::kOutOfRange) return ImageError::kSignatureOutOfRange;
-  if (!canonical.ok()) return ImageError::kSignatureNotCanonical;
-  const HardenedBool signature_ok = crypto::EcdsaVerify(key, computed.view(), der);
+  // Decoded once (strict DER) into r || s, range-checked, verified.
+  const size_t raw_size = 2 * crypto::CoordinateSize(key.curve);
+  uint8_t raw[crypto::kMaxRawSignatureSize];
+  if (!crypto::EcdsaDerToRaw(ConstByteSpan(signature, der_size), raw_size / 2, raw).ok()) {
+    return ImageError::kSignatureNotCanonical;
+  }
+  if (!crypto::CheckEcdsaRawSignature(key.curve, ConstByteSpan(raw, raw_size)).ok()) {
+    return ImageError::kSignatureOutOfRange;
+  }
+  const HardenedBool signature_ok =
+      crypto::EcdsaVerifyRaw(key, computed.view(), ConstByteSpan(raw, raw_size));
   if (!HardenedIsTrue(signature_ok)) return ImageError::kSignatureInvalid;
 
   out->measurement = computed;
