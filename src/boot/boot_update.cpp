@@ -9,6 +9,7 @@
 #include "cose/cose.h"
 #include "counters/counter_store.h"
 #include "image/image.h"
+#include "platform/flash_ops.h"
 #include "keys/key_domain.h"
 #include "revocation/revocation.h"
 #include "revocation/revocation_command.h"
@@ -122,10 +123,9 @@ uint32_t ReadSwapSize(platform::Flash& flash, const otp::FlashRegion& slot) {
 
 Status WriteSwapSize(platform::Flash& flash, const otp::FlashRegion& slot, uint32_t value) {
   const update::TrailerLayout l = update::TrailerLayoutFor(slot, flash.geometry().program_unit);
-  uint8_t unit[256];
-  std::memset(unit, 0xff, sizeof(unit));
-  StoreLe32(unit, value);
-  return flash.Program(l.swap_size, ConstByteSpan(unit, l.align));
+  uint8_t le[4];
+  StoreLe32(le, value);
+  return platform::ProgramPadded(flash, l.swap_size, le, l.align);
 }
 
 // Sectors of the image at the start of `region`, or 0 when none parses.

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common/crc32.h"
+#include "platform/flash_ops.h"
 
 namespace bastion::counters {
 namespace {
@@ -35,13 +36,6 @@ uint16_t RecordCrc(const CounterRecord& r) {
       Crc32(ConstByteSpan(reinterpret_cast<const uint8_t*>(&r), offsetof(CounterRecord, check))));
 }
 
-bool AllErased(const uint8_t* p, size_t n, uint8_t erased) {
-  for (size_t i = 0; i < n; ++i) {
-    if (p[i] != erased) return false;
-  }
-  return true;
-}
-
 Status CheckArea(const platform::FlashGeometry& g, const otp::FlashRegion& area) {
   if (!otp::GeometrySupported(g) || RecordsOffset(g.program_unit) >= g.sector_size ||
       area.offset % g.sector_size != 0 || area.size / g.sector_size < kStoreSectors ||
@@ -53,12 +47,10 @@ Status CheckArea(const platform::FlashGeometry& g, const otp::FlashRegion& area)
 
 // One program unit holding `bytes` (size <= unit), the rest erased.
 Status ProgramUnit(platform::Flash& flash, uint32_t address, const void* bytes, size_t size) {
-  const platform::FlashGeometry g = flash.geometry();
-  uint8_t unit[otp::kMaxProgramUnit];
-  const uint32_t span = size <= g.program_unit ? g.program_unit : HeaderSpan(g.program_unit);
-  std::memset(unit, g.erased_value, span);
-  std::memcpy(unit, bytes, size);
-  return flash.Program(address, ConstByteSpan(unit, span));
+  const uint32_t unit = flash.geometry().program_unit;
+  return platform::ProgramPadded(flash, address,
+                                 ConstByteSpan(static_cast<const uint8_t*>(bytes), size),
+                                 size <= unit ? unit : HeaderSpan(unit));
 }
 
 SectorMarker Marker(uint32_t magic, uint32_t generation) { return {magic, magic ^ generation}; }
@@ -94,7 +86,7 @@ Status ReadSector(platform::Flash& flash, const otp::FlashRegion& area, uint32_t
   uint8_t obsolete[sizeof(SectorMarker)];
   BASTION_TRY(flash.Read(address + ObsoleteOffset(unit), ByteSpan(obsolete, sizeof(obsolete))));
   view->live = complete.magic == want.magic && complete.check == want.check &&
-               AllErased(obsolete, sizeof(obsolete), g.erased_value);
+               platform::AllErased(obsolete, g.erased_value);
   if (!view->live && !salvage) return StatusCode::kOk;
 
   const uint32_t base = address + RecordsOffset(unit);
@@ -104,7 +96,7 @@ Status ReadSector(platform::Flash& flash, const otp::FlashRegion& area, uint32_t
     const uint32_t n = bytes - done < kScanChunk ? bytes - done : kScanChunk;
     BASTION_TRY(flash.Read(base + done, ByteSpan(buffer, n)));
     for (uint32_t off = 0; off < n; off += unit) {
-      if (AllErased(buffer + off, unit, g.erased_value)) continue;
+      if (platform::AllErased(ConstByteSpan(buffer + off, unit), g.erased_value)) continue;
       view->used = (done + off) / unit + 1;
       CounterRecord r;
       std::memcpy(&r, buffer + off, sizeof(r));

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "platform/flash_ops.h"
+
 namespace bastion::update {
 namespace {
 
@@ -73,18 +75,15 @@ Status WriteTrailerField(platform::Flash& flash, const otp::FlashRegion& slot, T
   const uint32_t address = field == TrailerField::kImageOk    ? t.image_ok
                            : field == TrailerField::kCopyDone ? t.copy_done
                                                               : t.swap_info;
-  uint8_t bytes[kMaxAlign];
-  std::memset(bytes, g.erased_value, t.align);
-  bytes[0] = value;
-  if (field == TrailerField::kSwapInfo)
-    return flash.Program(address, ConstByteSpan(bytes, t.align));
+  const ConstByteSpan bytes(&value, 1);
+  if (field == TrailerField::kSwapInfo) return platform::ProgramPadded(flash, address, bytes, t.align);
   const uint32_t spare = field == TrailerField::kImageOk ? t.image_ok_spare : t.copy_done_spare;
   uint8_t back = g.erased_value;
   uint8_t spare_back = g.erased_value;
   BASTION_TRY(flash.Read(address, ByteSpan(&back, 1)));
   BASTION_TRY(flash.Read(spare, ByteSpan(&spare_back, 1)));
   if ((spare_back == g.erased_value ? back : spare_back) == value) return StatusCode::kOk;
-  const Status written = flash.Program(address, ConstByteSpan(bytes, t.align));
+  const Status written = platform::ProgramPadded(flash, address, bytes, t.align);
   if (written.ok()) {
     BASTION_TRY(flash.Read(address, ByteSpan(&back, 1)));
     if (back == value) return StatusCode::kOk;
@@ -92,7 +91,7 @@ Status WriteTrailerField(platform::Flash& flash, const otp::FlashRegion& slot, T
     return written;
   }
   // The field's unit was torn by an earlier power loss: use the spare.
-  return flash.Program(spare, ConstByteSpan(bytes, t.align));
+  return platform::ProgramPadded(flash, spare, bytes, t.align);
 }
 
 }  // namespace bastion::update

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "common/crc32.h"
+#include "platform/flash_ops.h"
 
 namespace bastion::update {
 namespace {
@@ -11,13 +12,6 @@ constexpr uint32_t kScanChunk = 512;
 
 uint32_t HeaderCrc(const JournalHeader& h) {
   return Crc32(ConstByteSpan(reinterpret_cast<const uint8_t*>(&h), offsetof(JournalHeader, crc)));
-}
-
-bool AllErased(const uint8_t* p, size_t n, uint8_t erased) {
-  for (size_t i = 0; i < n; ++i) {
-    if (p[i] != erased) return false;
-  }
-  return true;
 }
 
 // Every record is one program unit holding a whole JournalRecord: a unit
@@ -54,7 +48,7 @@ Status ScanLog(platform::Flash& flash, const platform::FlashGeometry& g, Journal
     for (uint32_t off = 0; off < n; off += unit) {
       const uint32_t index = (done + off) / unit;
       const uint8_t* p = buffer + off;
-      if (AllErased(p, unit, g.erased_value)) continue;
+      if (platform::AllErased(ConstByteSpan(p, unit), g.erased_value)) continue;
       j->next_unit = index + 1;
       JournalRecord r;
       std::memcpy(&r, p, sizeof(r));
@@ -94,7 +88,9 @@ Status BeginJournal(platform::Flash& flash, const otp::FlashRegion& status_area,
   const platform::FlashGeometry g = flash.geometry();
   BASTION_TRY(CheckArea(g, status_area));
   const uint32_t span = JournalHeaderSpan(g.program_unit);
-  if (span > 256 || span >= g.sector_size) return StatusCode::kResourceExhausted;
+  if (span > platform::kMaxProgramSpan || span >= g.sector_size) {
+    return StatusCode::kResourceExhausted;
+  }
   const uint32_t units = (g.sector_size - span) / g.program_unit;
   if (2u * header.sectors + kJournalSpareUnits > units) return StatusCode::kResourceExhausted;
 
@@ -111,10 +107,8 @@ Status BeginJournal(platform::Flash& flash, const otp::FlashRegion& status_area,
   h.crc = HeaderCrc(h);
 
   BASTION_TRY(flash.EraseSector(address));
-  uint8_t bytes[256];
-  std::memset(bytes, g.erased_value, span);
-  std::memcpy(bytes, &h, sizeof(h));
-  BASTION_TRY(flash.Program(address, ConstByteSpan(bytes, span)));
+  BASTION_TRY(platform::ProgramPadded(
+      flash, address, ConstByteSpan(reinterpret_cast<const uint8_t*>(&h), sizeof(h)), span));
 
   *out = Journal{};
   out->valid = true;
@@ -127,17 +121,15 @@ Status BeginJournal(platform::Flash& flash, const otp::FlashRegion& status_area,
 Status AppendStep(platform::Flash& flash, Journal* journal) {
   const platform::FlashGeometry g = flash.geometry();
   const uint32_t unit = g.program_unit;
-  if (!journal->valid || unit > 256) return StatusCode::kFailedPrecondition;
+  if (!journal->valid || unit > platform::kMaxProgramSpan) return StatusCode::kFailedPrecondition;
   JournalRecord r;
   r.magic = kJournalRecordMagic ^ journal->header.sequence;
   r.step = static_cast<uint16_t>(journal->steps_done);
   r.step_check = static_cast<uint16_t>(~r.step);
-  uint8_t bytes[256];
-  std::memset(bytes, g.erased_value, unit);
-  std::memcpy(bytes, &r, sizeof(r));
+  const ConstByteSpan record(reinterpret_cast<const uint8_t*>(&r), sizeof(r));
   const uint32_t base = journal->sector_address + JournalHeaderSpan(unit);
   while (journal->next_unit < journal->units) {
-    const Status s = flash.Program(base + journal->next_unit * unit, ConstByteSpan(bytes, unit));
+    const Status s = platform::ProgramPadded(flash, base + journal->next_unit * unit, record, unit);
     ++journal->next_unit;
     if (s.ok()) {
       ++journal->steps_done;
