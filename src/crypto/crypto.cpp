@@ -103,8 +103,16 @@ bool PublicKeyValid(const EcPublicKey& key);
 // Loads group and public point into `ctx`, checking the point is on the curve.
 bool LoadPublic(const EcPublicKey& key, mbedtls_ecp_keypair* kp) {
   if (key.point_size != 1 + 2 * CoordinateSize(key.curve)) return false;
-  if (mbedtls_ecp_group_load(&kp->grp, GroupId(key.curve)) != 0) return false;
-  if (mbedtls_ecp_point_read_binary(&kp->grp, &kp->Q, key.point.data(), key.point_size) != 0) {
+  if (key.point[0] != 0x04 || mbedtls_ecp_group_load(&kp->grp, GroupId(key.curve)) != 0) {
+    return false;
+  }
+  // The coordinates directly (the key is always an uncompressed point):
+  // mbedtls_ecp_point_read_binary would also link point decompression and
+  // with it modular exponentiation, about 1.5 KB a boot stage never uses.
+  const size_t n = CoordinateSize(key.curve);
+  if (mbedtls_mpi_read_binary(&kp->Q.X, key.point.data() + 1, n) != 0 ||
+      mbedtls_mpi_read_binary(&kp->Q.Y, key.point.data() + 1 + n, n) != 0 ||
+      mbedtls_mpi_lset(&kp->Q.Z, 1) != 0) {
     return false;
   }
   return mbedtls_ecp_check_pubkey(&kp->grp, &kp->Q) == 0;
