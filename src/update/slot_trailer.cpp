@@ -30,6 +30,17 @@ void MagicBytes(uint32_t a, uint8_t erased, uint8_t* out, uint32_t m) {
   }
 }
 
+// A flag with a spare unit (image_ok, copy_done): a written spare takes
+// precedence over the field.
+Status ReadFlag(platform::Flash& flash, uint32_t field, uint32_t spare, uint8_t erased,
+                uint8_t* value) {
+  uint8_t bytes[2] = {erased, erased};
+  BASTION_TRY(flash.Read(field, ByteSpan(&bytes[0], 1)));
+  BASTION_TRY(flash.Read(spare, ByteSpan(&bytes[1], 1)));
+  *value = bytes[1] != erased ? bytes[1] : bytes[0];
+  return StatusCode::kOk;
+}
+
 }  // namespace
 
 Status ReadTrailer(platform::Flash& flash, const otp::FlashRegion& slot, Trailer* out) {
@@ -46,13 +57,8 @@ Status ReadTrailer(platform::Flash& flash, const otp::FlashRegion& slot, Trailer
   out->magic_erased = true;
   for (uint32_t i = 0; i < m; ++i)
     out->magic_erased = out->magic_erased && magic[i] == g.erased_value;
-  uint8_t spare = 0;
-  BASTION_TRY(flash.Read(t.image_ok, ByteSpan(&out->image_ok, 1)));
-  BASTION_TRY(flash.Read(t.image_ok_spare, ByteSpan(&spare, 1)));
-  if (spare != g.erased_value) out->image_ok = spare;
-  BASTION_TRY(flash.Read(t.copy_done, ByteSpan(&out->copy_done, 1)));
-  BASTION_TRY(flash.Read(t.copy_done_spare, ByteSpan(&spare, 1)));
-  if (spare != g.erased_value) out->copy_done = spare;
+  BASTION_TRY(ReadFlag(flash, t.image_ok, t.image_ok_spare, g.erased_value, &out->image_ok));
+  BASTION_TRY(ReadFlag(flash, t.copy_done, t.copy_done_spare, g.erased_value, &out->copy_done));
   BASTION_TRY(flash.Read(t.swap_info, ByteSpan(&out->swap_info, 1)));
   return StatusCode::kOk;
 }
@@ -78,13 +84,12 @@ Status WriteTrailerField(platform::Flash& flash, const otp::FlashRegion& slot, T
   const ConstByteSpan bytes(&value, 1);
   if (field == TrailerField::kSwapInfo) return platform::ProgramPadded(flash, address, bytes, t.align);
   const uint32_t spare = field == TrailerField::kImageOk ? t.image_ok_spare : t.copy_done_spare;
-  uint8_t back = g.erased_value;
-  uint8_t spare_back = g.erased_value;
-  BASTION_TRY(flash.Read(address, ByteSpan(&back, 1)));
-  BASTION_TRY(flash.Read(spare, ByteSpan(&spare_back, 1)));
-  if ((spare_back == g.erased_value ? back : spare_back) == value) return StatusCode::kOk;
+  uint8_t current = g.erased_value;
+  BASTION_TRY(ReadFlag(flash, address, spare, g.erased_value, &current));
+  if (current == value) return StatusCode::kOk;
   const Status written = platform::ProgramPadded(flash, address, bytes, t.align);
   if (written.ok()) {
+    uint8_t back = g.erased_value;
     BASTION_TRY(flash.Read(address, ByteSpan(&back, 1)));
     if (back == value) return StatusCode::kOk;
   } else if (written.code() != StatusCode::kFailedPrecondition) {
