@@ -211,10 +211,13 @@ CounterRecord MakeRecord(otp::Component component, uint32_t value) {
 }
 
 bool RecordValid(const CounterRecord& r) {
-  return (r.component & 0xf0u) == kRecordTag && (r.component & 0x0fu) < otp::kComponentCount &&
-         r.zeros ==
-             ZeroBits(reinterpret_cast<const uint8_t*>(&r), offsetof(CounterRecord, zeros)) &&
-         r.check == RecordCrc(r);
+  if ((r.component & 0xf0u) != kRecordTag || (r.component & 0x0fu) >= otp::kComponentCount) {
+    return false;
+  }
+  // Valid exactly when it is the record MakeRecord writes for its value.
+  const CounterRecord expected =
+      MakeRecord(static_cast<otp::Component>(r.component & 0x0fu), r.value);
+  return r.zeros == expected.zeros && r.check == expected.check;
 }
 
 Status ReadStore(platform::Flash& flash, const otp::FlashRegion& area, StoreState* out) {
