@@ -113,6 +113,17 @@ Status ReadKeyStoreEntry(platform::Flash& flash, const otp::FlashLayout& layout,
   return StatusCode::kOk;
 }
 
+Status ReadVouchedKey(platform::Flash& flash, const otp::FlashLayout& layout,
+                      otp::Component component, size_t entry, const otp::OtpKeySlot& slot,
+                      ByteBuffer<124>* der) {
+  BASTION_TRY(ReadKeyStoreEntry(flash, layout, component, entry, der));
+  const crypto::Digest hash = crypto::Hash(crypto::HashAlg::kSha256, der->view());
+  if (!HardenedIsTrue(HardenedEqual(hash.bytes.data(), slot.key_hash, sizeof(slot.key_hash)))) {
+    return StatusCode::kUnauthenticated;
+  }
+  return StatusCode::kOk;
+}
+
 ImageError DomainKeyResolver::Accept(size_t slot_index, ConstByteSpan der,
                                      const image::ParsedImage& image, crypto::EcPublicKey* key,
                                      uint8_t* slot) {
@@ -158,10 +169,8 @@ ImageError DomainKeyResolver::Resolve(const image::ImageSource& source,
       continue;
     }
     ByteBuffer<124> der;
-    if (!ReadKeyStoreEntry(flash_, layout_, domain_.component, i, &der).ok()) continue;
-    const crypto::Digest stored = crypto::Hash(crypto::HashAlg::kSha256, der.view());
-    if (!HardenedIsTrue(HardenedEqual(stored.bytes.data(), domain_.raw.signing[i].key_hash, 32))) {
-      continue;  // key store entry does not match OTP: never trust it
+    if (!ReadVouchedKey(flash_, layout_, domain_.component, i, domain_.raw.signing[i], &der).ok()) {
+      continue;  // no entry, or one OTP does not vouch for: never trust it
     }
     const crypto::Digest h = crypto::Hash(image.hash_alg, der.view());
     if (h.size == image.key.length &&

@@ -107,4 +107,11 @@ class DomainKeyResolver final : public image::KeyResolver {
 Status ReadKeyStoreEntry(platform::Flash& flash, const otp::FlashLayout& layout,
                          otp::Component component, size_t slot, ByteBuffer<124>* der);
 
+// ReadKeyStoreEntry, then the entry's SHA-256 against the hash `slot`
+// holds in OTP: a key-store entry is trusted only when OTP vouches for it.
+// Returns what ReadKeyStoreEntry returns, or kUnauthenticated.
+Status ReadVouchedKey(platform::Flash& flash, const otp::FlashLayout& layout,
+                      otp::Component component, size_t entry, const otp::OtpKeySlot& slot,
+                      ByteBuffer<124>* der);
+
 }  // namespace bastion::keys
