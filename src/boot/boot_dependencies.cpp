@@ -17,12 +17,6 @@ bool ParseAt(platform::Flash& flash, const otp::FlashRegion& region, ParsedImage
   return image::ParseImage(source, parsed) == ImageError::kOk;
 }
 
-// Where a revert would take `slots`' primary image back from: the start of
-// the secondary slot (its last sector holds the trailer).
-otp::FlashRegion FallbackRegion(platform::Flash& flash, const update::SlotSet& slots) {
-  return {slots.secondary.offset, slots.secondary.size - flash.geometry().sector_size};
-}
-
 // Whether `x`'s images can be judged now. A component owned by this stage or
 // an earlier one is: its interrupted updates were finished before any check
 // runs. One owned by a later stage (iROT looking at sm or app) is not while
@@ -54,7 +48,7 @@ bool Satisfies(platform::Platform& p, const otp::OtpHeader& header, Component x,
     return false;
   }
   if (PrimaryState(p.flash, slots) == ImageState::kReady) return true;
-  return ParseAt(p.flash, FallbackRegion(p.flash, slots), &parsed) &&
+  return ParseAt(p.flash, BackupRegion(p.flash, slots), &parsed) &&
          image::VersionAtLeast(parsed.header.version, minimum);
 }
 
@@ -118,7 +112,7 @@ DependencyVerdict CheckCandidateDependencies(platform::Platform& p, const otp::O
     const bool breaks =
         !settled || WouldBreak(p.flash, slots.primary, c, parsed.header.version) ||
         (PrimaryState(p.flash, slots) != ImageState::kReady &&
-         WouldBreak(p.flash, FallbackRegion(p.flash, slots), c, parsed.header.version));
+         WouldBreak(p.flash, BackupRegion(p.flash, slots), c, parsed.header.version));
     if (breaks) {
       verdict.error = ImageError::kDependencyUnmet;
       verdict.component = static_cast<uint8_t>(y);

@@ -142,10 +142,6 @@ otp::FlashRegion DownloadRegion(platform::Flash& flash, const SlotSet& slots) {
   return {at, slots.secondary.offset + slots.secondary.size - at};
 }
 
-otp::FlashRegion BackupRegion(platform::Flash& flash, const SlotSet& slots) {
-  return {slots.secondary.offset, slots.secondary.size - SectorSize(flash)};
-}
-
 void Fail(UpdateRecord* record, Status status) {
   record->event = static_cast<uint8_t>(UpdateEvent::kUpdateFailed);
   record->detail = static_cast<uint16_t>(status.code());
@@ -297,6 +293,10 @@ void Install(platform::Platform& p, const otp::OtpHeader& header, Component c,
 }
 
 }  // namespace
+
+otp::FlashRegion BackupRegion(platform::Flash& flash, const SlotSet& slots) {
+  return {slots.secondary.offset, slots.secondary.size - SectorSize(flash)};
+}
 
 ImageState PrimaryState(platform::Flash& flash, const SlotSet& slots) {
   return ClassifyPrimary(ReadTrailerOrBlank(flash, slots.primary));

@@ -87,6 +87,10 @@ inline constexpr otp::Component kUrotComponents[] = {otp::Component::kSm, otp::C
 // than kFlagSet and erased).
 constexpr uint8_t kRevertMark = 0x52;
 
+// Where a revert takes `slots`' primary image back from: the start of the
+// secondary slot, without its last sector (the trailer's).
+otp::FlashRegion BackupRegion(platform::Flash& flash, const update::SlotSet& slots);
+
 // States read from the trailers (no verification).
 ImageState PrimaryState(platform::Flash& flash, const update::SlotSet& slots);
 ImageState SecondaryState(platform::Flash& flash, const update::SlotSet& slots);
