@@ -11,10 +11,8 @@ using image::ImageError;
 using image::ParsedImage;
 using otp::Component;
 
-// Parses (does not verify) the image at the start of `region`.
 bool ParseAt(platform::Flash& flash, const otp::FlashRegion& region, ParsedImage* parsed) {
-  const FlashRegionSource source(flash, region);
-  return image::ParseImage(source, parsed) == ImageError::kOk;
+  return ParseImageAt(flash, region, parsed) == ImageError::kOk;
 }
 
 // Whether `x`'s images can be judged now. A component owned by this stage or

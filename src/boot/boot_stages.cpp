@@ -152,6 +152,12 @@ Status FlashRegionSource::Read(uint32_t offset, ByteSpan out) const {
   return flash_.Read(region_.offset + offset, out);
 }
 
+image::ImageError ParseImageAt(platform::Flash& flash, const otp::FlashRegion& region,
+                               image::ParsedImage* parsed) {
+  const FlashRegionSource source(flash, region);
+  return image::ParseImage(source, parsed);
+}
+
 Status ReadOtpHeader(platform::Platform& p, otp::OtpHeader* header) {
   BASTION_TRY(p.otp.Read(otp::kHeaderOffset,
                          ByteSpan(reinterpret_cast<uint8_t*>(header), sizeof(*header))));

@@ -43,6 +43,10 @@ class FlashRegionSource final : public image::ImageSource {
   otp::FlashRegion region_;
 };
 
+// Parses (does not verify) the image at the start of `region`.
+image::ImageError ParseImageAt(platform::Flash& flash, const otp::FlashRegion& region,
+                               image::ParsedImage* parsed);
+
 // Parses and verifies the image in `component`'s primary slot against its
 // key domain and security counter; refuses header flags the boot chain does
 // not implement (image::CheckBootFlags). Fills `entry` for the boot report either

@@ -130,9 +130,8 @@ Status WriteSwapSize(platform::Flash& flash, const otp::FlashRegion& slot, uint3
 
 // Sectors of the image at the start of `region`, or 0 when none parses.
 uint32_t ImageSectors(platform::Flash& flash, const otp::FlashRegion& region) {
-  const FlashRegionSource source(flash, region);
   image::ParsedImage parsed;
-  if (image::ParseImage(source, &parsed) != image::ImageError::kOk) return 0;
+  if (ParseImageAt(flash, region, &parsed) != image::ImageError::kOk) return 0;
   return update::SectorsFor(parsed.total_size, SectorSize(flash));
 }
 
@@ -198,9 +197,8 @@ void RaiseReadyCounter(platform::Platform& p, const otp::OtpHeader& header, Comp
                        UpdateRecord* record) {
   const SlotSet slots = SlotsOf(header, c);
   if (ClassifyPrimary(ReadTrailerOrBlank(p.flash, slots.primary)) != ImageState::kReady) return;
-  const FlashRegionSource source(p.flash, slots.primary);
   image::ParsedImage parsed;
-  if (image::ParseImage(source, &parsed) != image::ImageError::kOk) return;
+  if (ParseImageAt(p.flash, slots.primary, &parsed) != image::ImageError::kOk) return;
   const otp::FlashRegion& store = otp::CounterStoreArea(header.layout, c);
   uint32_t floor = 0;
   Status s = counters::ReadCounter(p.flash, store, c, &floor);
