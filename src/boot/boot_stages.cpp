@@ -40,8 +40,8 @@ void RecordImage(platform::Platform& p, const BootReportImage& entry) {
 // Verifies `component` and stops the boot unless it passed; the decision is
 // checked twice (once here, once at hand-over by the caller).
 HardenedBool VerifyOrFail(platform::Platform& p, const otp::OtpHeader& header, Component component,
-                          uint32_t* header_size = nullptr, uint32_t* image_size = nullptr,
-                          const BootReportImage* update = nullptr, BootReportImage* out = nullptr) {
+                          uint32_t* header_size, uint32_t* image_size, const UpdateRecord& update,
+                          BootReportImage* out) {
   BootReportImage entry{};
   HardenedBool decision = HardenedBool::kFalse;
   image::ImageError error =
@@ -54,16 +54,14 @@ HardenedBool VerifyOrFail(platform::Platform& p, const otp::OtpHeader& header, C
       entry.image_error = static_cast<uint16_t>(error);
     }
   }
-  entry.state = static_cast<uint8_t>(ImageState::kReady);
-  if (update != nullptr) {  // uROT: image state and this boot's update event
-    entry.state = update->state;
-    entry.update = update->update;
-    entry.update_detail = update->update_detail;
-    entry.counter_update = update->counter_update;
-    entry.counter_detail = update->counter_detail;
-  }
+  // The image's state and what this boot's update engine did to it.
+  entry.state = static_cast<uint8_t>(PrimaryState(p.flash, SlotsOf(header, component)));
+  entry.update = update.event;
+  entry.update_detail = update.detail;
+  entry.counter_update = update.counter;
+  entry.counter_detail = update.counter_detail;
   RecordImage(p, entry);
-  if (out != nullptr) *out = entry;
+  *out = entry;
   if (error != image::ImageError::kOk) {
     FailBoot(p, BootReason::kImageRefused, component, error);
   }
@@ -276,17 +274,11 @@ VerifiedEntry RunIrot(platform::Platform& p) {
   EnterStage(p, Component::kUrot);
 
   constexpr size_t kU = static_cast<size_t>(Component::kUrot);
-  BootReportImage state{};
-  state.state = static_cast<uint8_t>(PrimaryState(p.flash, SlotsOf(header, Component::kUrot)));
-  state.update = updates[kU].event;
-  state.update_detail = updates[kU].detail;
-  state.counter_update = updates[kU].counter;
-  state.counter_detail = updates[kU].counter_detail;
   VerifiedEntry entry;
   entry.slot = header.layout.primary[kU];
   BootReportImage verified{};
   entry.verified = VerifyOrFail(p, header, Component::kUrot, &entry.header_size, &entry.image_size,
-                                &state, &verified);
+                                updates[kU], &verified);
   ApplyConfirmedPolicies(p, header, Component::kUrot, verified.key_slot, entry.verified);
 
   // Derive the HDPL1 seed from the HUK, hand it down, wipe every copy.
@@ -342,24 +334,15 @@ void RunUrot(platform::Platform& p) {
   EnterStage(p, Component::kSm);
   // Verify before touching the HDPL1 seed: a refusal must leave no copy of
   // it on this stage's stack (FailBoot does not return).
-  BootReportImage states[otp::kComponentCount]{};
-  for (const Component c : {Component::kSm, Component::kApp}) {
-    const size_t i = static_cast<size_t>(c);
-    states[i].state = static_cast<uint8_t>(PrimaryState(p.flash, SlotsOf(header, c)));
-    states[i].update = updates[i].event;
-    states[i].update_detail = updates[i].detail;
-    states[i].counter_update = updates[i].counter;
-    states[i].counter_detail = updates[i].counter_detail;
-  }
   BootReportImage verified{};
   const HardenedBool sm_ok = VerifyOrFail(p, header, Component::kSm, nullptr, nullptr,
-                                          &states[static_cast<size_t>(Component::kSm)], &verified);
+                                          updates[static_cast<size_t>(Component::kSm)], &verified);
   // A confirmed image's revocation command / revoke_older_on_confirm.
   ApplyConfirmedPolicies(p, header, Component::kSm, verified.key_slot, sm_ok);
   EnterStage(p, Component::kApp);
   const HardenedBool app_ok =
       VerifyOrFail(p, header, Component::kApp, nullptr, nullptr,
-                   &states[static_cast<size_t>(Component::kApp)], &verified);
+                   updates[static_cast<size_t>(Component::kApp)], &verified);
   ApplyConfirmedPolicies(p, header, Component::kApp, verified.key_slot, app_ok);
   EnterStage(p, Component::kSm);
 
