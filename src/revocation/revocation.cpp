@@ -63,15 +63,20 @@ Status KeyStoreSlotKeys::SlotKey(KeyRole role, size_t index, crypto::EcPublicKey
 
 namespace {
 
-// Per-signer findings, folded into one reason with a fixed precedence.
-struct SignerFindings {
-  bool revoked = false;
-  bool unknown = false;
-  bool bad_signature = false;
-  uint8_t revoked_index = 0;
-  uint8_t unknown_index = 0;
-  uint8_t bad_index = 0;
-};
+// The slots a kid is matched against, in this order: signing slots 0..3,
+// then authority slots 0..1. Slot j is (RoleOf(j), IndexOf(j)).
+constexpr size_t kDomainSlots = otp::kSigningSlots + otp::kAuthoritySlots;
+KeyRole RoleOf(size_t j) {
+  return j < otp::kSigningSlots ? KeyRole::kSigning : KeyRole::kAuthority;
+}
+size_t IndexOf(size_t j) { return j < otp::kSigningSlots ? j : j - otp::kSigningSlots; }
+
+// What Authorize found about a signer that does not count, in the
+// precedence the findings refuse a command with.
+enum Finding : uint8_t { kFoundRevoked, kFoundUnknown, kFoundBadSignature, kFindings };
+constexpr RefusalReason kFindingReason[kFindings] = {
+    RefusalReason::kRevokedSigner, RefusalReason::kUnknownSigner, RefusalReason::kBadSignature};
+constexpr uint8_t kNoSigner = 0xff;
 
 bool KidMatches(ConstByteSpan kid, const otp::OtpKeySlot& slot) {
   return kid.size() == sizeof(slot.key_hash) &&
@@ -93,22 +98,23 @@ uint32_t PopCount(uint32_t bits) {
   return n;
 }
 
+// Whether domain slot j is usable from the raw OTP words alone
+// (keys::SlotUsable, checked hardened).
+[[gnu::noinline]] bool RawSlotUsable(const otp::OtpDomain& raw, size_t j) {
+  return HardenedIsTrue(j < otp::kSigningSlots ? keys::SlotUsable(raw, j)
+                                               : keys::SlotUsable(raw.authority[IndexOf(j)]));
+}
+
 // The second, independent reading of the decision: raw OTP words only.
-HardenedBool QuorumFromRawWords(const keys::KeyDomain& domain, uint8_t signing_verified,
-                                uint8_t authority_verified, uint32_t threshold) {
-  uint32_t signing = 0;
-  for (size_t i = 0; i < otp::kSigningSlots; ++i) {
-    if ((signing_verified >> i) & 1u) {
-      signing += HardenedIsTrue(keys::SlotUsable(domain.raw, i)) ? 1u : 0u;
-    }
+// verified[role]: bit i, slot i of that role verified.
+HardenedBool QuorumFromRawWords(const otp::OtpDomain& raw, const uint8_t (&verified)[2],
+                                uint32_t threshold) {
+  uint32_t usable[2] = {0, 0};  // per role
+  for (size_t j = 0; j < kDomainSlots; ++j) {
+    const auto role = static_cast<size_t>(RoleOf(j));
+    if (((verified[role] >> IndexOf(j)) & 1u) != 0 && RawSlotUsable(raw, j)) ++usable[role];
   }
-  uint32_t authority = 0;
-  for (size_t i = 0; i < otp::kAuthoritySlots; ++i) {
-    if ((authority_verified >> i) & 1u) {
-      authority += HardenedIsTrue(keys::SlotUsable(domain.raw.authority[i])) ? 1u : 0u;
-    }
-  }
-  return ToHardened(Launder(signing) >= threshold || Launder(authority) >= 1u);
+  return ToHardened(Launder(usable[0]) >= threshold || Launder(usable[1]) >= 1u);
 }
 
 }  // namespace
@@ -116,68 +122,57 @@ HardenedBool QuorumFromRawWords(const keys::KeyDomain& domain, uint8_t signing_v
 HardenedBool Authorize(const cose::ParsedCoseSign& message, const keys::KeyDomain& domain,
                        otp::Lifecycle lifecycle, SlotKeySource& slot_keys, Authorization* out) {
   Authorization result;
-  SignerFindings findings;
-  const bool signing_role_valid = HardenedIsTrue(keys::KeyRoleValid(KeyRole::kSigning, lifecycle));
-  const bool authority_role_valid =
-      HardenedIsTrue(keys::KeyRoleValid(KeyRole::kAuthority, lifecycle));
+  uint8_t verified[2] = {0, 0};                                  // per role, bit i: slot i verified
+  uint8_t first[kFindings] = {kNoSigner, kNoSigner, kNoSigner};  // first signer per finding
   const size_t signers =
       message.signer_count < cose::kMaxSigners ? message.signer_count : cose::kMaxSigners;
   for (size_t s = 0; s < signers; ++s) {
-    const ConstByteSpan kid = message.signers[s].kid;
-    const auto index = static_cast<uint8_t>(s);
-    bool matched = false;
-    for (size_t role = 0; role < 2 && !matched; ++role) {
-      const bool signing = role == 0;
-      const size_t count = signing ? otp::kSigningSlots : otp::kAuthoritySlots;
-      for (size_t i = 0; i < count && !matched; ++i) {
-        const SlotState state = signing ? domain.signing[i] : domain.authority[i];
-        const otp::OtpKeySlot& slot = signing ? domain.raw.signing[i] : domain.raw.authority[i];
-        if (state == SlotState::kBlank || state == SlotState::kCorrupt) continue;
-        if (!KidMatches(kid, slot)) continue;
-        matched = true;
-        if (state == SlotState::kRevoked) {
-          if (!findings.revoked) findings.revoked_index = index;
-          findings.revoked = true;
-        } else if (!SignerVerifies(message, s, slot_keys,
-                                   signing ? KeyRole::kSigning : KeyRole::kAuthority, i)) {
-          if (!findings.bad_signature) findings.bad_index = index;
-          findings.bad_signature = true;
-        } else if (signing && signing_role_valid) {
-          result.signing_verified = static_cast<uint8_t>(result.signing_verified | (1u << i));
-        } else if (!signing && authority_role_valid) {
-          result.authority_verified = static_cast<uint8_t>(result.authority_verified | (1u << i));
+    // The first provisioned or revoked slot whose key hash is the kid decides.
+    Finding finding = kFoundUnknown;
+    bool counts = false;
+    for (size_t j = 0; j < kDomainSlots; ++j) {
+      const KeyRole role = RoleOf(j);
+      const size_t i = IndexOf(j);
+      const bool signing = role == KeyRole::kSigning;
+      const SlotState state = signing ? domain.signing[i] : domain.authority[i];
+      if (state == SlotState::kBlank || state == SlotState::kCorrupt) continue;
+      if (!KidMatches(message.signers[s].kid,
+                      signing ? domain.raw.signing[i] : domain.raw.authority[i])) {
+        continue;
+      }
+      if (state == SlotState::kRevoked) {
+        finding = kFoundRevoked;
+      } else if (!SignerVerifies(message, s, slot_keys, role, i)) {
+        finding = kFoundBadSignature;
+      } else {
+        counts = true;  // verified: no finding
+        // A role not valid in this lifecycle counts for nothing.
+        if (HardenedIsTrue(keys::KeyRoleValid(role, lifecycle))) {
+          verified[static_cast<size_t>(role)] |= static_cast<uint8_t>(1u << i);
         }
       }
+      break;
     }
-    if (!matched) {
-      if (!findings.unknown) findings.unknown_index = index;
-      findings.unknown = true;
-    }
+    if (!counts && first[finding] == kNoSigner) first[finding] = static_cast<uint8_t>(s);
   }
+  result.signing_verified = verified[0];
+  result.authority_verified = verified[1];
 
   uint32_t threshold = domain.raw.config.threshold;
   if (threshold == 0) threshold = 1;
-  const bool quorum =
-      PopCount(result.signing_verified) >= threshold || PopCount(result.authority_verified) >= 1;
-  if (findings.revoked) {
-    result.reason = RefusalReason::kRevokedSigner;
-    result.offending_signer = findings.revoked_index;
-  } else if (findings.unknown) {
-    result.reason = RefusalReason::kUnknownSigner;
-    result.offending_signer = findings.unknown_index;
-  } else if (findings.bad_signature) {
-    result.reason = RefusalReason::kBadSignature;
-    result.offending_signer = findings.bad_index;
-  } else if (!quorum) {
-    result.reason = RefusalReason::kTooFewSignatures;
-  } else {
-    result.reason = RefusalReason::kAccepted;
+  result.reason = PopCount(verified[0]) >= threshold || verified[1] != 0
+                      ? RefusalReason::kAccepted
+                      : RefusalReason::kTooFewSignatures;
+  for (size_t f = kFindings; f-- > 0;) {  // the first finding in precedence wins
+    if (first[f] != kNoSigner) {
+      result.reason = kFindingReason[f];
+      result.offending_signer = first[f];
+    }
   }
-  const bool first = result.reason == RefusalReason::kAccepted;
-  const HardenedBool second =
-      QuorumFromRawWords(domain, result.signing_verified, result.authority_verified, threshold);
+  const bool first_look = result.reason == RefusalReason::kAccepted;
+  const HardenedBool second = QuorumFromRawWords(domain.raw, verified, threshold);
   result.authorized =
-      (first && HardenedIsTrue(second)) ? HardenedBool::kTrue : HardenedBool::kFalse;
+      (first_look && HardenedIsTrue(second)) ? HardenedBool::kTrue : HardenedBool::kFalse;
   *out = result;
   return result.authorized;
 }
@@ -194,22 +189,23 @@ uint8_t SlotMask(const RevocationCommand& command) {
   return mask;
 }
 
+bool InMask(uint8_t mask, size_t slot) { return ((mask >> slot) & 1u) != 0; }
+
 }  // namespace
 
 HardenedBool CommitRulesHold(const otp::OtpDomain& raw, uint8_t mask,
                              const BootableImages& bootable, RefusalReason* why) {
   uint32_t remaining = 0;
   for (size_t i = 0; i < otp::kSigningSlots; ++i) {
-    const bool usable = HardenedIsTrue(keys::SlotUsable(raw, i));
-    remaining += usable && ((mask >> i) & 1u) == 0 ? 1u : 0u;
+    remaining += RawSlotUsable(raw, i) && !InMask(mask, i) ? 1u : 0u;
   }
   if (Launder(remaining) == 0) {
     *why = RefusalReason::kLastSigningKey;
     return HardenedBool::kFalse;
   }
   for (const uint8_t slot : {bootable.primary_slot_key, bootable.secondary_slot_key}) {
-    if (slot >= otp::kSigningSlots || ((mask >> slot) & 1u) == 0) continue;
-    if (HardenedIsTrue(keys::SlotUsable(raw, slot))) {
+    if (slot >= otp::kSigningSlots || !InMask(mask, slot)) continue;
+    if (RawSlotUsable(raw, slot)) {
       *why = RefusalReason::kNoBootableImage;
       return HardenedBool::kFalse;
     }
@@ -218,80 +214,86 @@ HardenedBool CommitRulesHold(const otp::OtpDomain& raw, uint8_t mask,
   return HardenedBool::kTrue;
 }
 
-RefusalReason CheckCommand(ConstByteSpan message, const CheckContext& context, CheckOutcome* out) {
-  CheckOutcome& o = *out;
-  o = CheckOutcome{};
+namespace {
+
+// CheckCommand's checks in order; the refusal (or kAccepted), with the
+// details in *o.
+RefusalReason Check(ConstByteSpan message, const CheckContext& context, CheckOutcome& o) {
   const keys::KeyDomain& domain = context.domain;
 
   cose::ParsedCoseSign parsed;
   o.cose_error = cose::ParseCoseSign(message, cose::TagPolicy::kRequireTag, &parsed, &o.cbor_error);
-  if (o.cose_error != cose::CoseError::kOk) return o.reason = RefusalReason::kMalformedCose;
+  if (o.cose_error != cose::CoseError::kOk) return RefusalReason::kMalformedCose;
 
   o.payload_error = DecodeCommand(parsed.payload, &o.command);
-  if (o.payload_error == PayloadError::kSlotOutOfRange) {
-    return o.reason = RefusalReason::kSlotOutOfRange;
-  }
-  if (o.payload_error != PayloadError::kOk) return o.reason = RefusalReason::kMalformedPayload;
+  if (o.payload_error == PayloadError::kSlotOutOfRange) return RefusalReason::kSlotOutOfRange;
+  if (o.payload_error != PayloadError::kOk) return RefusalReason::kMalformedPayload;
   const RevocationCommand& command = o.command;
 
-  if (command.domain != domain.component) return o.reason = RefusalReason::kWrongDomain;
+  if (command.domain != domain.component) return RefusalReason::kWrongDomain;
 
   const HardenedBool authorized =
       Authorize(parsed, domain, context.lifecycle, context.slot_keys, &o.authorization);
-  if (o.authorization.reason != RefusalReason::kAccepted) return o.reason = o.authorization.reason;
-  if (!HardenedIsTrue(authorized)) return o.reason = RefusalReason::kTooFewSignatures;
+  if (o.authorization.reason != RefusalReason::kAccepted) return o.authorization.reason;
+  if (!HardenedIsTrue(authorized)) return RefusalReason::kTooFewSignatures;
 
   if (command.has_instance_id &&
       !HardenedIsTrue(
           HardenedEqual(command.instance_id.data(), context.instance_id.data(), kInstanceIdSize))) {
-    return o.reason = RefusalReason::kOtherDevice;
+    return RefusalReason::kOtherDevice;
   }
 
   otp::RevocationLog log;
-  if (!otp::ReadRevocationLog(domain.raw.revocations, &log)) {
-    return o.reason = RefusalReason::kDomainCorrupt;
-  }
+  if (!otp::ReadRevocationLog(domain.raw.revocations, &log)) return RefusalReason::kDomainCorrupt;
   if (command.sequence <= log.sequence || command.sequence <= domain.revocation_sequence) {
-    return o.reason = RefusalReason::kReplay;
+    return RefusalReason::kReplay;
   }
-  if (log.used >= otp::kLogEntries) return o.reason = RefusalReason::kSequenceLogFull;
+  if (log.used >= otp::kLogEntries) return RefusalReason::kSequenceLogFull;
 
   for (size_t i = 0; i < command.slot_count; ++i) {
     const SlotState state = domain.signing[command.slots[i]];
     // Already revoked is allowed (a no-op for that slot).
     if (state != SlotState::kProvisioned && state != SlotState::kRevoked) {
-      return o.reason = RefusalReason::kSlotNotProvisioned;
+      return RefusalReason::kSlotNotProvisioned;
     }
   }
 
+  const uint8_t mask = SlotMask(command);
   uint32_t remaining = 0;
   for (size_t i = 0; i < otp::kSigningSlots; ++i) {
-    const bool usable = domain.signing[i] == SlotState::kProvisioned &&
-                        HardenedIsTrue(keys::SlotUsable(domain.raw, i));
-    remaining += usable && !command.Revokes(i) ? 1u : 0u;
+    const bool usable =
+        domain.signing[i] == SlotState::kProvisioned && RawSlotUsable(domain.raw, i);
+    remaining += usable && !InMask(mask, i) ? 1u : 0u;
   }
-  if (remaining == 0) return o.reason = RefusalReason::kLastSigningKey;
+  if (remaining == 0) return RefusalReason::kLastSigningKey;
 
   // Refused when an image the boot can end up running (the primary and,
   // when a revert may follow, the image it reverts to) would lose its key.
-  const uint8_t images[2] = {context.bootable.primary_slot_key,
-                             context.bootable.secondary_slot_key};
-  for (const uint8_t slot : images) {
+  for (const uint8_t slot :
+       {context.bootable.primary_slot_key, context.bootable.secondary_slot_key}) {
     if (slot >= otp::kSigningSlots) continue;
     if (domain.signing[slot] != SlotState::kProvisioned) continue;
-    if (command.Revokes(slot)) return o.reason = RefusalReason::kNoBootableImage;
+    if (InMask(mask, slot)) return RefusalReason::kNoBootableImage;
   }
 
   // The second look at the rules, from the raw words; then the decision
   // the commit takes, built from both hardened values.
   RefusalReason why = RefusalReason::kAccepted;
-  const HardenedBool rules = CommitRulesHold(domain.raw, SlotMask(command), context.bootable, &why);
-  if (!HardenedIsTrue(rules)) return o.reason = why;
-  if (!HardenedIsTrue(authorized)) return o.reason = RefusalReason::kTooFewSignatures;
+  const HardenedBool rules = CommitRulesHold(domain.raw, mask, context.bootable, &why);
+  if (!HardenedIsTrue(rules)) return why;
+  if (!HardenedIsTrue(authorized)) return RefusalReason::kTooFewSignatures;
   o.accepted = HardenedIsTrue(Launder(authorized)) && HardenedIsTrue(Launder(rules))
                    ? HardenedBool::kTrue
                    : HardenedBool::kFalse;
-  return o.reason = RefusalReason::kAccepted;
+  return RefusalReason::kAccepted;
+}
+
+}  // namespace
+
+RefusalReason CheckCommand(ConstByteSpan message, const CheckContext& context, CheckOutcome* out) {
+  *out = CheckOutcome{};
+  out->reason = Check(message, context, *out);
+  return out->reason;
 }
 
 namespace {
