@@ -119,9 +119,11 @@ bool Equals(ConstByteSpan value, std::string_view literal) {
 
 CborError ParseHead(ConstByteSpan in, size_t offset, Head* head) {
   if (offset >= in.size()) return CborError::kTruncated;
-  const uint8_t initial = in[offset];
-  const auto major = static_cast<MajorType>(initial >> 5);
-  const uint8_t info = initial & 0x1f;
+  const uint8_t* const start = in.data() + offset;
+  const uint8_t* p = start + 1;          // past the initial byte
+  size_t left = in.size() - offset - 1;  // bytes after p
+  const auto major = static_cast<MajorType>(*start >> 5);
+  const uint8_t info = *start & 0x1f;
   if (info == kInfoIndefinite) return CborError::kIndefiniteLength;
   if (info > kInfoEightBytes) return CborError::kReservedInfo;
   if (major == MajorType::kSimple) {
@@ -129,36 +131,33 @@ CborError ParseHead(ConstByteSpan in, size_t offset, Head* head) {
     if (info < kSimpleFalse || info > kSimpleNull) return CborError::kUnsupportedSimple;
   }
   uint64_t argument = info;
-  size_t size = 1;
   if (info >= kInfoOneByte) {
     const size_t extra = size_t{1} << (info - kInfoOneByte);  // 1, 2, 4, 8
-    if (in.size() - offset - 1 < extra) return CborError::kTruncated;
+    if (left < extra) return CborError::kTruncated;
+    left -= extra;
     argument = 0;
     uint32_t upper_half = 0;  // the first extra / 2 bytes, ORed
     for (size_t i = 0; i < extra; ++i) {
-      const uint8_t b = in[offset + 1 + i];
-      argument = (argument << 8) | b;
-      if (i < extra / 2) upper_half |= b;
+      argument = (argument << 8) | p[i];
+      if (i < extra / 2) upper_half |= p[i];
     }
+    p += extra;
     // The shortest form: the value must not fit the next smaller one (for
     // 2, 4 or 8 bytes: its upper half is not all zero).
     if (extra == 1 ? argument < kInfoOneByte : upper_half == 0) return CborError::kNonShortestHead;
-    size = 1 + extra;
   }
   if (major >= MajorType::kBytes && major <= MajorType::kMap) {
     // A string's content must fit; so must a container's items, at least a
     // byte each (two for a map pair).
-    const size_t left = in.size() - offset - size;
     if (argument > (major == MajorType::kMap ? left / 2 : left)) return CborError::kTruncated;
-    if (major == MajorType::kText &&
-        !IsValidUtf8(in.subspan(offset + size, static_cast<size_t>(argument)))) {
+    if (major == MajorType::kText && !IsValidUtf8({p, static_cast<size_t>(argument)})) {
       return CborError::kInvalidUtf8;
     }
   }
   head->major = major;
   head->info = info;
   head->argument = argument;
-  head->size = size;
+  head->size = static_cast<size_t>(p - start);
   return CborError::kOk;
 }
 
@@ -185,8 +184,8 @@ CborError CheckItem(ConstByteSpan in, size_t* offset, uint8_t max_depth, bool ch
       } else {                  // the key just ended; a value starts here
         const size_t key_size = off - frame.key_start;
         if (frame.previous_size != 0) {
-          const int order = CompareKeys(in.subspan(frame.previous, frame.previous_size),
-                                        in.subspan(frame.key_start, key_size));
+          const int order = CompareKeys({in.data() + frame.previous, frame.previous_size},
+                                        {in.data() + frame.key_start, key_size});
           if (order == 0) return CborError::kDuplicateKey;
           if (order > 0) return CborError::kKeyOrder;
         }
@@ -215,7 +214,10 @@ CborError CheckItem(ConstByteSpan in, size_t* offset, uint8_t max_depth, bool ch
   return CborError::kOk;
 }
 
-CborError CheckItem(ConstByteSpan input, uint8_t max_depth, bool check_map_order) {
+// Not inlined: the boot stages check a COSE message and each of its
+// protected headers with it.
+[[gnu::noinline]] CborError CheckItem(ConstByteSpan input, uint8_t max_depth,
+                                      bool check_map_order) {
   size_t end = 0;
   const CborError error = CheckItem(input, &end, max_depth, check_map_order);
   if (error != CborError::kOk) return error;

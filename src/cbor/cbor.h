@@ -106,12 +106,12 @@ constexpr size_t HeadSize(uint64_t argument) {
 }
 
 // A decoded head: the initial byte's major type and additional info, the
-// argument, and how many bytes the head takes.
+// argument, and how many bytes the head takes. ParseHead fills every field.
 struct Head {
-  MajorType major = MajorType::kUnsigned;
-  uint8_t info = 0;
-  uint64_t argument = 0;
-  size_t size = 0;
+  MajorType major;
+  uint8_t info;
+  uint64_t argument;
+  size_t size;
 };
 
 // Decodes and checks the head at `offset` (and, for a string, that its

@@ -44,7 +44,7 @@ constexpr uint32_t kOtherLabel = 0;
 
 // Reads a header label (checked input). Returns false unless it is an int
 // or a text string; *label is its number for 1..4, else kOtherLabel.
-bool ReadLabel(Reader& r, uint32_t* label) {
+[[gnu::noinline]] bool ReadLabel(Reader& r, uint32_t* label) {
   const MajorType type = r.Next();
   if (type != MajorType::kUnsigned && type != MajorType::kNegative && type != MajorType::kText) {
     return false;

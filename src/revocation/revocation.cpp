@@ -71,12 +71,11 @@ KeyRole RoleOf(size_t j) {
 }
 size_t IndexOf(size_t j) { return j < otp::kSigningSlots ? j : j - otp::kSigningSlots; }
 
-// What Authorize found about a signer that does not count, in the
-// precedence the findings refuse a command with.
-enum Finding : uint8_t { kFoundRevoked, kFoundUnknown, kFoundBadSignature, kFindings };
+// What Authorize finds about a signer, the refusals in the precedence they
+// refuse a command with.
+enum Finding : uint8_t { kFoundRevoked, kFoundUnknown, kFoundBadSignature, kFindings, kVerified };
 constexpr RefusalReason kFindingReason[kFindings] = {
     RefusalReason::kRevokedSigner, RefusalReason::kUnknownSigner, RefusalReason::kBadSignature};
-constexpr uint8_t kNoSigner = 0xff;
 
 bool KidMatches(ConstByteSpan kid, const otp::OtpKeySlot& slot) {
   return kid.size() == sizeof(slot.key_hash) &&
@@ -106,13 +105,13 @@ uint32_t PopCount(uint32_t bits) {
 }
 
 // The second, independent reading of the decision: raw OTP words only.
-// verified[role]: bit i, slot i of that role verified.
-HardenedBool QuorumFromRawWords(const otp::OtpDomain& raw, const uint8_t (&verified)[2],
-                                uint32_t threshold) {
+// verified: bit j, domain slot j verified.
+HardenedBool QuorumFromRawWords(const otp::OtpDomain& raw, uint32_t verified, uint32_t threshold) {
   uint32_t usable[2] = {0, 0};  // per role
   for (size_t j = 0; j < kDomainSlots; ++j) {
-    const auto role = static_cast<size_t>(RoleOf(j));
-    if (((verified[role] >> IndexOf(j)) & 1u) != 0 && RawSlotUsable(raw, j)) ++usable[role];
+    if (((verified >> j) & 1u) != 0 && RawSlotUsable(raw, j)) {
+      ++usable[static_cast<size_t>(RoleOf(j))];
+    }
   }
   return ToHardened(Launder(usable[0]) >= threshold || Launder(usable[1]) >= 1u);
 }
@@ -122,14 +121,14 @@ HardenedBool QuorumFromRawWords(const otp::OtpDomain& raw, const uint8_t (&verif
 HardenedBool Authorize(const cose::ParsedCoseSign& message, const keys::KeyDomain& domain,
                        otp::Lifecycle lifecycle, SlotKeySource& slot_keys, Authorization* out) {
   Authorization result;
-  uint8_t verified[2] = {0, 0};                                  // per role, bit i: slot i verified
-  uint8_t first[kFindings] = {kNoSigner, kNoSigner, kNoSigner};  // first signer per finding
+  uint32_t verified = 0;     // bit j: domain slot j verified
+  uint8_t found = 0;         // bit f: finding f applies to a signer
+  uint8_t first[kFindings];  // for each finding found, the first signer it applies to
   const size_t signers =
       message.signer_count < cose::kMaxSigners ? message.signer_count : cose::kMaxSigners;
   for (size_t s = 0; s < signers; ++s) {
     // The first provisioned or revoked slot whose key hash is the kid decides.
     Finding finding = kFoundUnknown;
-    bool counts = false;
     for (size_t j = 0; j < kDomainSlots; ++j) {
       const KeyRole role = RoleOf(j);
       const size_t i = IndexOf(j);
@@ -145,29 +144,30 @@ HardenedBool Authorize(const cose::ParsedCoseSign& message, const keys::KeyDomai
       } else if (!SignerVerifies(message, s, slot_keys, role, i)) {
         finding = kFoundBadSignature;
       } else {
-        counts = true;  // verified: no finding
+        finding = kVerified;
         // A role not valid in this lifecycle counts for nothing.
-        if (HardenedIsTrue(keys::KeyRoleValid(role, lifecycle))) {
-          verified[static_cast<size_t>(role)] |= static_cast<uint8_t>(1u << i);
-        }
+        if (HardenedIsTrue(keys::KeyRoleValid(role, lifecycle))) verified |= 1u << j;
       }
       break;
     }
-    if (!counts && first[finding] == kNoSigner) first[finding] = static_cast<uint8_t>(s);
+    if (finding != kVerified && ((found >> finding) & 1u) == 0) {
+      found = static_cast<uint8_t>(found | 1u << finding);
+      first[finding] = static_cast<uint8_t>(s);
+    }
   }
-  result.signing_verified = verified[0];
-  result.authority_verified = verified[1];
+  result.signing_verified = static_cast<uint8_t>(verified & ((1u << otp::kSigningSlots) - 1));
+  result.authority_verified = static_cast<uint8_t>(verified >> otp::kSigningSlots);
 
   uint32_t threshold = domain.raw.config.threshold;
   if (threshold == 0) threshold = 1;
-  result.reason = PopCount(verified[0]) >= threshold || verified[1] != 0
-                      ? RefusalReason::kAccepted
-                      : RefusalReason::kTooFewSignatures;
-  for (size_t f = kFindings; f-- > 0;) {  // the first finding in precedence wins
-    if (first[f] != kNoSigner) {
-      result.reason = kFindingReason[f];
-      result.offending_signer = first[f];
-    }
+  if (found != 0) {
+    const auto f = static_cast<size_t>(__builtin_ctz(found));  // first in precedence
+    result.reason = kFindingReason[f];
+    result.offending_signer = first[f];
+  } else {
+    result.reason = PopCount(result.signing_verified) >= threshold || result.authority_verified != 0
+                        ? RefusalReason::kAccepted
+                        : RefusalReason::kTooFewSignatures;
   }
   const bool first_look = result.reason == RefusalReason::kAccepted;
   const HardenedBool second = QuorumFromRawWords(domain.raw, verified, threshold);
