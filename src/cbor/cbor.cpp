@@ -231,7 +231,14 @@ size_t EncodeHead(MajorType major, uint64_t argument, std::span<uint8_t, kMaxHea
   const auto info = static_cast<uint8_t>(
       size == 1 ? argument : kInfoOneByte + __builtin_ctz(static_cast<unsigned>(size - 1)));
   out[0] = static_cast<uint8_t>(static_cast<uint8_t>(major) << 5 | info);
-  for (size_t i = size - 1; i > 0; --i, argument >>= 8) out[i] = static_cast<uint8_t>(argument);
+  // In 32-bit halves: a size_t argument leaves the upper one 0 on 32-bit targets.
+  auto low = static_cast<uint32_t>(argument);
+  auto high = static_cast<uint32_t>(argument >> 32);
+  for (size_t i = size - 1; i > 0; --i) {
+    out[i] = static_cast<uint8_t>(low);
+    low = low >> 8 | high << 24;
+    high >>= 8;
+  }
   return size;
 }
 

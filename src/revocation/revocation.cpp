@@ -298,16 +298,23 @@ RefusalReason CheckCommand(ConstByteSpan message, const CheckContext& context, C
 
 namespace {
 
-uint32_t RevokedMarkerOffset(otp::Component component, size_t slot) {
-  return otp::DomainOffset(component) +
-         static_cast<uint32_t>(offsetof(otp::OtpDomain, signing) + slot * sizeof(otp::OtpKeySlot) +
-                               offsetof(otp::OtpKeySlot, revoked));
+// Programs the revoked marker of signing slot `slot` (the word is 0).
+[[gnu::noinline]] Status ProgramRevokedMarker(platform::Otp& otp, otp::Component component,
+                                              size_t slot) {
+  const uint32_t offset =
+      otp::DomainOffset(component) +
+      static_cast<uint32_t>(offsetof(otp::OtpDomain, signing) + slot * sizeof(otp::OtpKeySlot) +
+                            offsetof(otp::OtpKeySlot, revoked));
+  uint8_t marker[4];
+  StoreLe32(marker, otp::kSlotRevokedMarker);
+  return otp.Program(offset, marker);
 }
 
-// Reads the domain and its record log. kFailedPrecondition (not
-// configured), kDataLoss (log corrupt), or an OTP error.
+// Reads the domain (zeroed first) and its record log. kFailedPrecondition
+// (not configured), kDataLoss (log corrupt), or an OTP error.
 Status ReadDomain(platform::Otp& otp, otp::Component component, otp::OtpDomain* raw,
                   otp::RevocationLog* log) {
+  *raw = otp::OtpDomain{};
   BASTION_TRY(otp.Read(otp::DomainOffset(component),
                        ByteSpan(reinterpret_cast<uint8_t*>(raw), sizeof(*raw))));
   if (raw->configured != otp::kDomainConfiguredMarker) return StatusCode::kFailedPrecondition;
@@ -324,9 +331,7 @@ Status WriteMissingMarkers(platform::Otp& otp, otp::Component component, const o
     // The marker, or a torn one (any other bits already read as revoked and
     // could not take the marker): nothing to write.
     if (raw.signing[slot].revoked != 0) continue;
-    uint8_t marker[4];
-    StoreLe32(marker, otp::kSlotRevokedMarker);
-    BASTION_TRY(otp.Program(RevokedMarkerOffset(component, slot), marker));
+    BASTION_TRY(ProgramRevokedMarker(otp, component, slot));
   }
   return StatusCode::kOk;
 }
@@ -349,7 +354,7 @@ Status ApplyRevocation(platform::Otp& otp, otp::Component component,
   if (command.domain != component || ValidateCommand(command) != PayloadError::kOk) {
     return StatusCode::kInvalidArgument;
   }
-  otp::OtpDomain raw{};
+  otp::OtpDomain raw;
   otp::RevocationLog log;
   BASTION_TRY(ReadDomain(otp, component, &raw, &log));
   for (size_t i = 0; i < command.slot_count; ++i) {
@@ -399,7 +404,7 @@ Status RevokeSlotMarker(platform::Otp& otp, otp::Component component, size_t slo
                         HardenedBool decision, const BootableImages& bootable) {
   if (!HardenedIsTrue(decision)) return StatusCode::kUnauthenticated;
   if (slot >= otp::kSigningSlots) return StatusCode::kInvalidArgument;
-  otp::OtpDomain raw{};
+  otp::OtpDomain raw;
   otp::RevocationLog log;
   BASTION_TRY(ReadDomain(otp, component, &raw, &log));
   if (raw.signing[slot].revoked != 0) return StatusCode::kOk;  // marker (or torn one) there
@@ -412,13 +417,11 @@ Status RevokeSlotMarker(platform::Otp& otp, otp::Component component, size_t slo
     return StatusCode::kFailedPrecondition;
   }
   RecheckDecision(decision, "revoked marker decision");
-  uint8_t marker[4];
-  StoreLe32(marker, otp::kSlotRevokedMarker);
-  return otp.Program(RevokedMarkerOffset(component, slot), marker);
+  return ProgramRevokedMarker(otp, component, slot);
 }
 
 Status CompleteRevocations(platform::Otp& otp, otp::Component component) {
-  otp::OtpDomain raw{};
+  otp::OtpDomain raw;
   otp::RevocationLog log;
   BASTION_TRY(ReadDomain(otp, component, &raw, &log));
   return WriteMissingMarkers(otp, component, raw, log.revoked);
