@@ -191,27 +191,35 @@ uint8_t SlotMask(const RevocationCommand& command) {
 
 bool InMask(uint8_t mask, size_t slot) { return ((mask >> slot) & 1u) != 0; }
 
+// The last-key and bootable-image rules for revoking the signing slots in
+// `mask`: a slot in `keep` (bit i: slot i counts as a usable key) must
+// remain, and no image in `bootable` may lose its key when that key's slot
+// is in `usable_images`. kAccepted, kLastSigningKey or kNoBootableImage.
+// Both looks at the rules apply it, each to words of its own.
+RefusalReason RulesFor(uint32_t keep, uint32_t usable_images, uint8_t mask,
+                       const BootableImages& bootable) {
+  if ((keep & ~uint32_t{mask}) == 0) return RefusalReason::kLastSigningKey;
+  // An image the boot can end up running (the primary and, when a revert
+  // may follow, the image it reverts to) must keep its key.
+  for (const uint8_t slot : {bootable.primary_slot_key, bootable.secondary_slot_key}) {
+    if (slot < otp::kSigningSlots && InMask(mask, slot) && ((usable_images >> slot) & 1u) != 0) {
+      return RefusalReason::kNoBootableImage;
+    }
+  }
+  return RefusalReason::kAccepted;
+}
+
 }  // namespace
 
 HardenedBool CommitRulesHold(const otp::OtpDomain& raw, uint8_t mask,
                              const BootableImages& bootable, RefusalReason* why) {
-  uint32_t remaining = 0;
+  uint32_t usable = 0;  // bit i: signing slot i usable, from the raw words alone
   for (size_t i = 0; i < otp::kSigningSlots; ++i) {
-    remaining += RawSlotUsable(raw, i) && !InMask(mask, i) ? 1u : 0u;
+    if (RawSlotUsable(raw, i)) usable |= 1u << i;
   }
-  if (Launder(remaining) == 0) {
-    *why = RefusalReason::kLastSigningKey;
-    return HardenedBool::kFalse;
-  }
-  for (const uint8_t slot : {bootable.primary_slot_key, bootable.secondary_slot_key}) {
-    if (slot >= otp::kSigningSlots || !InMask(mask, slot)) continue;
-    if (RawSlotUsable(raw, slot)) {
-      *why = RefusalReason::kNoBootableImage;
-      return HardenedBool::kFalse;
-    }
-  }
-  *why = RefusalReason::kAccepted;
-  return HardenedBool::kTrue;
+  usable = Launder(usable);
+  *why = RulesFor(usable, usable, mask, bootable);
+  return *why == RefusalReason::kAccepted ? HardenedBool::kTrue : HardenedBool::kFalse;
 }
 
 namespace {
@@ -258,23 +266,18 @@ RefusalReason Check(ConstByteSpan message, const CheckContext& context, CheckOut
     }
   }
 
+  // The first look at the rules, from the slot states: a slot to keep is
+  // provisioned and usable, an image's key is lost with a provisioned slot.
   const uint8_t mask = SlotMask(command);
-  uint32_t remaining = 0;
+  uint32_t keep = 0;
+  uint32_t provisioned = 0;
   for (size_t i = 0; i < otp::kSigningSlots; ++i) {
-    const bool usable =
-        domain.signing[i] == SlotState::kProvisioned && RawSlotUsable(domain.raw, i);
-    remaining += usable && !InMask(mask, i) ? 1u : 0u;
+    if (domain.signing[i] != SlotState::kProvisioned) continue;
+    provisioned |= 1u << i;
+    if (RawSlotUsable(domain.raw, i)) keep |= 1u << i;
   }
-  if (remaining == 0) return RefusalReason::kLastSigningKey;
-
-  // Refused when an image the boot can end up running (the primary and,
-  // when a revert may follow, the image it reverts to) would lose its key.
-  for (const uint8_t slot :
-       {context.bootable.primary_slot_key, context.bootable.secondary_slot_key}) {
-    if (slot >= otp::kSigningSlots) continue;
-    if (domain.signing[slot] != SlotState::kProvisioned) continue;
-    if (InMask(mask, slot)) return RefusalReason::kNoBootableImage;
-  }
+  const RefusalReason first_look = RulesFor(keep, provisioned, mask, context.bootable);
+  if (first_look != RefusalReason::kAccepted) return first_look;
 
   // The second look at the rules, from the raw words; then the decision
   // the commit takes, built from both hardened values.
