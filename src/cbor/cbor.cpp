@@ -247,7 +247,6 @@ size_t EncodeHead(MajorType major, uint64_t argument, std::span<uint8_t, kMaxHea
 MajorType Reader::Next() {
   Head head;
   if (ParseHead(input_, offset_, &head) != CborError::kOk) return kMalformed;
-  start_ = offset_;
   offset_ += head.size;
   content_start_ = offset_;
   argument_ = head.argument;

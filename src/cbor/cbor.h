@@ -280,23 +280,22 @@ class Reader {
   ConstByteSpan Skip();
 
   // What the last Next consumed (valid once Next has returned a major type):
-  // its argument (the integer, string length, count or tag);
+  // its argument (the integer, string length, count or tag),
   uint64_t argument() const { return argument_; }
   // the same, saturated at UINT32_MAX: compares with any smaller number as
-  // argument() does, in 32 bits;
+  // argument() does, in 32 bits,
   uint32_t argument32() const { return argument32_; }
-  // for a string, its content (a span into the input);
+  // and for a string, its content (a span into the input).
   ConstByteSpan content() const {
     return {input_.data() + content_start_, static_cast<size_t>(argument_)};
   }
-  // its encoding (the head and a string's content).
-  ConstByteSpan encoded() const { return {input_.data() + start_, offset_ - start_}; }
   size_t offset() const { return offset_; }
+  // The encoding of what was consumed since offset() was `start`.
+  ConstByteSpan Since(size_t start) const { return {input_.data() + start, offset_ - start}; }
 
  private:
   ConstByteSpan input_;
   size_t offset_ = 0;
-  size_t start_ = 0;
   // Set by each Next (not read before it).
   size_t content_start_;
   uint32_t argument32_;

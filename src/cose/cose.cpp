@@ -43,14 +43,17 @@ struct Headers {
 constexpr uint32_t kOtherLabel = 0;
 
 // Reads a header label (checked input). Returns false unless it is an int
-// or a text string; *label is its number for 1..4, else kOtherLabel.
-[[gnu::noinline]] bool ReadLabel(Reader& r, uint32_t* label) {
+// or a text string; *label is its number for 1..4, else kOtherLabel, and
+// *encoded its encoding (labels are compared by encoding).
+[[gnu::noinline]] bool ReadLabel(Reader& r, uint32_t* label, ConstByteSpan* encoded) {
+  const size_t start = r.offset();
   const MajorType type = r.Next();
   if (type != MajorType::kUnsigned && type != MajorType::kNegative && type != MajorType::kText) {
     return false;
   }
   *label =
       type == MajorType::kUnsigned && r.argument32() <= kHeaderKid ? r.argument32() : kOtherLabel;
+  *encoded = r.Since(start);
   return true;
 }
 
@@ -78,11 +81,12 @@ CoseError ReadHeaderMap(Reader& r, bool is_protected, Headers* h) {
   if (is_protected && pairs == 0) return CoseError::kBadProtectedHeader;  // must be h''
   for (size_t i = 0; i < pairs; ++i) {
     uint32_t label = kOtherLabel;
-    if (!ReadLabel(r, &label)) return CoseError::kBadStructure;
+    ConstByteSpan encoded;
+    if (!ReadLabel(r, &label, &encoded)) return CoseError::kBadStructure;
     if (is_protected) {
       if (h->protected_label_count == kMaxProtectedLabels) return CoseError::kBadProtectedHeader;
-      h->protected_labels[h->protected_label_count++] = r.encoded();
-    } else if (HasProtectedLabel(*h, r.encoded())) {
+      h->protected_labels[h->protected_label_count++] = encoded;
+    } else if (HasProtectedLabel(*h, encoded)) {
       return CoseError::kDuplicateHeader;
     }
     switch (label) {
@@ -143,9 +147,10 @@ CoseError CheckCritical(const Headers& h) {
   if (r.Next() != MajorType::kArray || r.argument32() == 0) return CoseError::kBadCritical;
   for (size_t count = r.argument32(); count > 0; --count) {
     uint32_t label = kOtherLabel;
-    if (!ReadLabel(r, &label)) return CoseError::kBadCritical;
+    ConstByteSpan encoded;
+    if (!ReadLabel(r, &label, &encoded)) return CoseError::kBadCritical;
     if (label == kOtherLabel || label == kHeaderCrit) return CoseError::kUnknownCriticalHeader;
-    if (!HasProtectedLabel(h, r.encoded())) return CoseError::kBadCritical;
+    if (!HasProtectedLabel(h, encoded)) return CoseError::kBadCritical;
   }
   return CoseError::kOk;
 }

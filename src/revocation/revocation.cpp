@@ -107,13 +107,17 @@ uint32_t PopCount(uint32_t bits) {
 // The second, independent reading of the decision: raw OTP words only.
 // verified: bit j, domain slot j verified.
 HardenedBool QuorumFromRawWords(const otp::OtpDomain& raw, uint32_t verified, uint32_t threshold) {
-  uint32_t usable[2] = {0, 0};  // per role
+  uint32_t signing = 0;
+  uint32_t authority = 0;
   for (size_t j = 0; j < kDomainSlots; ++j) {
-    if (((verified >> j) & 1u) != 0 && RawSlotUsable(raw, j)) {
-      ++usable[static_cast<size_t>(RoleOf(j))];
+    if (((verified >> j) & 1u) == 0 || !RawSlotUsable(raw, j)) continue;
+    if (RoleOf(j) == KeyRole::kSigning) {
+      ++signing;
+    } else {
+      ++authority;
     }
   }
-  return ToHardened(Launder(usable[0]) >= threshold || Launder(usable[1]) >= 1u);
+  return ToHardened(Launder(signing) >= threshold || Launder(authority) >= 1u);
 }
 
 }  // namespace
@@ -171,10 +175,9 @@ HardenedBool Authorize(const cose::ParsedCoseSign& message, const keys::KeyDomai
   }
   const bool first_look = result.reason == RefusalReason::kAccepted;
   const HardenedBool second = QuorumFromRawWords(domain.raw, verified, threshold);
-  result.authorized =
-      (first_look && HardenedIsTrue(second)) ? HardenedBool::kTrue : HardenedBool::kFalse;
-  *out = result;
-  return result.authorized;
+  *out = result;  // authorized stays kFalse unless both looks agree
+  if (first_look && HardenedIsTrue(second)) out->authorized = HardenedBool::kTrue;
+  return out->authorized;
 }
 
 namespace {
@@ -258,24 +261,23 @@ RefusalReason Check(ConstByteSpan message, const CheckContext& context, CheckOut
   }
   if (log.used >= otp::kLogEntries) return RefusalReason::kSequenceLogFull;
 
-  for (size_t i = 0; i < command.slot_count; ++i) {
-    const SlotState state = domain.signing[command.slots[i]];
-    // Already revoked is allowed (a no-op for that slot).
-    if (state != SlotState::kProvisioned && state != SlotState::kRevoked) {
-      return RefusalReason::kSlotNotProvisioned;
-    }
-  }
-
-  // The first look at the rules, from the slot states: a slot to keep is
+  // The slots to revoke (all below kSigningSlots: DecodeCommand checked)
+  // must be provisioned or already revoked (a no-op for that slot). The
+  // first look at the rules, from the slot states: a slot to keep is
   // provisioned and usable, an image's key is lost with a provisioned slot.
   const uint8_t mask = SlotMask(command);
-  uint32_t keep = 0;
+  uint32_t revocable = 0;
   uint32_t provisioned = 0;
+  uint32_t keep = 0;
   for (size_t i = 0; i < otp::kSigningSlots; ++i) {
-    if (domain.signing[i] != SlotState::kProvisioned) continue;
+    const SlotState state = domain.signing[i];
+    if (state == SlotState::kRevoked) revocable |= 1u << i;
+    if (state != SlotState::kProvisioned) continue;
+    revocable |= 1u << i;
     provisioned |= 1u << i;
     if (RawSlotUsable(domain.raw, i)) keep |= 1u << i;
   }
+  if ((mask & ~revocable) != 0) return RefusalReason::kSlotNotProvisioned;
   const RefusalReason first_look = RulesFor(keep, provisioned, mask, context.bootable);
   if (first_look != RefusalReason::kAccepted) return first_look;
 
