@@ -124,11 +124,11 @@ CborError ParseHead(ConstByteSpan in, size_t offset, Head* head) {
   size_t left = in.size() - offset - 1;  // bytes after p
   const auto major = static_cast<MajorType>(*start >> 5);
   const uint8_t info = *start & 0x1f;
-  if (info == kInfoIndefinite) return CborError::kIndefiniteLength;
-  if (info > kInfoEightBytes) return CborError::kReservedInfo;
-  if (major == MajorType::kSimple) {
-    if (info > kInfoOneByte) return CborError::kFloat;
-    if (info < kSimpleFalse || info > kSimpleNull) return CborError::kUnsupportedSimple;
+  if (info > kInfoEightBytes) {
+    return info == kInfoIndefinite ? CborError::kIndefiniteLength : CborError::kReservedInfo;
+  }
+  if (major == MajorType::kSimple && (info < kSimpleFalse || info > kSimpleNull)) {
+    return info > kInfoOneByte ? CborError::kFloat : CborError::kUnsupportedSimple;
   }
   uint64_t argument = info;
   if (info >= kInfoOneByte) {
@@ -171,29 +171,29 @@ CborError CheckItem(ConstByteSpan in, size_t* offset, uint8_t max_depth, bool ch
   };
   const uint8_t budget = max_depth > kMaxDepthLimit ? kMaxDepthLimit : max_depth;
   std::array<Frame, kMaxDepthLimit + 1> stack;  // written as containers open
-  size_t open = 1;                              // stack[0] holds the one item
-  stack[0] = Frame{1, false, 0, 0, 0};
+  Frame* const base = stack.data();             // holds the one item
+  Frame* top = base;                            // the innermost open container
+  *top = Frame{1, false, 0, 0, 0};
   size_t off = *offset;
   while (true) {
-    while (open > 0 && stack[open - 1].remaining == 0) --open;
-    if (open == 0) break;
-    Frame& frame = stack[open - 1];
-    if (frame.strict) {
-      if (frame.remaining % 2 == 0) {
-        frame.key_start = off;  // a key starts here
-      } else {                  // the key just ended; a value starts here
-        const size_t key_size = off - frame.key_start;
-        if (frame.previous_size != 0) {
-          const int order = CompareKeys({in.data() + frame.previous, frame.previous_size},
-                                        {in.data() + frame.key_start, key_size});
+    while (top->remaining == 0 && top != base) --top;
+    if (top->remaining == 0) break;  // the item and everything in it read
+    if (top->strict) {
+      if (top->remaining % 2 == 0) {
+        top->key_start = off;  // a key starts here
+      } else {                 // the key just ended; a value starts here
+        const size_t key_size = off - top->key_start;
+        if (top->previous_size != 0) {
+          const int order = CompareKeys({in.data() + top->previous, top->previous_size},
+                                        {in.data() + top->key_start, key_size});
           if (order == 0) return CborError::kDuplicateKey;
           if (order > 0) return CborError::kKeyOrder;
         }
-        frame.previous = frame.key_start;
-        frame.previous_size = key_size;
+        top->previous = top->key_start;
+        top->previous_size = key_size;
       }
     }
-    --frame.remaining;
+    --top->remaining;
     Head head;
     do {
       const CborError error = ParseHead(in, off, &head);
@@ -203,11 +203,11 @@ CborError CheckItem(ConstByteSpan in, size_t* offset, uint8_t max_depth, bool ch
     if (head.major == MajorType::kBytes || head.major == MajorType::kText) {
       off += static_cast<size_t>(head.argument);  // ParseHead checked it fits
     } else if (head.major == MajorType::kArray || head.major == MajorType::kMap) {
-      if (open - 1 >= budget) return CborError::kTooDeep;
+      if (top - base >= budget) return CborError::kTooDeep;
       const bool map = head.major == MajorType::kMap;
       // ParseHead checked the count fits the input: no overflow.
-      stack[open++] = Frame{static_cast<size_t>(head.argument) * (map ? 2 : 1),
-                            map && check_map_order, 0, 0, 0};
+      *++top = Frame{static_cast<size_t>(head.argument) * (map ? 2 : 1), map && check_map_order, 0,
+                     0, 0};
     }
   }
   *offset = off;

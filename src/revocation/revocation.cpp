@@ -303,16 +303,10 @@ RefusalReason CheckCommand(ConstByteSpan message, const CheckContext& context, C
 
 namespace {
 
-// Programs the revoked marker of signing slot `slot` (the word is 0).
-[[gnu::noinline]] Status ProgramRevokedMarker(platform::Otp& otp, otp::Component component,
-                                              size_t slot) {
-  const uint32_t offset =
-      otp::DomainOffset(component) +
-      static_cast<uint32_t>(offsetof(otp::OtpDomain, signing) + slot * sizeof(otp::OtpKeySlot) +
-                            offsetof(otp::OtpKeySlot, revoked));
-  uint8_t marker[4];
-  StoreLe32(marker, otp::kSlotRevokedMarker);
-  return otp.Program(offset, marker);
+uint32_t RevokedMarkerOffset(otp::Component component, size_t slot) {
+  return otp::DomainOffset(component) +
+         static_cast<uint32_t>(offsetof(otp::OtpDomain, signing) + slot * sizeof(otp::OtpKeySlot) +
+                               offsetof(otp::OtpKeySlot, revoked));
 }
 
 // Reads the domain (zeroed first) and its record log. kFailedPrecondition
@@ -336,7 +330,9 @@ Status WriteMissingMarkers(platform::Otp& otp, otp::Component component, const o
     // The marker, or a torn one (any other bits already read as revoked and
     // could not take the marker): nothing to write.
     if (raw.signing[slot].revoked != 0) continue;
-    BASTION_TRY(ProgramRevokedMarker(otp, component, slot));
+    uint8_t marker[4];
+    StoreLe32(marker, otp::kSlotRevokedMarker);
+    BASTION_TRY(otp.Program(RevokedMarkerOffset(component, slot), marker));
   }
   return StatusCode::kOk;
 }
@@ -422,7 +418,8 @@ Status RevokeSlotMarker(platform::Otp& otp, otp::Component component, size_t slo
     return StatusCode::kFailedPrecondition;
   }
   RecheckDecision(decision, "revoked marker decision");
-  return ProgramRevokedMarker(otp, component, slot);
+  // The marker word is 0 (checked above): this programs the marker.
+  return WriteMissingMarkers(otp, component, raw, static_cast<uint8_t>(1u << slot));
 }
 
 Status CompleteRevocations(platform::Otp& otp, otp::Component component) {
