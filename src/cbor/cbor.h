@@ -29,6 +29,10 @@
 // (zero copy). Every refusal has its own CborError; the first one is sticky:
 // once a decoder has failed, every later call returns the same status.
 //
+// Checked input: CheckItem runs the Decoder's checks over one item in one
+// walk; a Reader then reads that item's heads without checking them again
+// (how src/cose and src/revocation decode their structures on the device).
+//
 // Limits: integers are 64-bit (ReadInt refuses values outside int64_t);
 // no floats, no bignums (tags 2/3 are returned as plain tags), no
 // indefinite lengths. No heap; a decoder is about 150 bytes.

@@ -62,7 +62,7 @@ bool SameBytes(ConstByteSpan a, ConstByteSpan b) {
 }
 
 // Whether the protected bucket read into `h` has the label encoded as `label`.
-bool HasProtectedLabel(const Headers& h, ConstByteSpan label) {
+bool HasProtectedLabel(const Headers& h, const ConstByteSpan& label) {
   for (size_t k = 0; k < h.protected_label_count; ++k) {
     if (SameBytes(h.protected_labels[k], label)) return true;
   }
@@ -231,7 +231,7 @@ CoseError ReadSignature(Reader& r, CoseSigner* signer) {
 }
 
 // Hashes `content` as a CBOR byte string (head, then content).
-void HashBstr(crypto::Hasher& hasher, ConstByteSpan content) {
+void HashBstr(crypto::Hasher& hasher, const ConstByteSpan& content) {
   std::array<uint8_t, cbor::kMaxHeadSize> head;
   const size_t n = cbor::EncodeHead(MajorType::kBytes, content.size(), head);
   hasher.Update(ConstByteSpan(head.data(), n));
