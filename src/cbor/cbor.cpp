@@ -22,67 +22,6 @@ int CompareKeys(ConstByteSpan a, ConstByteSpan b) {
   return a.size() < b.size() ? -1 : 1;
 }
 
-// Walks one item starting at *offset (tags included) without recursion,
-// checking every head. `budget` is how many arrays/maps may be open at once.
-CborError WalkItem(ConstByteSpan in, size_t* offset, uint8_t budget, bool check_map_order) {
-  struct WalkFrame {
-    size_t remaining = 0;
-    bool map = false;
-    bool has_previous_key = false;
-    size_t key_start = 0;
-    ConstByteSpan previous_key;
-  };
-  std::array<WalkFrame, kMaxDepthLimit + 1> stack{};
-  size_t open = 1;  // stack[0] is the virtual frame holding the one item
-  stack[0].remaining = 1;
-  size_t off = *offset;
-  while (true) {
-    while (open > 0 && stack[open - 1].remaining == 0) --open;
-    if (open == 0) break;
-    WalkFrame& frame = stack[open - 1];
-    if (check_map_order && frame.map) {
-      if (frame.remaining % 2 == 0) {
-        frame.key_start = off;  // a key starts here
-      } else {                  // the key just ended; a value starts here
-        const ConstByteSpan key = in.subspan(frame.key_start, off - frame.key_start);
-        if (frame.has_previous_key) {
-          const int order = CompareKeys(frame.previous_key, key);
-          if (order == 0) return CborError::kDuplicateKey;
-          if (order > 0) return CborError::kKeyOrder;
-        }
-        frame.previous_key = key;
-        frame.has_previous_key = true;
-      }
-    }
-    --frame.remaining;
-    Head head;
-    do {
-      const CborError error = ParseHead(in, off, &head);
-      if (error != CborError::kOk) return error;
-      off += head.size;
-    } while (head.major == MajorType::kTag);
-    switch (head.major) {
-      case MajorType::kBytes:
-      case MajorType::kText:
-        off += static_cast<size_t>(head.argument);  // ParseHead checked it fits
-        break;
-      case MajorType::kArray:
-      case MajorType::kMap: {
-        if (open - 1 >= budget) return CborError::kTooDeep;
-        WalkFrame& next = stack[open++];
-        next = WalkFrame{};
-        next.map = head.major == MajorType::kMap;
-        next.remaining = static_cast<size_t>(head.argument) * (next.map ? 2 : 1);
-        break;
-      }
-      default:
-        break;
-    }
-  }
-  *offset = off;
-  return CborError::kOk;
-}
-
 }  // namespace
 
 const char* CborErrorName(CborError error) {
@@ -147,42 +86,28 @@ Status CborErrorStatus(CborError error) {
 }
 
 bool IsValidUtf8(ConstByteSpan text) {
+  // The smallest code point each sequence length may encode (no overlong forms).
+  static constexpr uint32_t kMinimum[3] = {0x80, 0x800, 0x10000};
   size_t i = 0;
   while (i < text.size()) {
-    const uint8_t c = text[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t length;
-    uint32_t code_point;
-    uint32_t minimum;
-    if ((c & 0xe0) == 0xc0) {
-      length = 2;
-      code_point = c & 0x1fu;
-      minimum = 0x80;
-    } else if ((c & 0xf0) == 0xe0) {
-      length = 3;
-      code_point = c & 0x0fu;
-      minimum = 0x800;
-    } else if ((c & 0xf8) == 0xf0) {
-      length = 4;
-      code_point = c & 0x07u;
-      minimum = 0x10000;
-    } else {
-      return false;
-    }
-    if (text.size() - i < length) return false;
-    for (size_t k = 1; k < length; ++k) {
-      const uint8_t b = text[i + k];
+    const uint8_t c = text[i++];
+    if (c < 0x80) continue;
+    // The lead byte's leading one bits: 2, 3 or 4 for a 2-, 3- or 4-byte
+    // sequence (1 is a continuation byte, 5 and more are never valid).
+    const auto ones = static_cast<size_t>(__builtin_clz(~(uint32_t{c} << 24)));
+    if (ones < 2 || ones > 4) return false;
+    const size_t continuation = ones - 1;
+    if (text.size() - i < continuation) return false;
+    uint32_t code_point = c & (0x7fu >> ones);
+    for (size_t k = 0; k < continuation; ++k) {
+      const uint8_t b = text[i++];
       if ((b & 0xc0) != 0x80) return false;
       code_point = (code_point << 6) | (b & 0x3fu);
     }
-    if (code_point < minimum || code_point > 0x10ffff ||
+    if (code_point < kMinimum[continuation - 1] || code_point > 0x10ffff ||
         (code_point >= 0xd800 && code_point <= 0xdfff)) {
       return false;
     }
-    i += length;
   }
   return true;
 }
@@ -194,84 +119,151 @@ bool Equals(ConstByteSpan value, std::string_view literal) {
 
 CborError ParseHead(ConstByteSpan in, size_t offset, Head* head) {
   if (offset >= in.size()) return CborError::kTruncated;
-  const uint8_t initial = in[offset];
-  const auto major = static_cast<MajorType>(initial >> 5);
-  const uint8_t info = initial & 0x1f;
-  if (info == kInfoIndefinite) return CborError::kIndefiniteLength;
-  if (info > kInfoEightBytes) return CborError::kReservedInfo;
-  if (major == MajorType::kSimple) {
-    if (info > kInfoOneByte) return CborError::kFloat;
-    if (info != kSimpleFalse && info != kSimpleTrue && info != kSimpleNull) {
-      return CborError::kUnsupportedSimple;
-    }
+  const uint8_t* const start = in.data() + offset;
+  const uint8_t* p = start + 1;          // past the initial byte
+  size_t left = in.size() - offset - 1;  // bytes after p
+  const auto major = static_cast<MajorType>(*start >> 5);
+  const uint8_t info = *start & 0x1f;
+  if (info > kInfoEightBytes) {
+    return info == kInfoIndefinite ? CborError::kIndefiniteLength : CborError::kReservedInfo;
+  }
+  if (major == MajorType::kSimple && (info < kSimpleFalse || info > kSimpleNull)) {
+    return info > kInfoOneByte ? CborError::kFloat : CborError::kUnsupportedSimple;
   }
   uint64_t argument = info;
-  size_t size = 1;
   if (info >= kInfoOneByte) {
     const size_t extra = size_t{1} << (info - kInfoOneByte);  // 1, 2, 4, 8
-    if (in.size() - offset - 1 < extra) return CborError::kTruncated;
+    if (left < extra) return CborError::kTruncated;
+    left -= extra;
     argument = 0;
-    for (size_t i = 0; i < extra; ++i) argument = (argument << 8) | in[offset + 1 + i];
-    // The shortest form: the value must not fit the next smaller one.
-    const uint64_t smaller_max = extra == 1   ? 23
-                                 : extra == 2 ? 0xff
-                                 : extra == 4 ? 0xffff
-                                              : 0xffffffffu;
-    if (argument <= smaller_max) return CborError::kNonShortestHead;
-    size = 1 + extra;
+    uint32_t upper_half = 0;  // the first extra / 2 bytes, ORed
+    for (size_t i = 0; i < extra; ++i) {
+      argument = (argument << 8) | p[i];
+      if (i < extra / 2) upper_half |= p[i];
+    }
+    p += extra;
+    // The shortest form: the value must not fit the next smaller one (for
+    // 2, 4 or 8 bytes: its upper half is not all zero).
+    if (extra == 1 ? argument < kInfoOneByte : upper_half == 0) return CborError::kNonShortestHead;
   }
-  const size_t left = in.size() - offset - size;
-  switch (major) {
-    case MajorType::kBytes:
-    case MajorType::kText:
-      if (argument > left) return CborError::kTruncated;
-      if (major == MajorType::kText &&
-          !IsValidUtf8(in.subspan(offset + size, static_cast<size_t>(argument)))) {
-        return CborError::kInvalidUtf8;
-      }
-      break;
-    case MajorType::kArray:
-      if (argument > left) return CborError::kTruncated;  // each item takes a byte
-      break;
-    case MajorType::kMap:
-      if (argument > left / 2) return CborError::kTruncated;
-      break;
-    default:
-      break;
+  if (major >= MajorType::kBytes && major <= MajorType::kMap) {
+    // A string's content must fit; so must a container's items, at least a
+    // byte each (two for a map pair).
+    if (argument > (major == MajorType::kMap ? left / 2 : left)) return CborError::kTruncated;
+    if (major == MajorType::kText && !IsValidUtf8({p, static_cast<size_t>(argument)})) {
+      return CborError::kInvalidUtf8;
+    }
   }
   head->major = major;
   head->info = info;
   head->argument = argument;
-  head->size = size;
+  head->size = static_cast<size_t>(p - start);
   return CborError::kOk;
 }
 
+CborError CheckItem(ConstByteSpan in, size_t* offset, uint8_t max_depth, bool check_map_order) {
+  struct Frame {
+    size_t remaining;      // items left (a map counts its keys and values)
+    bool strict;           // a map whose keys are checked
+    size_t key_start;      // strict: where the current key starts
+    size_t previous;       // strict: where the previous key starts
+    size_t previous_size;  // strict: its size (0: no key yet; a key is never empty)
+  };
+  const uint8_t budget = max_depth > kMaxDepthLimit ? kMaxDepthLimit : max_depth;
+  std::array<Frame, kMaxDepthLimit + 1> stack;  // written as containers open
+  Frame* const base = stack.data();             // holds the one item
+  Frame* top = base;                            // the innermost open container
+  *top = Frame{1, false, 0, 0, 0};
+  size_t off = *offset;
+  while (true) {
+    while (top->remaining == 0 && top != base) --top;
+    if (top->remaining == 0) break;  // the item and everything in it read
+    if (top->strict) {
+      if (top->remaining % 2 == 0) {
+        top->key_start = off;  // a key starts here
+      } else {                 // the key just ended; a value starts here
+        const size_t key_size = off - top->key_start;
+        if (top->previous_size != 0) {
+          const int order = CompareKeys({in.data() + top->previous, top->previous_size},
+                                        {in.data() + top->key_start, key_size});
+          if (order == 0) return CborError::kDuplicateKey;
+          if (order > 0) return CborError::kKeyOrder;
+        }
+        top->previous = top->key_start;
+        top->previous_size = key_size;
+      }
+    }
+    --top->remaining;
+    Head head;
+    do {
+      const CborError error = ParseHead(in, off, &head);
+      if (error != CborError::kOk) return error;
+      off += head.size;
+    } while (head.major == MajorType::kTag);
+    if (head.major == MajorType::kBytes || head.major == MajorType::kText) {
+      off += static_cast<size_t>(head.argument);  // ParseHead checked it fits
+    } else if (head.major == MajorType::kArray || head.major == MajorType::kMap) {
+      if (top - base >= budget) return CborError::kTooDeep;
+      const bool map = head.major == MajorType::kMap;
+      // ParseHead checked the count fits the input: no overflow.
+      *++top = Frame{static_cast<size_t>(head.argument) * (map ? 2 : 1), map && check_map_order, 0,
+                     0, 0};
+    }
+  }
+  *offset = off;
+  return CborError::kOk;
+}
+
+// Not inlined: the boot stages check a COSE message and each of its
+// protected headers with it.
+[[gnu::noinline]] CborError CheckItem(ConstByteSpan input, uint8_t max_depth,
+                                      bool check_map_order) {
+  size_t end = 0;
+  const CborError error = CheckItem(input, &end, max_depth, check_map_order);
+  if (error != CborError::kOk) return error;
+  return end == input.size() ? CborError::kOk : CborError::kTrailingBytes;
+}
+
 size_t EncodeHead(MajorType major, uint64_t argument, std::span<uint8_t, kMaxHeadSize> out) {
-  const auto type_bits = static_cast<uint8_t>(static_cast<uint8_t>(major) << 5);
-  if (argument < 24) {
-    out[0] = static_cast<uint8_t>(type_bits | argument);
-    return 1;
+  const size_t size = HeadSize(argument);
+  // Below 24 the argument is the additional info; otherwise 24..27 say
+  // that 1, 2, 4 or 8 bytes follow, most significant first.
+  const auto info = static_cast<uint8_t>(
+      size == 1 ? argument : kInfoOneByte + __builtin_ctz(static_cast<unsigned>(size - 1)));
+  out[0] = static_cast<uint8_t>(static_cast<uint8_t>(major) << 5 | info);
+  // In 32-bit halves: a size_t argument leaves the upper one 0 on 32-bit targets.
+  auto low = static_cast<uint32_t>(argument);
+  auto high = static_cast<uint32_t>(argument >> 32);
+  for (size_t i = size - 1; i > 0; --i) {
+    out[i] = static_cast<uint8_t>(low);
+    low = low >> 8 | high << 24;
+    high >>= 8;
   }
-  size_t extra;
-  uint8_t info;
-  if (argument <= 0xff) {
-    extra = 1;
-    info = 24;
-  } else if (argument <= 0xffff) {
-    extra = 2;
-    info = 25;
-  } else if (argument <= 0xffffffffu) {
-    extra = 4;
-    info = 26;
-  } else {
-    extra = 8;
-    info = 27;
+  return size;
+}
+
+// ---------------------------------------------------------------- Reader
+
+MajorType Reader::Next() {
+  Head head;
+  if (ParseHead(input_, offset_, &head) != CborError::kOk) return kMalformed;
+  offset_ += head.size;
+  content_start_ = offset_;
+  argument_ = head.argument;
+  argument32_ = head.argument > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(head.argument);
+  if (head.major == MajorType::kBytes || head.major == MajorType::kText) {
+    offset_ += static_cast<size_t>(head.argument);  // ParseHead checked the content fits
   }
-  out[0] = static_cast<uint8_t>(type_bits | info);
-  for (size_t i = 0; i < extra; ++i) {
-    out[1 + i] = static_cast<uint8_t>(argument >> (8 * (extra - 1 - i)));
+  return head.major;
+}
+
+ConstByteSpan Reader::Skip() {
+  const size_t start = offset_;
+  // The input was checked with its own depth limit; any limit will do here.
+  if (CheckItem(input_, &offset_, kMaxDepthLimit, /*check_map_order=*/false) != CborError::kOk) {
+    return {};
   }
-  return 1 + extra;
+  return ConstByteSpan(input_.data() + start, offset_ - start);
 }
 
 // ---------------------------------------------------------------- Encoder
@@ -449,7 +441,7 @@ Status Decoder::EnterMapStrict(size_t* pairs) {
   if (major != MajorType::kMap) return Fail(CborError::kTypeMismatch);
   size_t scan = offset_;
   const CborError error =
-      WalkItem(input_, &scan, static_cast<uint8_t>(max_depth_ - depth_), /*check_map_order=*/true);
+      CheckItem(input_, &scan, static_cast<uint8_t>(max_depth_ - depth_), /*check_map_order=*/true);
   if (error != CborError::kOk) return Fail(error);
   return EnterContainer(MajorType::kMap, pairs);
 }
@@ -473,7 +465,7 @@ Status Decoder::SkipCapture(ConstByteSpan* encoded, bool check_map_order) {
   const size_t start = offset_;
   size_t end = offset_;
   const CborError error =
-      WalkItem(input_, &end, static_cast<uint8_t>(max_depth_ - depth_), check_map_order);
+      CheckItem(input_, &end, static_cast<uint8_t>(max_depth_ - depth_), check_map_order);
   if (error != CborError::kOk) return Fail(error);
   offset_ = end;
   --frames_[depth_].remaining;
@@ -489,11 +481,9 @@ Status Decoder::Finish() {
 }
 
 Status Validate(ConstByteSpan input, bool check_map_order, uint8_t max_depth, CborError* error) {
-  Decoder decoder(input, max_depth);
-  Status status = decoder.Skip(check_map_order);
-  if (status.ok()) status = decoder.Finish();
-  if (error != nullptr) *error = decoder.error();
-  return status;
+  const CborError result = CheckItem(input, max_depth, check_map_order);
+  if (error != nullptr) *error = result;
+  return CborErrorStatus(result);
 }
 
 }  // namespace bastion::cbor

@@ -29,6 +29,10 @@
 // (zero copy). Every refusal has its own CborError; the first one is sticky:
 // once a decoder has failed, every later call returns the same status.
 //
+// Checked input: CheckItem runs the Decoder's checks over one item in one
+// walk; a Reader then reads that item's heads without checking them again
+// (how src/cose and src/revocation decode their structures on the device).
+//
 // Limits: integers are 64-bit (ReadInt refuses values outside int64_t);
 // no floats, no bignums (tags 2/3 are returned as plain tags), no
 // indefinite lengths. No heap; a decoder is about 150 bytes.
@@ -106,12 +110,12 @@ constexpr size_t HeadSize(uint64_t argument) {
 }
 
 // A decoded head: the initial byte's major type and additional info, the
-// argument, and how many bytes the head takes.
+// argument, and how many bytes the head takes. ParseHead fills every field.
 struct Head {
-  MajorType major = MajorType::kUnsigned;
-  uint8_t info = 0;
-  uint64_t argument = 0;
-  size_t size = 0;
+  MajorType major;
+  uint8_t info;
+  uint64_t argument;
+  size_t size;
 };
 
 // Decodes and checks the head at `offset` (and, for a string, that its
@@ -242,6 +246,65 @@ class Decoder {
 // Returns kOk or CborErrorStatus(*error); `error` may be null.
 Status Validate(ConstByteSpan input, bool check_map_order, uint8_t max_depth = kDefaultMaxDepth,
                 CborError* error = nullptr);
+
+// ---- Checked input, read without a second check ----
+//
+// A module that decodes a structure of its own (COSE, revocation payloads)
+// checks its input once, with every rule the Decoder applies (CheckItem),
+// then reads it with a Reader, which re-reads heads but does not check them
+// again and carries no Status: the one walk is the only validation pass.
+
+// Checks the item at *offset (its tags and, for a container, everything
+// inside) as Decoder::Skip does: strict heads, at most max_depth arrays and
+// maps deep (clamped to kMaxDepthLimit), and with check_map_order every map
+// strict. Returns kOk and moves *offset past the item, or the refusal
+// (*offset unchanged).
+CborError CheckItem(ConstByteSpan input, size_t* offset, uint8_t max_depth, bool check_map_order);
+// The same for an item that must be the whole input (as Validate):
+// kTrailingBytes when bytes follow it.
+CborError CheckItem(ConstByteSpan input, uint8_t max_depth, bool check_map_order);
+
+// A forward cursor over input that CheckItem (or Validate) accepted. Each
+// call consumes one head; the caller checks the major type and argument it
+// expects. It never reads outside the input: a head it cannot decode (only
+// possible on unchecked input) reads as kMalformed and consumes nothing.
+class Reader {
+ public:
+  // Not a MajorType: what Next returns for a head it cannot decode.
+  static constexpr MajorType kMalformed = static_cast<MajorType>(0xff);
+
+  explicit Reader(ConstByteSpan input) : input_(input) {}
+
+  // Consumes the next head (a tag is a head of its own) and, for a byte or
+  // text string, its content. Returns the major type; argument() and, for a
+  // string, content() describe the item.
+  MajorType Next();
+  // Consumes the next item whole (tags and contents included) and returns
+  // its encoding; empty when it is malformed (nothing consumed).
+  ConstByteSpan Skip();
+
+  // What the last Next consumed (valid once Next has returned a major type):
+  // its argument (the integer, string length, count or tag),
+  uint64_t argument() const { return argument_; }
+  // the same, saturated at UINT32_MAX: compares with any smaller number as
+  // argument() does, in 32 bits,
+  uint32_t argument32() const { return argument32_; }
+  // and for a string, its content (a span into the input).
+  ConstByteSpan content() const {
+    return {input_.data() + content_start_, static_cast<size_t>(argument_)};
+  }
+  size_t offset() const { return offset_; }
+  // The encoding of what was consumed since offset() was `start`.
+  ConstByteSpan Since(size_t start) const { return {input_.data() + start, offset_ - start}; }
+
+ private:
+  ConstByteSpan input_;
+  size_t offset_ = 0;
+  // Set by each Next (not read before it).
+  size_t content_start_;
+  uint32_t argument32_;
+  uint64_t argument_;
+};
 
 // Whether `text` is valid UTF-8 (RFC 3629: no overlong forms, no
 // surrogates, nothing above U+10FFFF).

@@ -8,8 +8,8 @@ namespace bastion::cose {
 namespace {
 
 using cbor::CborError;
-using cbor::Decoder;
 using cbor::MajorType;
+using cbor::Reader;
 using crypto::EcdsaDerToRaw;
 using crypto::EcdsaRawToDer;
 using crypto::kMaxDerSignatureSize;
@@ -21,38 +21,17 @@ using crypto::kMaxRawSignatureSize;
 // few labels; more than this many is refused.
 constexpr size_t kMaxProtectedLabels = 16;
 
+// What the two header buckets of a signer (or of a message body) say.
 struct Headers {
   bool has_alg = false;
   bool alg_protected = false;
-  Algorithm alg = Algorithm::kEs256;
-  bool has_kid = false;
-  ConstByteSpan kid;
+  Algorithm alg{};    // when has_alg
+  ConstByteSpan kid;  // empty: no kid (a kid is never empty)
   ContentType content_type;
   ConstByteSpan crit;  // encoded crit value, when present in the protected bucket
   std::array<ConstByteSpan, kMaxProtectedLabels> protected_labels{};
   size_t protected_label_count = 0;
 };
-
-// Decoder failures after the message passed cbor::Validate are structural
-// (a wrong type, a wrong count); report well-formedness problems as such.
-CoseError FromDecoder(const Decoder& decoder, CborError* cbor_error) {
-  switch (decoder.error()) {
-    case CborError::kTypeMismatch:
-    case CborError::kEndOfContainer:
-    case CborError::kItemsRemaining:
-    case CborError::kIntegerOverflow:
-    case CborError::kNotInContainer:
-      return CoseError::kBadStructure;
-    default:
-      if (cbor_error != nullptr) *cbor_error = decoder.error();
-      return CoseError::kMalformedCbor;
-  }
-}
-
-#define COSE_TRY_CBOR(decoder, expr)                             \
-  do {                                                           \
-    if (!(expr).ok()) return FromDecoder((decoder), cbor_error); \
-  } while (0)
 
 #define COSE_TRY(expr)                                             \
   do {                                                             \
@@ -60,125 +39,103 @@ CoseError FromDecoder(const Decoder& decoder, CborError* cbor_error) {
     if (cose_try_error_ != CoseError::kOk) return cose_try_error_; \
   } while (0)
 
-CoseError Peek(Decoder& d, MajorType* type, CborError* cbor_error) {
-  auto peeked = d.PeekType();
-  if (!peeked.ok()) return FromDecoder(d, cbor_error);
-  *type = *peeked;
-  return CoseError::kOk;
-}
+// A label Bastion does not understand: any int other than 1..4, any text.
+constexpr uint32_t kOtherLabel = 0;
 
-struct Label {
-  bool is_int = false;
-  int64_t value = 0;  // when is_int and it fits int64
-};
-
-// Decodes an encoded label (int or text).
-CoseError DecodeLabel(ConstByteSpan encoded, Label* label) {
-  Decoder d(encoded);
-  auto type = d.PeekType();
-  if (!type.ok()) return CoseError::kBadStructure;
-  if (*type == MajorType::kText) {
-    label->is_int = false;
-    return CoseError::kOk;
+// Reads a header label (checked input). Returns false unless it is an int
+// or a text string; *label is its number for 1..4, else kOtherLabel, and
+// *encoded its encoding (labels are compared by encoding).
+[[gnu::noinline]] bool ReadLabel(Reader& r, uint32_t* label, ConstByteSpan* encoded) {
+  const size_t start = r.offset();
+  const MajorType type = r.Next();
+  if (type != MajorType::kUnsigned && type != MajorType::kNegative && type != MajorType::kText) {
+    return false;
   }
-  if (*type != MajorType::kUnsigned && *type != MajorType::kNegative) {
-    return CoseError::kBadStructure;
-  }
-  label->is_int = d.ReadInt(&label->value).ok();  // out of int64: an unknown label
-  return CoseError::kOk;
-}
-
-bool IsUnderstood(const Label& label) {
-  return label.is_int && (label.value == kHeaderAlg || label.value == kHeaderContentType ||
-                          label.value == kHeaderKid);
+  *label =
+      type == MajorType::kUnsigned && r.argument32() <= kHeaderKid ? r.argument32() : kOtherLabel;
+  *encoded = r.Since(start);
+  return true;
 }
 
 bool SameBytes(ConstByteSpan a, ConstByteSpan b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-CoseError ReadAlgorithm(Decoder& d, Algorithm* alg) {
-  auto type = d.PeekType();
-  if (!type.ok() || (*type != MajorType::kUnsigned && *type != MajorType::kNegative &&
-                     *type != MajorType::kText)) {
-    return CoseError::kBadHeaderValue;
+// Whether the protected bucket read into `h` has the label encoded as `label`.
+bool HasProtectedLabel(const Headers& h, const ConstByteSpan& label) {
+  for (size_t k = 0; k < h.protected_label_count; ++k) {
+    if (SameBytes(h.protected_labels[k], label)) return true;
   }
-  if (*type == MajorType::kText) return CoseError::kUnsupportedAlgorithm;
-  int64_t value = 0;
-  if (!d.ReadInt(&value).ok()) return CoseError::kUnsupportedAlgorithm;
-  if (value == static_cast<int64_t>(Algorithm::kEs256)) {
-    *alg = Algorithm::kEs256;
-  } else if (value == static_cast<int64_t>(Algorithm::kEs384)) {
-    *alg = Algorithm::kEs384;
-  } else {
-    return CoseError::kUnsupportedAlgorithm;
-  }
-  return CoseError::kOk;
+  return false;
 }
 
-// Reads one header map at the decoder's position into *h. The map has
-// passed cbor::Validate with strict map order already.
-CoseError ReadHeaderMap(Decoder& d, bool is_protected, Headers* h, CborError* cbor_error) {
-  size_t pairs = 0;
-  COSE_TRY_CBOR(d, d.EnterMap(&pairs));
+// The CBOR argument of a negative integer: -1 - argument.
+constexpr uint32_t NegativeArgument(Algorithm alg) {
+  return static_cast<uint32_t>(-1 - static_cast<int32_t>(alg));
+}
+
+// Reads the pairs of one header map, whose head `r` has just read, into *h.
+// The map is checked CBOR with strict key order.
+CoseError ReadHeaderMap(Reader& r, bool is_protected, Headers* h) {
+  const size_t pairs = r.argument32();
   if (is_protected && pairs == 0) return CoseError::kBadProtectedHeader;  // must be h''
   for (size_t i = 0; i < pairs; ++i) {
-    ConstByteSpan encoded_label;
-    COSE_TRY_CBOR(d, d.SkipCapture(&encoded_label));
-    Label label;
-    COSE_TRY(DecodeLabel(encoded_label, &label));
+    uint32_t label = kOtherLabel;
+    ConstByteSpan encoded;
+    if (!ReadLabel(r, &label, &encoded)) return CoseError::kBadStructure;
     if (is_protected) {
       if (h->protected_label_count == kMaxProtectedLabels) return CoseError::kBadProtectedHeader;
-      h->protected_labels[h->protected_label_count++] = encoded_label;
-    } else {
-      for (size_t k = 0; k < h->protected_label_count; ++k) {
-        if (SameBytes(h->protected_labels[k], encoded_label)) return CoseError::kDuplicateHeader;
-      }
+      h->protected_labels[h->protected_label_count++] = encoded;
+    } else if (HasProtectedLabel(*h, encoded)) {
+      return CoseError::kDuplicateHeader;
     }
-    if (!label.is_int) {
-      COSE_TRY_CBOR(d, d.Skip());
-      continue;
-    }
-    switch (label.value) {
-      case kHeaderAlg:
+    switch (label) {
+      case kHeaderAlg: {
         h->has_alg = true;
         h->alg_protected = is_protected;
-        COSE_TRY(ReadAlgorithm(d, &h->alg));
-        break;
-      case kHeaderCrit:
-        if (!is_protected) return CoseError::kBadCritical;
-        COSE_TRY_CBOR(d, d.SkipCapture(&h->crit));
-        break;
-      case kHeaderContentType: {
-        MajorType type;
-        COSE_TRY(Peek(d, &type, cbor_error));
-        h->content_type.present = true;
-        if (type == MajorType::kUnsigned) {
-          h->content_type.is_text = false;
-          COSE_TRY_CBOR(d, d.ReadUnsigned(&h->content_type.number));
-        } else if (type == MajorType::kText) {
-          h->content_type.is_text = true;
-          COSE_TRY_CBOR(d, d.ReadText(&h->content_type.text));
-        } else {
+        const MajorType type = r.Next();
+        if (type == MajorType::kText) return CoseError::kUnsupportedAlgorithm;
+        if (type != MajorType::kUnsigned && type != MajorType::kNegative) {
           return CoseError::kBadHeaderValue;
+        }
+        if (type == MajorType::kNegative && r.argument32() == NegativeArgument(Algorithm::kEs256)) {
+          h->alg = Algorithm::kEs256;
+        } else if (type == MajorType::kNegative &&
+                   r.argument32() == NegativeArgument(Algorithm::kEs384)) {
+          h->alg = Algorithm::kEs384;
+        } else {
+          return CoseError::kUnsupportedAlgorithm;
         }
         break;
       }
-      case kHeaderKid: {
-        MajorType type;
-        COSE_TRY(Peek(d, &type, cbor_error));
-        if (type != MajorType::kBytes) return CoseError::kBadHeaderValue;
-        COSE_TRY_CBOR(d, d.ReadBytes(&h->kid));
-        if (h->kid.empty() || h->kid.size() > kMaxKidSize) return CoseError::kBadHeaderValue;
-        h->has_kid = true;
+      case kHeaderCrit:
+        if (!is_protected) return CoseError::kBadCritical;
+        h->crit = r.Skip();
+        if (h->crit.empty()) return CoseError::kBadStructure;  // not on checked input
+        break;
+      case kHeaderContentType: {
+        const MajorType type = r.Next();
+        if (type == MajorType::kUnsigned) {
+          h->content_type.number = r.argument();
+        } else if (type == MajorType::kText) {
+          h->content_type.is_text = true;
+          h->content_type.text = r.content();
+        } else {
+          return CoseError::kBadHeaderValue;
+        }
+        h->content_type.present = true;
         break;
       }
-      default:
-        COSE_TRY_CBOR(d, d.Skip());  // unknown, not critical: ignored (RFC 9052 §3)
+      case kHeaderKid:
+        if (r.Next() != MajorType::kBytes) return CoseError::kBadHeaderValue;
+        h->kid = r.content();
+        if (h->kid.empty() || h->kid.size() > kMaxKidSize) return CoseError::kBadHeaderValue;
+        break;
+      default:  // unknown, not critical: ignored (RFC 9052 §3)
+        if (r.Skip().empty()) return CoseError::kBadStructure;  // not on checked input
         break;
     }
   }
-  COSE_TRY_CBOR(d, d.Exit());
   return CoseError::kOk;
 }
 
@@ -186,122 +143,99 @@ CoseError ReadHeaderMap(Decoder& d, bool is_protected, Headers* h, CborError* cb
 // protected bucket.
 CoseError CheckCritical(const Headers& h) {
   if (h.crit.empty()) return CoseError::kOk;
-  Decoder d(h.crit);
-  size_t count = 0;
-  if (!d.EnterArray(&count).ok() || count == 0) return CoseError::kBadCritical;
-  for (size_t i = 0; i < count; ++i) {
+  Reader r(h.crit);
+  if (r.Next() != MajorType::kArray || r.argument32() == 0) return CoseError::kBadCritical;
+  for (size_t count = r.argument32(); count > 0; --count) {
+    uint32_t label = kOtherLabel;
     ConstByteSpan encoded;
-    if (!d.SkipCapture(&encoded).ok()) return CoseError::kBadCritical;
-    Label label;
-    if (DecodeLabel(encoded, &label) != CoseError::kOk) return CoseError::kBadCritical;
-    if (!IsUnderstood(label)) return CoseError::kUnknownCriticalHeader;
-    bool present = false;
-    for (size_t k = 0; k < h.protected_label_count; ++k) {
-      present = present || SameBytes(h.protected_labels[k], encoded);
-    }
-    if (!present) return CoseError::kBadCritical;
+    if (!ReadLabel(r, &label, &encoded)) return CoseError::kBadCritical;
+    if (label == kOtherLabel || label == kHeaderCrit) return CoseError::kUnknownCriticalHeader;
+    if (!HasProtectedLabel(h, encoded)) return CoseError::kBadCritical;
   }
   return CoseError::kOk;
 }
 
 // Reads a protected header bstr and its unprotected map, then checks crit.
-CoseError ReadHeaderPair(Decoder& d, ConstByteSpan* protected_bytes, Headers* h,
+CoseError ReadHeaderPair(Reader& r, ConstByteSpan* protected_bytes, Headers* h,
                          CborError* cbor_error) {
-  MajorType type;
-  COSE_TRY(Peek(d, &type, cbor_error));
-  if (type != MajorType::kBytes) return CoseError::kBadProtectedHeader;
-  COSE_TRY_CBOR(d, d.ReadBytes(protected_bytes));
+  if (r.Next() != MajorType::kBytes) return CoseError::kBadProtectedHeader;
+  *protected_bytes = r.content();
   if (!protected_bytes->empty()) {
     if (protected_bytes->size() > kMaxProtectedHeaderSize) {
       return CoseError::kProtectedHeaderTooLarge;
     }
-    CborError inner = CborError::kOk;
-    if (!cbor::Validate(*protected_bytes, /*check_map_order=*/true, kMaxCborDepth, &inner).ok()) {
+    const CborError inner = cbor::CheckItem(*protected_bytes, kMaxCborDepth, true);
+    if (inner != CborError::kOk) {
       if (cbor_error != nullptr) *cbor_error = inner;
       return inner == CborError::kTrailingBytes ? CoseError::kBadProtectedHeader
                                                 : CoseError::kMalformedCbor;
     }
-    Decoder pd(*protected_bytes, kMaxCborDepth);
-    auto inner_type = pd.PeekType();
-    if (!inner_type.ok() || *inner_type != MajorType::kMap) return CoseError::kBadProtectedHeader;
-    COSE_TRY(ReadHeaderMap(pd, /*is_protected=*/true, h, cbor_error));
-    if (!pd.Finish().ok()) return CoseError::kBadProtectedHeader;
+    // One checked item: read whole, the map ends the bstr.
+    Reader inner_reader(*protected_bytes);
+    if (inner_reader.Next() != MajorType::kMap) return CoseError::kBadProtectedHeader;
+    COSE_TRY(ReadHeaderMap(inner_reader, /*is_protected=*/true, h));
   }
-  COSE_TRY(Peek(d, &type, cbor_error));
-  if (type != MajorType::kMap) return CoseError::kBadStructure;
-  COSE_TRY(ReadHeaderMap(d, /*is_protected=*/false, h, cbor_error));
+  if (r.Next() != MajorType::kMap) return CoseError::kBadStructure;
+  COSE_TRY(ReadHeaderMap(r, /*is_protected=*/false, h));
   return CheckCritical(*h);
 }
 
-// Validates the whole message and reads the tag according to the policy.
-CoseError BeginMessage(ConstByteSpan message, TagPolicy tags, uint64_t expected_tag, Decoder& d,
+// Checks the whole message (size, one strict CBOR item), reads the tag
+// according to the policy and the head of the 4-element array. What
+// follows is read from checked input: every refusal is a COSE one.
+CoseError BeginMessage(ConstByteSpan message, TagPolicy tags, uint32_t expected_tag, Reader& r,
                        CborError* cbor_error) {
   if (message.size() > kMaxMessageSize) return CoseError::kMessageTooLarge;
-  CborError error = CborError::kOk;
-  if (!cbor::Validate(message, /*check_map_order=*/true, kMaxCborDepth, &error).ok()) {
+  const CborError error = cbor::CheckItem(message, kMaxCborDepth, /*check_map_order=*/true);
+  if (error != CborError::kOk) {
     if (cbor_error != nullptr) *cbor_error = error;
     return CoseError::kMalformedCbor;
   }
-  MajorType type;
-  COSE_TRY(Peek(d, &type, cbor_error));
+  MajorType type = r.Next();
   if (type == MajorType::kTag) {
     if (tags == TagPolicy::kForbidTag) return CoseError::kUnexpectedTag;
-    uint64_t tag = 0;
-    COSE_TRY_CBOR(d, d.ReadTag(&tag));
-    if (tag != expected_tag) return CoseError::kWrongTag;
-    COSE_TRY(Peek(d, &type, cbor_error));
+    if (r.argument32() != expected_tag) return CoseError::kWrongTag;
+    type = r.Next();
     if (type == MajorType::kTag) return CoseError::kWrongTag;
   } else if (tags == TagPolicy::kRequireTag) {
     return CoseError::kMissingTag;
   }
+  if (type != MajorType::kArray || r.argument32() != 4) return CoseError::kBadStructure;
   return CoseError::kOk;
 }
 
-CoseError ReadPayload(Decoder& d, ConstByteSpan* payload, CborError* cbor_error) {
-  MajorType type;
-  COSE_TRY(Peek(d, &type, cbor_error));
+// A signer's header pair: alg protected and supported, a kid; into *signer
+// with its protected header.
+CoseError ReadSignerHeaders(Reader& r, CoseSigner* signer, Headers* h, CborError* cbor_error) {
+  COSE_TRY(ReadHeaderPair(r, &signer->protected_header, h, cbor_error));
+  if (!h->has_alg || !h->alg_protected) return CoseError::kMissingAlgorithm;
+  if (h->kid.empty()) return CoseError::kMissingKid;
+  signer->alg = h->alg;
+  signer->kid = h->kid;
+  return CoseError::kOk;
+}
+
+CoseError ReadPayload(Reader& r, ConstByteSpan* payload) {
+  const MajorType type = r.Next();
   if (type == MajorType::kSimple) return CoseError::kDetachedPayload;  // nil (or a bool)
   if (type != MajorType::kBytes) return CoseError::kBadStructure;
-  COSE_TRY_CBOR(d, d.ReadBytes(payload));
+  *payload = r.content();
   return CoseError::kOk;
 }
 
-CoseError ReadSignature(Decoder& d, Algorithm alg, ConstByteSpan* signature,
-                        CborError* cbor_error) {
-  MajorType type;
-  COSE_TRY(Peek(d, &type, cbor_error));
-  if (type != MajorType::kBytes) return CoseError::kBadStructure;
-  COSE_TRY_CBOR(d, d.ReadBytes(signature));
-  if (signature->size() != SignatureSize(alg)) return CoseError::kBadSignatureSize;
+CoseError ReadSignature(Reader& r, CoseSigner* signer) {
+  if (r.Next() != MajorType::kBytes) return CoseError::kBadStructure;
+  signer->signature = r.content();
+  if (signer->signature.size() != SignatureSize(signer->alg)) return CoseError::kBadSignatureSize;
   return CoseError::kOk;
 }
 
-CoseError ExpectArray(Decoder& d, size_t expected, CborError* cbor_error) {
-  MajorType type;
-  COSE_TRY(Peek(d, &type, cbor_error));
-  if (type != MajorType::kArray) return CoseError::kBadStructure;
-  size_t count = 0;
-  COSE_TRY_CBOR(d, d.EnterArray(&count));
-  if (count != expected) return CoseError::kBadStructure;
-  return CoseError::kOk;
-}
-
-// A signer's headers: alg protected and supported, a kid.
-CoseError CheckSignerHeaders(const Headers& h) {
-  if (!h.has_alg || !h.alg_protected) return CoseError::kMissingAlgorithm;
-  if (!h.has_kid) return CoseError::kMissingKid;
-  return CoseError::kOk;
-}
-
-void HashBstr(crypto::Hasher& hasher, MajorType major, ConstByteSpan content) {
+// Hashes `content` as a CBOR byte string (head, then content).
+void HashBstr(crypto::Hasher& hasher, const ConstByteSpan& content) {
   std::array<uint8_t, cbor::kMaxHeadSize> head;
-  const size_t n = cbor::EncodeHead(major, content.size(), head);
+  const size_t n = cbor::EncodeHead(MajorType::kBytes, content.size(), head);
   hasher.Update(ConstByteSpan(head.data(), n));
   hasher.Update(content);
-}
-
-ConstByteSpan AsBytes(const char* text, size_t size) {
-  return {reinterpret_cast<const uint8_t*>(text), size};
 }
 
 HardenedBool VerifyOne(const CoseSigner& signer, bool sign1, ConstByteSpan body_protected,
@@ -426,59 +360,43 @@ Status CoseErrorStatus(CoseError error) {
 
 CoseError ParseCoseSign(ConstByteSpan message, TagPolicy tags, ParsedCoseSign* out,
                         CborError* cbor_error) {
-  Decoder d(message, kMaxCborDepth);
-  COSE_TRY(BeginMessage(message, tags, kTagCoseSign, d, cbor_error));
+  Reader r(message);
+  COSE_TRY(BeginMessage(message, tags, kTagCoseSign, r, cbor_error));
   ParsedCoseSign parsed;
-  COSE_TRY(ExpectArray(d, 4, cbor_error));
-  Headers body;
-  COSE_TRY(ReadHeaderPair(d, &parsed.body_protected, &body, cbor_error));
-  if (body.has_alg) return CoseError::kUnexpectedAlgorithm;
-  parsed.content_type = body.content_type;
-  COSE_TRY(ReadPayload(d, &parsed.payload, cbor_error));
-
-  MajorType type;
-  COSE_TRY(Peek(d, &type, cbor_error));
-  if (type != MajorType::kArray) return CoseError::kBadStructure;
-  size_t count = 0;
-  COSE_TRY_CBOR(d, d.EnterArray(&count));
+  {
+    Headers body;
+    COSE_TRY(ReadHeaderPair(r, &parsed.body_protected, &body, cbor_error));
+    if (body.has_alg) return CoseError::kUnexpectedAlgorithm;
+    parsed.content_type = body.content_type;
+  }
+  COSE_TRY(ReadPayload(r, &parsed.payload));
+  if (r.Next() != MajorType::kArray) return CoseError::kBadStructure;
+  const size_t count = r.argument32();
   if (count == 0) return CoseError::kNoSigners;
   if (count > kMaxSigners) return CoseError::kTooManySigners;
   for (size_t i = 0; i < count; ++i) {
-    COSE_TRY(ExpectArray(d, 3, cbor_error));
+    if (r.Next() != MajorType::kArray || r.argument32() != 3) return CoseError::kBadStructure;
     Headers headers;
-    CoseSigner& signer = parsed.signers[i];
-    COSE_TRY(ReadHeaderPair(d, &signer.protected_header, &headers, cbor_error));
-    COSE_TRY(CheckSignerHeaders(headers));
-    signer.alg = headers.alg;
-    signer.kid = headers.kid;
-    COSE_TRY(ReadSignature(d, signer.alg, &signer.signature, cbor_error));
-    COSE_TRY_CBOR(d, d.Exit());
+    COSE_TRY(ReadSignerHeaders(r, &parsed.signers[i], &headers, cbor_error));
+    COSE_TRY(ReadSignature(r, &parsed.signers[i]));
   }
   parsed.signer_count = count;
-  COSE_TRY_CBOR(d, d.Exit());
-  COSE_TRY_CBOR(d, d.Exit());
-  COSE_TRY_CBOR(d, d.Finish());
+  // Every item of the checked message has been read: nothing follows.
   *out = parsed;
   return CoseError::kOk;
 }
 
 CoseError ParseCoseSign1(ConstByteSpan message, TagPolicy tags, ParsedCoseSign1* out,
                          CborError* cbor_error) {
-  Decoder d(message, kMaxCborDepth);
-  COSE_TRY(BeginMessage(message, tags, kTagCoseSign1, d, cbor_error));
+  Reader r(message);
+  COSE_TRY(BeginMessage(message, tags, kTagCoseSign1, r, cbor_error));
   ParsedCoseSign1 parsed;
-  COSE_TRY(ExpectArray(d, 4, cbor_error));
   Headers headers;
-  COSE_TRY(ReadHeaderPair(d, &parsed.body_protected, &headers, cbor_error));
-  COSE_TRY(CheckSignerHeaders(headers));
+  COSE_TRY(ReadSignerHeaders(r, &parsed.signer, &headers, cbor_error));
+  parsed.body_protected = parsed.signer.protected_header;
   parsed.content_type = headers.content_type;
-  parsed.signer.alg = headers.alg;
-  parsed.signer.kid = headers.kid;
-  parsed.signer.protected_header = parsed.body_protected;
-  COSE_TRY(ReadPayload(d, &parsed.payload, cbor_error));
-  COSE_TRY(ReadSignature(d, parsed.signer.alg, &parsed.signer.signature, cbor_error));
-  COSE_TRY_CBOR(d, d.Exit());
-  COSE_TRY_CBOR(d, d.Finish());
+  COSE_TRY(ReadPayload(r, &parsed.payload));
+  COSE_TRY(ReadSignature(r, &parsed.signer));
   *out = parsed;
   return CoseError::kOk;
 }
@@ -486,21 +404,17 @@ CoseError ParseCoseSign1(ConstByteSpan message, TagPolicy tags, ParsedCoseSign1*
 crypto::Digest SigStructureDigest(crypto::HashAlg hash, bool sign1, ConstByteSpan body_protected,
                                   ConstByteSpan sign_protected, ConstByteSpan external_aad,
                                   ConstByteSpan payload) {
-  static constexpr char kSignature[] = "Signature";
-  static constexpr char kSignature1[] = "Signature1";
+  // The fixed start of the structure: the array head (5 items, or 4 for
+  // COSE_Sign1) and the context text string.
+  static constexpr uint8_t kSignature[] = {0x85, 0x69, 'S', 'i', 'g', 'n', 'a', 't', 'u', 'r', 'e'};
+  static constexpr uint8_t kSignature1[] = {0x84, 0x6a, 'S', 'i', 'g', 'n',
+                                            'a',  't',  'u', 'r', 'e', '1'};
   crypto::Hasher hasher(hash);
-  std::array<uint8_t, cbor::kMaxHeadSize> head;
-  const size_t n = cbor::EncodeHead(MajorType::kArray, sign1 ? 4 : 5, head);
-  hasher.Update(ConstByteSpan(head.data(), n));
-  if (sign1) {
-    HashBstr(hasher, MajorType::kText, AsBytes(kSignature1, sizeof(kSignature1) - 1));
-  } else {
-    HashBstr(hasher, MajorType::kText, AsBytes(kSignature, sizeof(kSignature) - 1));
-  }
-  HashBstr(hasher, MajorType::kBytes, body_protected);
-  if (!sign1) HashBstr(hasher, MajorType::kBytes, sign_protected);
-  HashBstr(hasher, MajorType::kBytes, external_aad);
-  HashBstr(hasher, MajorType::kBytes, payload);
+  hasher.Update(sign1 ? ConstByteSpan(kSignature1) : ConstByteSpan(kSignature));
+  HashBstr(hasher, body_protected);
+  if (!sign1) HashBstr(hasher, sign_protected);
+  HashBstr(hasher, external_aad);
+  HashBstr(hasher, payload);
   crypto::Digest digest;
   hasher.Finish(&digest);
   return digest;

@@ -63,15 +63,19 @@ Status KeyStoreSlotKeys::SlotKey(KeyRole role, size_t index, crypto::EcPublicKey
 
 namespace {
 
-// Per-signer findings, folded into one reason with a fixed precedence.
-struct SignerFindings {
-  bool revoked = false;
-  bool unknown = false;
-  bool bad_signature = false;
-  uint8_t revoked_index = 0;
-  uint8_t unknown_index = 0;
-  uint8_t bad_index = 0;
-};
+// The slots a kid is matched against, in this order: signing slots 0..3,
+// then authority slots 0..1. Slot j is (RoleOf(j), IndexOf(j)).
+constexpr size_t kDomainSlots = otp::kSigningSlots + otp::kAuthoritySlots;
+KeyRole RoleOf(size_t j) {
+  return j < otp::kSigningSlots ? KeyRole::kSigning : KeyRole::kAuthority;
+}
+size_t IndexOf(size_t j) { return j < otp::kSigningSlots ? j : j - otp::kSigningSlots; }
+
+// What Authorize finds about a signer, the refusals in the precedence they
+// refuse a command with.
+enum Finding : uint8_t { kFoundRevoked, kFoundUnknown, kFoundBadSignature, kFindings, kVerified };
+constexpr RefusalReason kFindingReason[kFindings] = {
+    RefusalReason::kRevokedSigner, RefusalReason::kUnknownSigner, RefusalReason::kBadSignature};
 
 bool KidMatches(ConstByteSpan kid, const otp::OtpKeySlot& slot) {
   return kid.size() == sizeof(slot.key_hash) &&
@@ -93,19 +97,24 @@ uint32_t PopCount(uint32_t bits) {
   return n;
 }
 
+// Whether domain slot j is usable from the raw OTP words alone
+// (keys::SlotUsable, checked hardened).
+[[gnu::noinline]] bool RawSlotUsable(const otp::OtpDomain& raw, size_t j) {
+  return HardenedIsTrue(j < otp::kSigningSlots ? keys::SlotUsable(raw, j)
+                                               : keys::SlotUsable(raw.authority[IndexOf(j)]));
+}
+
 // The second, independent reading of the decision: raw OTP words only.
-HardenedBool QuorumFromRawWords(const keys::KeyDomain& domain, uint8_t signing_verified,
-                                uint8_t authority_verified, uint32_t threshold) {
+// verified: bit j, domain slot j verified.
+HardenedBool QuorumFromRawWords(const otp::OtpDomain& raw, uint32_t verified, uint32_t threshold) {
   uint32_t signing = 0;
-  for (size_t i = 0; i < otp::kSigningSlots; ++i) {
-    if ((signing_verified >> i) & 1u) {
-      signing += HardenedIsTrue(keys::SlotUsable(domain.raw, i)) ? 1u : 0u;
-    }
-  }
   uint32_t authority = 0;
-  for (size_t i = 0; i < otp::kAuthoritySlots; ++i) {
-    if ((authority_verified >> i) & 1u) {
-      authority += HardenedIsTrue(keys::SlotUsable(domain.raw.authority[i])) ? 1u : 0u;
+  for (size_t j = 0; j < kDomainSlots; ++j) {
+    if (((verified >> j) & 1u) == 0 || !RawSlotUsable(raw, j)) continue;
+    if (RoleOf(j) == KeyRole::kSigning) {
+      ++signing;
+    } else {
+      ++authority;
     }
   }
   return ToHardened(Launder(signing) >= threshold || Launder(authority) >= 1u);
@@ -116,70 +125,59 @@ HardenedBool QuorumFromRawWords(const keys::KeyDomain& domain, uint8_t signing_v
 HardenedBool Authorize(const cose::ParsedCoseSign& message, const keys::KeyDomain& domain,
                        otp::Lifecycle lifecycle, SlotKeySource& slot_keys, Authorization* out) {
   Authorization result;
-  SignerFindings findings;
-  const bool signing_role_valid = HardenedIsTrue(keys::KeyRoleValid(KeyRole::kSigning, lifecycle));
-  const bool authority_role_valid =
-      HardenedIsTrue(keys::KeyRoleValid(KeyRole::kAuthority, lifecycle));
+  uint32_t verified = 0;     // bit j: domain slot j verified
+  uint8_t found = 0;         // bit f: finding f applies to a signer
+  uint8_t first[kFindings];  // for each finding found, the first signer it applies to
   const size_t signers =
       message.signer_count < cose::kMaxSigners ? message.signer_count : cose::kMaxSigners;
   for (size_t s = 0; s < signers; ++s) {
-    const ConstByteSpan kid = message.signers[s].kid;
-    const auto index = static_cast<uint8_t>(s);
-    bool matched = false;
-    for (size_t role = 0; role < 2 && !matched; ++role) {
-      const bool signing = role == 0;
-      const size_t count = signing ? otp::kSigningSlots : otp::kAuthoritySlots;
-      for (size_t i = 0; i < count && !matched; ++i) {
-        const SlotState state = signing ? domain.signing[i] : domain.authority[i];
-        const otp::OtpKeySlot& slot = signing ? domain.raw.signing[i] : domain.raw.authority[i];
-        if (state == SlotState::kBlank || state == SlotState::kCorrupt) continue;
-        if (!KidMatches(kid, slot)) continue;
-        matched = true;
-        if (state == SlotState::kRevoked) {
-          if (!findings.revoked) findings.revoked_index = index;
-          findings.revoked = true;
-        } else if (!SignerVerifies(message, s, slot_keys,
-                                   signing ? KeyRole::kSigning : KeyRole::kAuthority, i)) {
-          if (!findings.bad_signature) findings.bad_index = index;
-          findings.bad_signature = true;
-        } else if (signing && signing_role_valid) {
-          result.signing_verified = static_cast<uint8_t>(result.signing_verified | (1u << i));
-        } else if (!signing && authority_role_valid) {
-          result.authority_verified = static_cast<uint8_t>(result.authority_verified | (1u << i));
-        }
+    // The first provisioned or revoked slot whose key hash is the kid decides.
+    Finding finding = kFoundUnknown;
+    for (size_t j = 0; j < kDomainSlots; ++j) {
+      const KeyRole role = RoleOf(j);
+      const size_t i = IndexOf(j);
+      const bool signing = role == KeyRole::kSigning;
+      const SlotState state = signing ? domain.signing[i] : domain.authority[i];
+      if (state == SlotState::kBlank || state == SlotState::kCorrupt) continue;
+      if (!KidMatches(message.signers[s].kid,
+                      signing ? domain.raw.signing[i] : domain.raw.authority[i])) {
+        continue;
       }
+      if (state == SlotState::kRevoked) {
+        finding = kFoundRevoked;
+      } else if (!SignerVerifies(message, s, slot_keys, role, i)) {
+        finding = kFoundBadSignature;
+      } else {
+        finding = kVerified;
+        // A role not valid in this lifecycle counts for nothing.
+        if (HardenedIsTrue(keys::KeyRoleValid(role, lifecycle))) verified |= 1u << j;
+      }
+      break;
     }
-    if (!matched) {
-      if (!findings.unknown) findings.unknown_index = index;
-      findings.unknown = true;
+    if (finding != kVerified && ((found >> finding) & 1u) == 0) {
+      found = static_cast<uint8_t>(found | 1u << finding);
+      first[finding] = static_cast<uint8_t>(s);
     }
   }
+  result.signing_verified = static_cast<uint8_t>(verified & ((1u << otp::kSigningSlots) - 1));
+  result.authority_verified = static_cast<uint8_t>(verified >> otp::kSigningSlots);
 
   uint32_t threshold = domain.raw.config.threshold;
   if (threshold == 0) threshold = 1;
-  const bool quorum =
-      PopCount(result.signing_verified) >= threshold || PopCount(result.authority_verified) >= 1;
-  if (findings.revoked) {
-    result.reason = RefusalReason::kRevokedSigner;
-    result.offending_signer = findings.revoked_index;
-  } else if (findings.unknown) {
-    result.reason = RefusalReason::kUnknownSigner;
-    result.offending_signer = findings.unknown_index;
-  } else if (findings.bad_signature) {
-    result.reason = RefusalReason::kBadSignature;
-    result.offending_signer = findings.bad_index;
-  } else if (!quorum) {
-    result.reason = RefusalReason::kTooFewSignatures;
+  if (found != 0) {
+    const auto f = static_cast<size_t>(__builtin_ctz(found));  // first in precedence
+    result.reason = kFindingReason[f];
+    result.offending_signer = first[f];
   } else {
-    result.reason = RefusalReason::kAccepted;
+    result.reason = PopCount(result.signing_verified) >= threshold || result.authority_verified != 0
+                        ? RefusalReason::kAccepted
+                        : RefusalReason::kTooFewSignatures;
   }
-  const bool first = result.reason == RefusalReason::kAccepted;
-  const HardenedBool second =
-      QuorumFromRawWords(domain, result.signing_verified, result.authority_verified, threshold);
-  result.authorized =
-      (first && HardenedIsTrue(second)) ? HardenedBool::kTrue : HardenedBool::kFalse;
-  *out = result;
-  return result.authorized;
+  const bool first_look = result.reason == RefusalReason::kAccepted;
+  const HardenedBool second = QuorumFromRawWords(domain.raw, verified, threshold);
+  *out = result;  // authorized stays kFalse unless both looks agree
+  if (first_look && HardenedIsTrue(second)) out->authorized = HardenedBool::kTrue;
+  return out->authorized;
 }
 
 namespace {
@@ -194,104 +192,113 @@ uint8_t SlotMask(const RevocationCommand& command) {
   return mask;
 }
 
+bool InMask(uint8_t mask, size_t slot) { return ((mask >> slot) & 1u) != 0; }
+
+// The last-key and bootable-image rules for revoking the signing slots in
+// `mask`: a slot in `keep` (bit i: slot i counts as a usable key) must
+// remain, and no image in `bootable` may lose its key when that key's slot
+// is in `usable_images`. kAccepted, kLastSigningKey or kNoBootableImage.
+// Both looks at the rules apply it, each to words of its own.
+RefusalReason RulesFor(uint32_t keep, uint32_t usable_images, uint8_t mask,
+                       const BootableImages& bootable) {
+  if ((keep & ~uint32_t{mask}) == 0) return RefusalReason::kLastSigningKey;
+  // An image the boot can end up running (the primary and, when a revert
+  // may follow, the image it reverts to) must keep its key.
+  for (const uint8_t slot : {bootable.primary_slot_key, bootable.secondary_slot_key}) {
+    if (slot < otp::kSigningSlots && InMask(mask, slot) && ((usable_images >> slot) & 1u) != 0) {
+      return RefusalReason::kNoBootableImage;
+    }
+  }
+  return RefusalReason::kAccepted;
+}
+
 }  // namespace
 
 HardenedBool CommitRulesHold(const otp::OtpDomain& raw, uint8_t mask,
                              const BootableImages& bootable, RefusalReason* why) {
-  uint32_t remaining = 0;
+  uint32_t usable = 0;  // bit i: signing slot i usable, from the raw words alone
   for (size_t i = 0; i < otp::kSigningSlots; ++i) {
-    const bool usable = HardenedIsTrue(keys::SlotUsable(raw, i));
-    remaining += usable && ((mask >> i) & 1u) == 0 ? 1u : 0u;
+    if (RawSlotUsable(raw, i)) usable |= 1u << i;
   }
-  if (Launder(remaining) == 0) {
-    *why = RefusalReason::kLastSigningKey;
-    return HardenedBool::kFalse;
-  }
-  for (const uint8_t slot : {bootable.primary_slot_key, bootable.secondary_slot_key}) {
-    if (slot >= otp::kSigningSlots || ((mask >> slot) & 1u) == 0) continue;
-    if (HardenedIsTrue(keys::SlotUsable(raw, slot))) {
-      *why = RefusalReason::kNoBootableImage;
-      return HardenedBool::kFalse;
-    }
-  }
-  *why = RefusalReason::kAccepted;
-  return HardenedBool::kTrue;
+  usable = Launder(usable);
+  *why = RulesFor(usable, usable, mask, bootable);
+  return *why == RefusalReason::kAccepted ? HardenedBool::kTrue : HardenedBool::kFalse;
 }
 
-RefusalReason CheckCommand(ConstByteSpan message, const CheckContext& context, CheckOutcome* out) {
-  CheckOutcome& o = *out;
-  o = CheckOutcome{};
+namespace {
+
+// CheckCommand's checks in order; the refusal (or kAccepted), with the
+// details in *o.
+RefusalReason Check(ConstByteSpan message, const CheckContext& context, CheckOutcome& o) {
   const keys::KeyDomain& domain = context.domain;
 
   cose::ParsedCoseSign parsed;
   o.cose_error = cose::ParseCoseSign(message, cose::TagPolicy::kRequireTag, &parsed, &o.cbor_error);
-  if (o.cose_error != cose::CoseError::kOk) return o.reason = RefusalReason::kMalformedCose;
+  if (o.cose_error != cose::CoseError::kOk) return RefusalReason::kMalformedCose;
 
   o.payload_error = DecodeCommand(parsed.payload, &o.command);
-  if (o.payload_error == PayloadError::kSlotOutOfRange) {
-    return o.reason = RefusalReason::kSlotOutOfRange;
-  }
-  if (o.payload_error != PayloadError::kOk) return o.reason = RefusalReason::kMalformedPayload;
+  if (o.payload_error == PayloadError::kSlotOutOfRange) return RefusalReason::kSlotOutOfRange;
+  if (o.payload_error != PayloadError::kOk) return RefusalReason::kMalformedPayload;
   const RevocationCommand& command = o.command;
 
-  if (command.domain != domain.component) return o.reason = RefusalReason::kWrongDomain;
+  if (command.domain != domain.component) return RefusalReason::kWrongDomain;
 
   const HardenedBool authorized =
       Authorize(parsed, domain, context.lifecycle, context.slot_keys, &o.authorization);
-  if (o.authorization.reason != RefusalReason::kAccepted) return o.reason = o.authorization.reason;
-  if (!HardenedIsTrue(authorized)) return o.reason = RefusalReason::kTooFewSignatures;
+  if (o.authorization.reason != RefusalReason::kAccepted) return o.authorization.reason;
+  if (!HardenedIsTrue(authorized)) return RefusalReason::kTooFewSignatures;
 
   if (command.has_instance_id &&
       !HardenedIsTrue(
           HardenedEqual(command.instance_id.data(), context.instance_id.data(), kInstanceIdSize))) {
-    return o.reason = RefusalReason::kOtherDevice;
+    return RefusalReason::kOtherDevice;
   }
 
   otp::RevocationLog log;
-  if (!otp::ReadRevocationLog(domain.raw.revocations, &log)) {
-    return o.reason = RefusalReason::kDomainCorrupt;
-  }
+  if (!otp::ReadRevocationLog(domain.raw.revocations, &log)) return RefusalReason::kDomainCorrupt;
   if (command.sequence <= log.sequence || command.sequence <= domain.revocation_sequence) {
-    return o.reason = RefusalReason::kReplay;
+    return RefusalReason::kReplay;
   }
-  if (log.used >= otp::kLogEntries) return o.reason = RefusalReason::kSequenceLogFull;
+  if (log.used >= otp::kLogEntries) return RefusalReason::kSequenceLogFull;
 
-  for (size_t i = 0; i < command.slot_count; ++i) {
-    const SlotState state = domain.signing[command.slots[i]];
-    // Already revoked is allowed (a no-op for that slot).
-    if (state != SlotState::kProvisioned && state != SlotState::kRevoked) {
-      return o.reason = RefusalReason::kSlotNotProvisioned;
-    }
-  }
-
-  uint32_t remaining = 0;
+  // The slots to revoke (all below kSigningSlots: DecodeCommand checked)
+  // must be provisioned or already revoked (a no-op for that slot). The
+  // first look at the rules, from the slot states: a slot to keep is
+  // provisioned and usable, an image's key is lost with a provisioned slot.
+  const uint8_t mask = SlotMask(command);
+  uint32_t revocable = 0;
+  uint32_t provisioned = 0;
+  uint32_t keep = 0;
   for (size_t i = 0; i < otp::kSigningSlots; ++i) {
-    const bool usable = domain.signing[i] == SlotState::kProvisioned &&
-                        HardenedIsTrue(keys::SlotUsable(domain.raw, i));
-    remaining += usable && !command.Revokes(i) ? 1u : 0u;
+    const SlotState state = domain.signing[i];
+    if (state == SlotState::kRevoked) revocable |= 1u << i;
+    if (state != SlotState::kProvisioned) continue;
+    revocable |= 1u << i;
+    provisioned |= 1u << i;
+    if (RawSlotUsable(domain.raw, i)) keep |= 1u << i;
   }
-  if (remaining == 0) return o.reason = RefusalReason::kLastSigningKey;
-
-  // Refused when an image the boot can end up running (the primary and,
-  // when a revert may follow, the image it reverts to) would lose its key.
-  const uint8_t images[2] = {context.bootable.primary_slot_key,
-                             context.bootable.secondary_slot_key};
-  for (const uint8_t slot : images) {
-    if (slot >= otp::kSigningSlots) continue;
-    if (domain.signing[slot] != SlotState::kProvisioned) continue;
-    if (command.Revokes(slot)) return o.reason = RefusalReason::kNoBootableImage;
-  }
+  if ((mask & ~revocable) != 0) return RefusalReason::kSlotNotProvisioned;
+  const RefusalReason first_look = RulesFor(keep, provisioned, mask, context.bootable);
+  if (first_look != RefusalReason::kAccepted) return first_look;
 
   // The second look at the rules, from the raw words; then the decision
   // the commit takes, built from both hardened values.
   RefusalReason why = RefusalReason::kAccepted;
-  const HardenedBool rules = CommitRulesHold(domain.raw, SlotMask(command), context.bootable, &why);
-  if (!HardenedIsTrue(rules)) return o.reason = why;
-  if (!HardenedIsTrue(authorized)) return o.reason = RefusalReason::kTooFewSignatures;
+  const HardenedBool rules = CommitRulesHold(domain.raw, mask, context.bootable, &why);
+  if (!HardenedIsTrue(rules)) return why;
+  if (!HardenedIsTrue(authorized)) return RefusalReason::kTooFewSignatures;
   o.accepted = HardenedIsTrue(Launder(authorized)) && HardenedIsTrue(Launder(rules))
                    ? HardenedBool::kTrue
                    : HardenedBool::kFalse;
-  return o.reason = RefusalReason::kAccepted;
+  return RefusalReason::kAccepted;
+}
+
+}  // namespace
+
+RefusalReason CheckCommand(ConstByteSpan message, const CheckContext& context, CheckOutcome* out) {
+  *out = CheckOutcome{};
+  out->reason = Check(message, context, *out);
+  return out->reason;
 }
 
 namespace {
@@ -302,10 +309,11 @@ uint32_t RevokedMarkerOffset(otp::Component component, size_t slot) {
                                offsetof(otp::OtpKeySlot, revoked));
 }
 
-// Reads the domain and its record log. kFailedPrecondition (not
-// configured), kDataLoss (log corrupt), or an OTP error.
+// Reads the domain (zeroed first) and its record log. kFailedPrecondition
+// (not configured), kDataLoss (log corrupt), or an OTP error.
 Status ReadDomain(platform::Otp& otp, otp::Component component, otp::OtpDomain* raw,
                   otp::RevocationLog* log) {
+  *raw = otp::OtpDomain{};
   BASTION_TRY(otp.Read(otp::DomainOffset(component),
                        ByteSpan(reinterpret_cast<uint8_t*>(raw), sizeof(*raw))));
   if (raw->configured != otp::kDomainConfiguredMarker) return StatusCode::kFailedPrecondition;
@@ -347,7 +355,7 @@ Status ApplyRevocation(platform::Otp& otp, otp::Component component,
   if (command.domain != component || ValidateCommand(command) != PayloadError::kOk) {
     return StatusCode::kInvalidArgument;
   }
-  otp::OtpDomain raw{};
+  otp::OtpDomain raw;
   otp::RevocationLog log;
   BASTION_TRY(ReadDomain(otp, component, &raw, &log));
   for (size_t i = 0; i < command.slot_count; ++i) {
@@ -397,7 +405,7 @@ Status RevokeSlotMarker(platform::Otp& otp, otp::Component component, size_t slo
                         HardenedBool decision, const BootableImages& bootable) {
   if (!HardenedIsTrue(decision)) return StatusCode::kUnauthenticated;
   if (slot >= otp::kSigningSlots) return StatusCode::kInvalidArgument;
-  otp::OtpDomain raw{};
+  otp::OtpDomain raw;
   otp::RevocationLog log;
   BASTION_TRY(ReadDomain(otp, component, &raw, &log));
   if (raw.signing[slot].revoked != 0) return StatusCode::kOk;  // marker (or torn one) there
@@ -410,13 +418,12 @@ Status RevokeSlotMarker(platform::Otp& otp, otp::Component component, size_t slo
     return StatusCode::kFailedPrecondition;
   }
   RecheckDecision(decision, "revoked marker decision");
-  uint8_t marker[4];
-  StoreLe32(marker, otp::kSlotRevokedMarker);
-  return otp.Program(RevokedMarkerOffset(component, slot), marker);
+  // The marker word is 0 (checked above): this programs the marker.
+  return WriteMissingMarkers(otp, component, raw, static_cast<uint8_t>(1u << slot));
 }
 
 Status CompleteRevocations(platform::Otp& otp, otp::Component component) {
-  otp::OtpDomain raw{};
+  otp::OtpDomain raw;
   otp::RevocationLog log;
   BASTION_TRY(ReadDomain(otp, component, &raw, &log));
   return WriteMissingMarkers(otp, component, raw, log.revoked);

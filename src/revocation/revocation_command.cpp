@@ -1,11 +1,14 @@
 #include "revocation/revocation_command.h"
 
+#include <cstring>
+#include <string_view>
+
 #include "cbor/cbor.h"
 
 namespace bastion::revocation {
 namespace {
 
-constexpr const char* kDomainNames[otp::kComponentCount] = {"urot", "sm", "app"};
+constexpr std::string_view kDomainNames[otp::kComponentCount] = {"urot", "sm", "app"};
 
 }  // namespace
 
@@ -53,69 +56,60 @@ bool ParseDomainName(ConstByteSpan text, otp::Component* out) {
 }
 
 PayloadError DecodeCommand(ConstByteSpan payload, RevocationCommand* out) {
+  using cbor::MajorType;
   if (payload.size() > kMaxPayloadSize) return PayloadError::kTooLarge;
+  // One check of the map (strict, the slots array the only nesting), then
+  // its pairs are read from checked input; trailing bytes are refused last.
+  size_t end = 0;
+  if (cbor::CheckItem(payload, &end, /*max_depth=*/2, /*check_map_order=*/true) !=
+      cbor::CborError::kOk) {
+    return PayloadError::kMalformedCbor;
+  }
+  cbor::Reader r(payload);
+  if (r.Next() != MajorType::kMap) return PayloadError::kMalformedCbor;
   RevocationCommand command;
-  cbor::Decoder d(payload, 2);
-  size_t pairs = 0;
-  if (!d.EnterMapStrict(&pairs).ok()) return PayloadError::kMalformedCbor;
-  bool seen[5] = {};
-  for (size_t p = 0; p < pairs; ++p) {
-    const Result<cbor::MajorType> type = d.PeekType();
-    if (!type.ok()) return PayloadError::kMalformedCbor;
-    if (*type != cbor::MajorType::kUnsigned) return PayloadError::kUnknownKey;
-    uint64_t key = 0;
-    if (!d.ReadUnsigned(&key).ok()) return PayloadError::kMalformedCbor;
+  uint32_t seen = 0;  // bit k: key k (strict map: no duplicates)
+  for (size_t pairs = r.argument32(); pairs > 0; --pairs) {
+    if (r.Next() != MajorType::kUnsigned) return PayloadError::kUnknownKey;
+    const uint32_t key = r.argument32();
     if (key < kKeyDomain || key > kKeyInstanceId) return PayloadError::kUnknownKey;
-    seen[key] = true;  // strict map: no duplicates
+    seen |= 1u << key;
+    const MajorType type = r.Next();
     if (key == kKeyDomain) {
-      ConstByteSpan text;
-      const Result<cbor::MajorType> t = d.PeekType();
-      if (!t.ok()) return PayloadError::kMalformedCbor;
-      if (*t != cbor::MajorType::kText) return PayloadError::kBadDomain;
-      if (!d.ReadText(&text).ok()) return PayloadError::kMalformedCbor;
-      if (!ParseDomainName(text, &command.domain)) return PayloadError::kBadDomain;
+      if (type != MajorType::kText || !ParseDomainName(r.content(), &command.domain)) {
+        return PayloadError::kBadDomain;
+      }
     } else if (key == kKeySlots) {
-      const Result<cbor::MajorType> t = d.PeekType();
-      if (!t.ok()) return PayloadError::kMalformedCbor;
-      if (*t != cbor::MajorType::kArray) return PayloadError::kBadSlots;
-      size_t count = 0;
-      if (!d.EnterArray(&count).ok()) return PayloadError::kMalformedCbor;
-      if (count < 1 || count > kMaxSlotsPerCommand) return PayloadError::kBadSlots;
+      if (type != MajorType::kArray || r.argument32() < 1 || r.argument32() > kMaxSlotsPerCommand) {
+        return PayloadError::kBadSlots;
+      }
+      const uint32_t count = r.argument32();
       for (size_t i = 0; i < count; ++i) {
-        const Result<cbor::MajorType> st = d.PeekType();
-        if (!st.ok()) return PayloadError::kMalformedCbor;
-        if (*st != cbor::MajorType::kUnsigned) return PayloadError::kBadSlots;
-        uint64_t slot = 0;
-        if (!d.ReadUnsigned(&slot).ok()) return PayloadError::kMalformedCbor;
+        if (r.Next() != MajorType::kUnsigned) return PayloadError::kBadSlots;
+        const uint32_t slot = r.argument32();  // saturated: still out of range
         if (i > 0 && slot <= command.slots[i - 1]) return PayloadError::kBadSlots;
         if (slot >= otp::kSigningSlots) return PayloadError::kSlotOutOfRange;
         command.slots[i] = static_cast<uint8_t>(slot);
       }
       command.slot_count = static_cast<uint8_t>(count);
-      if (!d.Exit().ok()) return PayloadError::kMalformedCbor;
     } else if (key == kKeySequence) {
-      const Result<cbor::MajorType> t = d.PeekType();
-      if (!t.ok()) return PayloadError::kMalformedCbor;
-      if (*t != cbor::MajorType::kUnsigned) return PayloadError::kBadSequence;
-      uint64_t sequence = 0;
-      if (!d.ReadUnsigned(&sequence).ok()) return PayloadError::kMalformedCbor;
-      if (sequence < kMinSequence || sequence > kMaxSequence) return PayloadError::kBadSequence;
-      command.sequence = static_cast<uint32_t>(sequence);
+      // Saturated at UINT32_MAX, a larger value is still above kMaxSequence.
+      if (type != MajorType::kUnsigned || r.argument32() < kMinSequence ||
+          r.argument32() > kMaxSequence) {
+        return PayloadError::kBadSequence;
+      }
+      command.sequence = r.argument32();
     } else {
-      const Result<cbor::MajorType> t = d.PeekType();
-      if (!t.ok()) return PayloadError::kMalformedCbor;
-      if (*t != cbor::MajorType::kBytes) return PayloadError::kBadInstanceId;
-      ConstByteSpan id;
-      if (!d.ReadBytes(&id).ok()) return PayloadError::kMalformedCbor;
-      if (id.size() != kInstanceIdSize) return PayloadError::kBadInstanceId;
-      for (size_t i = 0; i < kInstanceIdSize; ++i) command.instance_id[i] = id[i];
+      if (type != MajorType::kBytes || r.content().size() != kInstanceIdSize) {
+        return PayloadError::kBadInstanceId;
+      }
+      std::memcpy(command.instance_id.data(), r.content().data(), kInstanceIdSize);
       command.has_instance_id = true;
     }
   }
-  if (!d.Exit().ok() || !d.Finish().ok()) return PayloadError::kMalformedCbor;
-  if (!seen[kKeyDomain] || !seen[kKeySlots] || !seen[kKeySequence]) {
-    return PayloadError::kMissingField;
-  }
+  if (end != payload.size()) return PayloadError::kMalformedCbor;
+  constexpr uint32_t kRequired = 1u << kKeyDomain | 1u << kKeySlots | 1u << kKeySequence;
+  if ((seen & kRequired) != kRequired) return PayloadError::kMissingField;
   *out = command;
   return PayloadError::kOk;
 }
