@@ -11,7 +11,6 @@ using cbor::CborError;
 using cbor::MajorType;
 using cbor::Reader;
 using crypto::EcdsaDerToRaw;
-using crypto::EcdsaRawToDer;
 using crypto::kMaxDerSignatureSize;
 using crypto::kMaxRawSignatureSize;
 
@@ -248,10 +247,7 @@ HardenedBool VerifyOne(const CoseSigner& signer, bool sign1, ConstByteSpan body_
   const crypto::Digest digest =
       SigStructureDigest(crypto::CurveHash(key.curve), sign1, body_protected,
                          signer.protected_header, external_aad, payload);
-  std::array<uint8_t, kMaxDerSignatureSize> der;
-  size_t der_size = 0;
-  if (!EcdsaRawToDer(signer.signature, der, &der_size).ok()) return HardenedBool::kFalse;
-  return crypto::EcdsaVerify(key, digest.view(), ConstByteSpan(der.data(), der_size));
+  return crypto::EcdsaVerifyRaw(key, digest.view(), signer.signature);
 }
 
 // Signs a Sig_structure and writes the r||s signature bstr.

@@ -52,11 +52,7 @@ Status KeyStoreSlotKeys::SlotKey(KeyRole role, size_t index, crypto::EcPublicKey
       role == KeyRole::kSigning ? domain_.raw.signing[index] : domain_.raw.authority[index];
   const size_t entry = role == KeyRole::kSigning ? index : otp::kSigningSlots + index;
   ByteBuffer<124> der;
-  BASTION_TRY(keys::ReadKeyStoreEntry(flash_, layout_, domain_.component, entry, &der));
-  const crypto::Digest hash = crypto::Hash(crypto::HashAlg::kSha256, der.view());
-  if (!HardenedIsTrue(HardenedEqual(hash.bytes.data(), slot.key_hash, sizeof(slot.key_hash)))) {
-    return StatusCode::kUnauthenticated;
-  }
+  BASTION_TRY(keys::ReadVouchedKey(flash_, layout_, domain_.component, entry, slot, &der));
   if (!crypto::ParsePublicKeySpki(der.view(), key).ok()) return StatusCode::kDataLoss;
   return StatusCode::kOk;
 }
