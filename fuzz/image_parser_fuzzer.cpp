@@ -4,8 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "image/image.h"
 #include "fuzz_key.h"
+#include "image/image.h"
 
 namespace {
 

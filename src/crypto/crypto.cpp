@@ -108,7 +108,7 @@ bool LoadPublic(const EcPublicKey& key, mbedtls_ecp_keypair* kp) {
   }
   // The coordinates directly (the key is always an uncompressed point):
   // mbedtls_ecp_point_read_binary would also link point decompression and
-  // with it modular exponentiation, about 1.5 KB a boot stage never uses.
+  // with it modular exponentiation, 1.2 KB a boot stage never uses.
   const size_t n = CoordinateSize(key.curve);
   if (mbedtls_mpi_read_binary(&kp->Q.X, key.point.data() + 1, n) != 0 ||
       mbedtls_mpi_read_binary(&kp->Q.Y, key.point.data() + 1 + n, n) != 0 ||
@@ -263,7 +263,9 @@ size_t ArenaPeakBytes() {
 
 const char* CurveName(Curve c) { return c == Curve::kP256 ? "ecdsa-p256" : "ecdsa-p384"; }
 
-bool HashAvailable(HashAlg alg) { return alg == HashAlg::kSha256 || (kSha384 && alg == HashAlg::kSha384); }
+bool HashAvailable(HashAlg alg) {
+  return alg == HashAlg::kSha256 || (kSha384 && alg == HashAlg::kSha384);
+}
 
 Hasher::Hasher(HashAlg alg) : alg_(alg) {
   if (alg_ == HashAlg::kSha256) {

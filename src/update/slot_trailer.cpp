@@ -82,7 +82,8 @@ Status WriteTrailerField(platform::Flash& flash, const otp::FlashRegion& slot, T
                            : field == TrailerField::kCopyDone ? t.copy_done
                                                               : t.swap_info;
   const ConstByteSpan bytes(&value, 1);
-  if (field == TrailerField::kSwapInfo) return platform::ProgramPadded(flash, address, bytes, t.align);
+  if (field == TrailerField::kSwapInfo)
+    return platform::ProgramPadded(flash, address, bytes, t.align);
   const uint32_t spare = field == TrailerField::kImageOk ? t.image_ok_spare : t.copy_done_spare;
   uint8_t current = g.erased_value;
   BASTION_TRY(ReadFlag(flash, address, spare, g.erased_value, &current));
