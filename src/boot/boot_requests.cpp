@@ -144,7 +144,8 @@ void ProcessMailbox(platform::Platform& p, const otp::OtpHeader& header, StageCo
         // Every image this boot can end up running keeps its key: the
         // primary, and while it may still be reverted (an unconfirmed TRIAL
         // is reverted by RunUpdates, after the mailbox) the backup it
-        // reverts to. A command that does not decode is refused unchecked.
+        // reverts to. A command that does not decode gets CheckCommand's
+        // refusal, with no image to protect.
         CheckAndApplyRevocation(
             p, header, request.data, decoded ? target : Component::kApp,
             decoded ? BootableImagesOf(p, header, target) : revocation::BootableImages{}, &entry);
