@@ -123,8 +123,8 @@ void Store::Note(const RecordHeader& h, uint32_t address, bool valid) {
   e->address = address;
   e->flags = h.flags & ~kTombstoneFlag;
   e->size = h.size;
-  e->state = !valid ? EntryState::kCorrupt
-                    : (IsTombstone(h) ? EntryState::kRemoved : EntryState::kLive);
+  e->state =
+      !valid ? EntryState::kCorrupt : (IsTombstone(h) ? EntryState::kRemoved : EntryState::kLive);
 }
 
 Status Store::ScanSector(uint32_t s, uint32_t* last_valid_end, uint32_t* last_used_end) {
@@ -552,10 +552,10 @@ psa_status_t Store::GetInfo(int32_t owner, psa_storage_uid_t uid, psa_storage_in
   const int s = SectorOf(e->address);
   RecordHeader h;
   bool mac_ok = false;
-  if (s < 0 || !RecordAt(e->address, SectorAddress(static_cast<uint32_t>(s)) + geometry_.sector_size,
-                         &h, &mac_ok) ||
-      !mac_ok || h.owner != owner || h.uid != uid || h.sequence != e->sequence ||
-      IsTombstone(h)) {
+  if (s < 0 ||
+      !RecordAt(e->address, SectorAddress(static_cast<uint32_t>(s)) + geometry_.sector_size, &h,
+                &mac_ok) ||
+      !mac_ok || h.owner != owner || h.uid != uid || h.sequence != e->sequence || IsTombstone(h)) {
     return PSA_ERROR_DATA_CORRUPT;
   }
   info->capacity = h.size;
