@@ -56,9 +56,9 @@ class RamFlash final : public platform::Flash {
   std::vector<uint8_t> bytes_;
 };
 
-constexpr uint8_t kKey[its::kKeySize] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-                                         17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
-                                         31, 32};
+constexpr uint8_t kKey[its::kKeySize] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                         12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                                         23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 constexpr uint32_t kQuota = 8192;
 
 void Check(bool ok) {
