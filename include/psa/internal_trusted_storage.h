@@ -27,7 +27,7 @@ extern "C" {
  * `create_flags` is unknown or unsupported); PSA_ERROR_INSUFFICIENT_STORAGE;
  * PSA_ERROR_STORAGE_FAILURE; PSA_ERROR_INVALID_ARGUMENT (`uid` is 0, or the
  * caller may not read the data buffer). */
-psa_status_t psa_its_set(psa_storage_uid_t uid, size_t data_length, const void *p_data,
+psa_status_t psa_its_set(psa_storage_uid_t uid, size_t data_length, const void* p_data,
                          psa_storage_create_flags_t create_flags);
 
 /** Copies up to `data_size` bytes of the entry `uid`, from `data_offset`,
@@ -39,15 +39,15 @@ psa_status_t psa_its_set(psa_storage_uid_t uid, size_t data_length, const void *
  * PSA_ERROR_DATA_CORRUPT (the stored entry failed its authentication);
  * PSA_ERROR_INVALID_ARGUMENT (`uid` is 0, `data_offset` is past the end of
  * the entry, or the caller may not write the buffer). */
-psa_status_t psa_its_get(psa_storage_uid_t uid, size_t data_offset, size_t data_size,
-                         void *p_data, size_t *p_data_length);
+psa_status_t psa_its_get(psa_storage_uid_t uid, size_t data_offset, size_t data_size, void* p_data,
+                         size_t* p_data_length);
 
 /** Fills `*p_info` with the entry's capacity, size and creation flags.
  *
  * PSA_SUCCESS; PSA_ERROR_DOES_NOT_EXIST; PSA_ERROR_STORAGE_FAILURE;
  * PSA_ERROR_DATA_CORRUPT; PSA_ERROR_INVALID_ARGUMENT (`uid` is 0, or the
  * caller may not write `*p_info`). */
-psa_status_t psa_its_get_info(psa_storage_uid_t uid, struct psa_storage_info_t *p_info);
+psa_status_t psa_its_get_info(psa_storage_uid_t uid, struct psa_storage_info_t* p_info);
 
 /** Removes the entry `uid`.
  *
