@@ -12,6 +12,7 @@
 #include "common/crc32.h"
 #include "provisioning/provisioning.h"
 #include "support/geometries.h"
+#include "support/otp_header.h"
 #include "virtual_device/virtual_device.h"
 
 namespace bastion::counters {
@@ -30,14 +31,7 @@ class Store {
  public:
   explicit Store(const platform::FlashGeometry& g) : device_(VirtualDevice::InMemory(g)) {
     layout_ = host::DefaultLayout(g);
-    otp::OtpHeader header{};
-    header.magic = otp::kOtpMagic;
-    header.format_version = otp::kOtpFormatVersion;
-    header.layout = layout_;
-    header.complete = otp::kHeaderCompleteMarker;
-    std::vector<uint8_t> bytes(sizeof(header));
-    std::memcpy(bytes.data(), &header, sizeof(header));
-    device_->FactoryProgramOtp(0, bytes);
+    test_support::ProgramLayoutHeader(*device_, layout_);
     const Component components[] = {Component::kSm, Component::kApp};
     const uint32_t floors[] = {2, 7};
     std::vector<uint8_t> sector(g.sector_size);

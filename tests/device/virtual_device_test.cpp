@@ -11,6 +11,7 @@
 
 #include "otp/otp_map.h"
 #include "provisioning/provisioning.h"
+#include "support/otp_header.h"
 
 namespace bastion::host {
 namespace {
@@ -21,14 +22,7 @@ using platform::RamRegion;
 // A device whose OTP header holds the default layout (no keys needed here).
 std::unique_ptr<VirtualDevice> DeviceWithLayout() {
   auto device = VirtualDevice::InMemory(DefaultGeometry());
-  otp::OtpHeader header{};
-  header.magic = otp::kOtpMagic;
-  header.format_version = otp::kOtpFormatVersion;
-  header.layout = DefaultLayout(DefaultGeometry());
-  header.complete = otp::kHeaderCompleteMarker;
-  std::vector<uint8_t> bytes(sizeof(header));
-  std::memcpy(bytes.data(), &header, sizeof(header));
-  device->FactoryProgramOtp(0, bytes);
+  test_support::ProgramLayoutHeader(*device, DefaultLayout(DefaultGeometry()));
   return device;
 }
 

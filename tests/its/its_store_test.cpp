@@ -17,6 +17,7 @@
 #include "common/crc32.h"
 #include "provisioning/provisioning.h"
 #include "support/geometries.h"
+#include "support/otp_header.h"
 #include "virtual_device/virtual_device.h"
 
 namespace bastion::its {
@@ -37,14 +38,7 @@ class Rig {
  public:
   explicit Rig(const platform::FlashGeometry& g, uint32_t sectors = 3)
       : device_(VirtualDevice::InMemory(g)), layout_(host::DefaultLayout(g)) {
-    otp::OtpHeader header{};
-    header.magic = otp::kOtpMagic;
-    header.format_version = otp::kOtpFormatVersion;
-    header.layout = layout_;
-    header.complete = otp::kHeaderCompleteMarker;
-    std::vector<uint8_t> bytes(sizeof(header));
-    std::memcpy(bytes.data(), &header, sizeof(header));
-    device_->FactoryProgramOtp(0, bytes);
+    test_support::ProgramLayoutHeader(*device_, layout_);
     size_ = sectors * g.sector_size;
     EXPECT_LE(size_, layout_.storage.size);
   }

@@ -12,6 +12,7 @@
 
 #include "otp/otp_map.h"
 #include "platform/platform.h"
+#include "support/otp_header.h"
 #include "update/slot_swap.h"
 #include "update/slot_trailer.h"
 #include "virtual_device/virtual_device.h"
@@ -98,14 +99,7 @@ inline SlotSet RigSlots(const GeometryCase& c) {
 
 inline std::unique_ptr<host::VirtualDevice> MakeDevice(const GeometryCase& c) {
   auto device = host::VirtualDevice::InMemory(c.geometry);
-  otp::OtpHeader header{};
-  header.magic = otp::kOtpMagic;
-  header.format_version = otp::kOtpFormatVersion;
-  header.layout = RigLayout(c);
-  header.complete = otp::kHeaderCompleteMarker;
-  std::vector<uint8_t> bytes(sizeof(header));
-  std::memcpy(bytes.data(), &header, sizeof(header));
-  device->FactoryProgramOtp(0, bytes);
+  test_support::ProgramLayoutHeader(*device, RigLayout(c));
   return device;
 }
 
