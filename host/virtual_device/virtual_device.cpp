@@ -61,11 +61,25 @@ void WriteWholeAtomic(const fs::path& path, const void* data, size_t size) {
   }
 }
 
-bool GeometryValid(const platform::FlashGeometry& g) {
-  auto pow2 = [](uint32_t v) { return v != 0 && (v & (v - 1)) == 0; };
-  return pow2(g.sector_size) && pow2(g.program_unit) && g.program_unit <= 256 &&
-         g.sector_size % g.program_unit == 0 && g.size != 0 && g.size % g.sector_size == 0 &&
-         g.size <= 64u * 1024 * 1024;
+bool GeometryValid(const platform::FlashGeometry& g) { return NorArray::GeometryValid(g); }
+
+platform::FlashGeometry ReadGeometry(const nlohmann::json& j, const fs::path& state_path) {
+  platform::FlashGeometry g;
+  g.size = j.at("flash_size").get<uint32_t>();
+  g.sector_size = j.at("sector_size").get<uint32_t>();
+  g.program_unit = j.at("program_unit").get<uint32_t>();
+  const auto erased = j.at("erased_value").get<int64_t>();
+  if (erased < 0 || erased > 0xff) throw DeviceError(state_path.string() + ": bad erased_value");
+  g.erased_value = static_cast<uint8_t>(erased);
+  if (!GeometryValid(g)) throw DeviceError(state_path.string() + ": invalid flash geometry");
+  return g;
+}
+
+nlohmann::json GeometryJson(const platform::FlashGeometry& g) {
+  return {{"flash_size", g.size},
+          {"sector_size", g.sector_size},
+          {"program_unit", g.program_unit},
+          {"erased_value", g.erased_value}};
 }
 
 }  // namespace
@@ -74,30 +88,38 @@ platform::FlashGeometry DefaultGeometry() {
   return platform::FlashGeometry{2u * 1024 * 1024, 8u * 1024, 16, 0xff};
 }
 
-void VirtualDevice::InitStorage(const platform::FlashGeometry& geometry) {
+platform::FlashGeometry DefaultExternalGeometry() {
+  return platform::FlashGeometry{256u * 1024, 4u * 1024, 1, 0xff};
+}
+
+void VirtualDevice::InitStorage(const platform::FlashGeometry& geometry,
+                                const platform::FlashGeometry& external) {
   if (!GeometryValid(geometry)) throw DeviceError("invalid flash geometry");
+  if (!GeometryValid(external)) throw DeviceError("invalid external flash geometry");
   geometry_ = geometry;
-  flash_.assign(geometry.size, geometry.erased_value);
+  flash_.Init(geometry);
+  external_.Init(external);
   otp_.assign(otp::kOtpSize, 0);
   ram_.assign(kRamSize, 0);
   huk_.assign(32, 0);
-  unit_programmed_.assign(geometry.size / geometry.program_unit, false);
 }
 
-std::unique_ptr<VirtualDevice> VirtualDevice::InMemory(const platform::FlashGeometry& geometry) {
+std::unique_ptr<VirtualDevice> VirtualDevice::InMemory(const platform::FlashGeometry& geometry,
+                                                       const platform::FlashGeometry& external) {
   std::unique_ptr<VirtualDevice> device(new VirtualDevice());
-  device->InitStorage(geometry);
+  device->InitStorage(geometry, external);
   if (!device->Fill(device->huk_).ok()) throw DeviceError("no entropy for the HUK");
   return device;
 }
 
 std::unique_ptr<VirtualDevice> VirtualDevice::Create(const fs::path& dir,
-                                                     const platform::FlashGeometry& geometry) {
+                                                     const platform::FlashGeometry& geometry,
+                                                     const platform::FlashGeometry& external) {
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
     throw DeviceError(dir.string() + " already exists and is not empty");
   }
-  auto device = InMemory(geometry);
+  auto device = InMemory(geometry, external);
   fs::create_directories(dir, ec);
   if (ec) throw DeviceError("cannot create " + dir.string() + ": " + ec.message());
   device->dir_ = dir;
@@ -119,61 +141,60 @@ std::unique_ptr<VirtualDevice> VirtualDevice::Open(const fs::path& dir) {
   try {
     if (state.at("format").get<int>() != kStateFormat)
       throw DeviceError("unsupported device format");
-    platform::FlashGeometry g;
-    g.size = state.at("flash_size").get<uint32_t>();
-    g.sector_size = state.at("sector_size").get<uint32_t>();
-    g.program_unit = state.at("program_unit").get<uint32_t>();
-    const auto erased = state.at("erased_value").get<int64_t>();
-    if (erased < 0 || erased > 0xff) throw DeviceError(state_path.string() + ": bad erased_value");
-    g.erased_value = static_cast<uint8_t>(erased);
-    if (!GeometryValid(g)) throw DeviceError(state_path.string() + ": invalid flash geometry");
-    device->InitStorage(g);
+    const platform::FlashGeometry g = ReadGeometry(state, state_path);
+    // Devices made before the external flash existed get a blank one.
+    const bool has_external = state.contains("external_flash");
+    const platform::FlashGeometry external =
+        has_external ? ReadGeometry(state.at("external_flash"), state_path)
+                     : DefaultExternalGeometry();
+    device->InitStorage(g, external);
     device->operations_ = state.at("operations").get<uint64_t>();
     device->power_loss_at_ = state.value("power_loss_at", uint64_t{0});
   } catch (const nlohmann::json::exception& e) {
     throw DeviceError(state_path.string() + ": " + e.what());
   }
   device->dir_ = dir;
-  device->flash_ = ReadWhole(dir / "flash.bin", device->geometry_.size);
+  device->flash_.SetBytes(ReadWhole(dir / "flash.bin", device->geometry_.size));
+  if (fs::exists(dir / "external-flash.bin")) {
+    device->external_.SetBytes(
+        ReadWhole(dir / "external-flash.bin", device->external_.geometry().size));
+    if (!device->external_.SetProgramMap(ReadWhole(dir / "external-program-map.bin", 0))) {
+      throw DeviceError((dir / "external-program-map.bin").string() + " has the wrong size");
+    }
+  }
   device->otp_ = ReadWhole(dir / "otp.bin", otp::kOtpSize);
   device->huk_ = ReadWhole(dir / "huk.bin", 32);
   device->ram_ = ReadWhole(dir / "ram.bin", kRamSize);
-  const std::vector<uint8_t> units = ReadWhole(dir / "program-map.bin", 0);
-  if (units.size() != (device->unit_programmed_.size() + 7) / 8) {
+  if (!device->flash_.SetProgramMap(ReadWhole(dir / "program-map.bin", 0))) {
     throw DeviceError((dir / "program-map.bin").string() + " has the wrong size");
-  }
-  for (size_t i = 0; i < device->unit_programmed_.size(); ++i) {
-    device->unit_programmed_[i] = (units[i / 8] >> (i % 8)) & 1;
   }
   return device;
 }
 
 void VirtualDevice::Save() {
   if (dir_.empty()) return;
-  WriteWholeAtomic(dir_ / "flash.bin", flash_.data(), flash_.size());
+  WriteWholeAtomic(dir_ / "flash.bin", flash_.bytes().data(), flash_.bytes().size());
+  WriteWholeAtomic(dir_ / "external-flash.bin", external_.bytes().data(),
+                   external_.bytes().size());
   WriteWholeAtomic(dir_ / "otp.bin", otp_.data(), otp_.size());
   WriteWholeAtomic(dir_ / "huk.bin", huk_.data(), huk_.size());
   WriteWholeAtomic(dir_ / "ram.bin", ram_.data(), ram_.size());
-  std::vector<uint8_t> units((unit_programmed_.size() + 7) / 8, 0);
-  for (size_t i = 0; i < unit_programmed_.size(); ++i) {
-    if (unit_programmed_[i]) units[i / 8] = static_cast<uint8_t>(units[i / 8] | (1u << (i % 8)));
-  }
+  const std::vector<uint8_t> units = flash_.ProgramMap();
   WriteWholeAtomic(dir_ / "program-map.bin", units.data(), units.size());
-  nlohmann::json state = {
-      {"format", kStateFormat},
-      {"flash_size", geometry_.size},
-      {"sector_size", geometry_.sector_size},
-      {"program_unit", geometry_.program_unit},
-      {"erased_value", geometry_.erased_value},
-      {"operations", operations_},
-      {"power_loss_at", power_loss_at_},
-  };
+  const std::vector<uint8_t> external_units = external_.ProgramMap();
+  WriteWholeAtomic(dir_ / "external-program-map.bin", external_units.data(),
+                   external_units.size());
+  nlohmann::json state = GeometryJson(geometry_);
+  state["format"] = kStateFormat;
+  state["external_flash"] = GeometryJson(external_.geometry());
+  state["operations"] = operations_;
+  state["power_loss_at"] = power_loss_at_;
   const std::string text = state.dump(2) + "\n";
   WriteWholeAtomic(dir_ / "device.json", text.data(), text.size());
 }
 
 platform::Platform VirtualDevice::platform() {
-  return platform::Platform{*this, otp_port_, *this, *this, *this, *this, *this};
+  return platform::Platform{*this, otp_port_, *this, *this, *this, *this, *this, &external_port_};
 }
 
 void VirtualDevice::WarmReset() {
@@ -248,81 +269,67 @@ bool VirtualDevice::OtpAccessAllowed(uint32_t offset, size_t size, bool write) c
 
 Status VirtualDevice::Read(uint32_t address, ByteSpan out) {
   if (!powered_) return StatusCode::kUnavailable;
-  if (address > flash_.size() || out.size() > flash_.size() - address)
-    return StatusCode::kOutOfRange;
+  if (Status s = flash_.CheckRead(address, out.size()); !s.ok()) return s;
   if (!FlashAccessAllowed(address, out.size(), false)) return StatusCode::kPermissionDenied;
-  std::memcpy(out.data(), flash_.data() + address, out.size());
+  flash_.Read(address, out);
   return StatusCode::kOk;
 }
 
 Status VirtualDevice::Program(uint32_t address, ConstByteSpan data) {
   if (!powered_) return StatusCode::kUnavailable;
-  if (address > flash_.size() || data.size() > flash_.size() - address)
-    return StatusCode::kOutOfRange;
-  const uint32_t unit = geometry_.program_unit;
-  if (address % unit != 0 || data.size() % unit != 0) return StatusCode::kInvalidArgument;
+  if (Status s = flash_.CheckRead(address, data.size()); !s.ok()) return s;
+  if (address % geometry_.program_unit != 0 || data.size() % geometry_.program_unit != 0) {
+    return StatusCode::kInvalidArgument;
+  }
   if (!FlashAccessAllowed(address, data.size(), true)) return StatusCode::kPermissionDenied;
-  for (size_t i = 0; i < data.size(); i += unit) {
-    if (unit_programmed_[(address + i) / unit]) return StatusCode::kFailedPrecondition;
-  }
-  if (!CountOperation()) {
-    if (power_loss_mode_ == PowerLossMode::kTorn) TearProgram(address, data);
-    return StatusCode::kUnavailable;
-  }
-  std::memcpy(flash_.data() + address, data.data(), data.size());
-  for (size_t i = 0; i < data.size(); i += unit) unit_programmed_[(address + i) / unit] = true;
-  return StatusCode::kOk;
+  return NorProgram(flash_, address, data);
 }
 
 Status VirtualDevice::EraseSector(uint32_t address) {
   if (!powered_) return StatusCode::kUnavailable;
-  if (address >= flash_.size()) return StatusCode::kOutOfRange;
-  if (address % geometry_.sector_size != 0) return StatusCode::kInvalidArgument;
+  if (Status s = flash_.CheckErase(address); !s.ok()) return s;
   if (!FlashAccessAllowed(address, geometry_.sector_size, true))
     return StatusCode::kPermissionDenied;
+  return NorErase(flash_, address);
+}
+
+Status VirtualDevice::NorProgram(NorArray& array, uint32_t address, ConstByteSpan data) {
+  if (Status s = array.CheckProgram(address, data); !s.ok()) return s;
   if (!CountOperation()) {
-    if (power_loss_mode_ == PowerLossMode::kTorn) TearErase(address);
+    if (power_loss_mode_ == PowerLossMode::kTorn) array.TearProgram(address, data, operations_);
     return StatusCode::kUnavailable;
   }
-  std::fill_n(flash_.begin() + address, geometry_.sector_size, geometry_.erased_value);
-  const uint32_t unit = geometry_.program_unit;
-  for (uint32_t i = 0; i < geometry_.sector_size; i += unit)
-    unit_programmed_[(address + i) / unit] = false;
+  array.Program(address, data);
   return StatusCode::kOk;
 }
 
-// ---- Torn operations (PowerLossMode::kTorn) ----
-
-namespace {
-// A deterministic cut point in [0, size) from the operation number.
-size_t CutPoint(uint64_t operation, size_t size) {
-  uint64_t x = operation * 0x9e3779b97f4a7c15ull;
-  x ^= x >> 29;
-  return size == 0 ? 0 : static_cast<size_t>(x % size);
-}
-}  // namespace
-
-void VirtualDevice::TearProgram(uint32_t address, ConstByteSpan data) {
-  const uint32_t unit = geometry_.program_unit;
-  const size_t cut = CutPoint(operations_, data.size());
-  std::memcpy(flash_.data() + address, data.data(), cut);
-  // Every unit fully written, and the unit holding the cut, are programmed.
-  for (size_t i = 0; i <= cut && i < data.size(); i += unit) {
-    unit_programmed_[(address + i) / unit] = true;
+Status VirtualDevice::NorErase(NorArray& array, uint32_t address) {
+  if (!CountOperation()) {
+    if (power_loss_mode_ == PowerLossMode::kTorn) array.TearErase(address, operations_);
+    return StatusCode::kUnavailable;
   }
+  array.Erase(address);
+  return StatusCode::kOk;
 }
 
-void VirtualDevice::TearErase(uint32_t address) {
-  const uint32_t unit = geometry_.program_unit;
-  const size_t cut = CutPoint(operations_, geometry_.sector_size) / unit * unit;
-  std::fill_n(flash_.begin() + address, cut, geometry_.erased_value);
-  for (size_t i = 0; i < cut; i += unit) unit_programmed_[(address + i) / unit] = false;
-  if (cut < geometry_.sector_size) {
-    for (size_t i = 0; i < unit; ++i) {
-      flash_[address + cut + i] = static_cast<uint8_t>((operations_ + i) * 0x5b ^ 0xa7);
-    }
-    unit_programmed_[(address + cut) / unit] = true;
-  }
+// ---- External flash: no access rules ----
+
+Status VirtualDevice::ExternalPort::Read(uint32_t address, ByteSpan out) {
+  if (!device_.powered_) return StatusCode::kUnavailable;
+  if (Status s = device_.external_.CheckRead(address, out.size()); !s.ok()) return s;
+  device_.external_.Read(address, out);
+  return StatusCode::kOk;
+}
+
+Status VirtualDevice::ExternalPort::Program(uint32_t address, ConstByteSpan data) {
+  if (!device_.powered_) return StatusCode::kUnavailable;
+  return device_.NorProgram(device_.external_, address, data);
+}
+
+Status VirtualDevice::ExternalPort::EraseSector(uint32_t address) {
+  if (!device_.powered_) return StatusCode::kUnavailable;
+  if (Status s = device_.external_.CheckErase(address); !s.ok()) return s;
+  return device_.NorErase(device_.external_, address);
 }
 
 // ---- platform::Otp ----
@@ -408,19 +415,14 @@ Status VirtualDevice::Fill(ByteSpan out) {
 // ---- Factory access ----
 
 void VirtualDevice::FactoryWriteFlash(uint32_t address, const std::vector<uint8_t>& bytes) {
-  const uint32_t sector = geometry_.sector_size;
-  if (address % sector != 0 || address > flash_.size() || bytes.size() > flash_.size() - address) {
+  if (!flash_.FactoryWrite(address, bytes)) {
     throw DeviceError("factory write outside the flash or not sector aligned");
   }
-  const size_t span = (bytes.size() + sector - 1) / sector * sector;
-  std::fill_n(flash_.begin() + address, span, geometry_.erased_value);
-  std::copy(bytes.begin(), bytes.end(), flash_.begin() + address);
-  const uint32_t unit = geometry_.program_unit;
-  for (size_t i = 0; i < span; i += unit) {
-    const size_t end = std::min(i + unit, bytes.size());
-    bool programmed = false;
-    for (size_t j = i; j < end; ++j) programmed = programmed || bytes[j] != geometry_.erased_value;
-    unit_programmed_[(address + i) / unit] = i < bytes.size() && programmed;
+}
+
+void VirtualDevice::FactoryWriteExternal(const std::vector<uint8_t>& bytes) {
+  if (bytes.size() != external_.geometry().size || !external_.FactoryWrite(0, bytes)) {
+    throw DeviceError("an external flash image must be exactly the external flash's size");
   }
 }
 

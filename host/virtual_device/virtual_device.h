@@ -3,7 +3,12 @@
 //
 //   DIR/flash.bin  NOR flash (erased 0xff)      DIR/otp.bin  OTP (erased 0)
 //   DIR/huk.bin    hardware unique key          DIR/ram.bin  RAM kept across a warm reset
+//   DIR/external-flash.bin  external NOR flash (Protected Storage)
 //   DIR/device.json geometry, operation counter, power-loss setting
+//
+// The external flash is a separate device on its own bus: no HDPL or owner
+// checks guard it, and whoever holds the board can read, change or restore
+// it (tests do that through raw_external_flash / FactoryWriteExternal).
 //
 // Every flash and OTP operation is counted and can be interrupted (power
 // loss at operation N: that operation and all later ones do not happen until
@@ -24,6 +29,7 @@
 #include "boot/boot_report.h"
 #include "boot/handoff.h"
 #include "platform/platform.h"
+#include "virtual_device/nor_array.h"
 
 namespace bastion::host {
 
@@ -35,6 +41,8 @@ class DeviceError : public std::runtime_error {
 
 // Default geometry: STM32H5-like, 2 MiB, 8 KiB sectors, 16-byte program unit.
 platform::FlashGeometry DefaultGeometry();
+// Default external flash: 256 KiB, 4 KiB sectors, 1-byte program unit (SPI NOR).
+platform::FlashGeometry DefaultExternalGeometry();
 
 // RAM region sizes.
 constexpr size_t kMailboxSize = 1024;
@@ -51,12 +59,15 @@ class VirtualDevice final : public platform::Flash,
  public:
   // Creates a blank device in `dir` (which must not exist or be empty), with
   // a fresh random HUK. Throws DeviceError.
-  static std::unique_ptr<VirtualDevice> Create(const std::filesystem::path& dir,
-                                               const platform::FlashGeometry& geometry);
+  static std::unique_ptr<VirtualDevice> Create(
+      const std::filesystem::path& dir, const platform::FlashGeometry& geometry,
+      const platform::FlashGeometry& external = DefaultExternalGeometry());
   // Opens an existing device. Throws DeviceError naming the bad file.
   static std::unique_ptr<VirtualDevice> Open(const std::filesystem::path& dir);
   // A device that lives only in memory (tests).
-  static std::unique_ptr<VirtualDevice> InMemory(const platform::FlashGeometry& geometry);
+  static std::unique_ptr<VirtualDevice> InMemory(
+      const platform::FlashGeometry& geometry,
+      const platform::FlashGeometry& external = DefaultExternalGeometry());
 
   // Writes every file back (each via a temporary file and rename).
   void Save();
@@ -99,15 +110,20 @@ class VirtualDevice final : public platform::Flash,
   // checks, still one-way for OTP. Throws DeviceError on misuse.
   void FactoryWriteFlash(uint32_t address, const std::vector<uint8_t>& bytes);
   void FactoryProgramOtp(uint32_t offset, const std::vector<uint8_t>& bytes);
+  // Replaces the whole external flash (an attacker restoring an old copy).
+  void FactoryWriteExternal(const std::vector<uint8_t>& bytes);
 
   // Raw views (tests, status) with no access checks.
-  const std::vector<uint8_t>& raw_flash() const { return flash_; }
+  const std::vector<uint8_t>& raw_flash() const { return flash_.bytes(); }
+  const std::vector<uint8_t>& raw_external_flash() const { return external_.bytes(); }
   const std::vector<uint8_t>& raw_otp() const { return otp_; }
   const std::vector<uint8_t>& raw_ram() const { return ram_; }
   platform::Hdpl hdpl() const { return hdpl_; }
   // The secrets the Secure Manager took from its handoff at the last boot
   // (its private memory; zero after a refused boot).
   const boot::SmHandoff& sm_secrets() const { return sm_secrets_; }
+  // The external flash (no access checks; counted and cut like the internal one).
+  platform::Flash& external_flash() { return external_port_; }
 
   // platform::Flash
   platform::FlashGeometry geometry() const override { return geometry_; }
@@ -143,11 +159,26 @@ class VirtualDevice final : public platform::Flash,
     VirtualDevice& device_;
   };
 
-  void InitStorage(const platform::FlashGeometry& geometry);
+  // The external flash port: platform::Flash over `external_`, with no
+  // access rules, sharing the device's power model.
+  class ExternalPort final : public platform::Flash {
+   public:
+    explicit ExternalPort(VirtualDevice& device) : device_(device) {}
+    platform::FlashGeometry geometry() const override { return device_.external_.geometry(); }
+    Status Read(uint32_t address, ByteSpan out) override;
+    Status Program(uint32_t address, ConstByteSpan data) override;
+    Status EraseSector(uint32_t address) override;
+
+   private:
+    VirtualDevice& device_;
+  };
+
+  void InitStorage(const platform::FlashGeometry& geometry,
+                   const platform::FlashGeometry& external);
   bool CountOperation();  // false when power is lost at this operation
-  // kTorn power-loss mode: the partial effect of the cut operation.
-  void TearProgram(uint32_t address, ConstByteSpan data);
-  void TearErase(uint32_t address);
+  // Program / erase on `array` under the power model (counted, cut).
+  Status NorProgram(NorArray& array, uint32_t address, ConstByteSpan data);
+  Status NorErase(NorArray& array, uint32_t address);
   bool FlashAccessAllowed(uint32_t address, size_t size, bool write) const;
   bool OtpAccessAllowed(uint32_t offset, size_t size, bool write) const;
   Status OtpRead(uint32_t offset, ByteSpan out);
@@ -155,11 +186,11 @@ class VirtualDevice final : public platform::Flash,
 
   std::filesystem::path dir_;
   platform::FlashGeometry geometry_{};
-  std::vector<uint8_t> flash_;
+  NorArray flash_;
+  NorArray external_;
   std::vector<uint8_t> otp_;
   std::vector<uint8_t> ram_;
   std::vector<uint8_t> huk_;
-  std::vector<bool> unit_programmed_;  // per program unit since its last erase
   platform::Hdpl hdpl_ = platform::Hdpl::kIrot;
   uint64_t operations_ = 0;
   uint64_t power_loss_at_ = 0;  // absolute operation number; 0: never
@@ -168,6 +199,7 @@ class VirtualDevice final : public platform::Flash,
   std::jmp_buf* halt_target_ = nullptr;
   boot::SmHandoff sm_secrets_{};
   OtpPort otp_port_{*this};
+  ExternalPort external_port_{*this};
 };
 
 // Read-only view of a device's flash with no HDPL or owner checks, for host

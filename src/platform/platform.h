@@ -135,6 +135,9 @@ struct Platform {
   HukAccess& huk;
   Rng& rng;
   System& system;
+  // External flash (Protected Storage), on its own bus: an attacker may read,
+  // change and restore it. Null when the board has none.
+  Flash* external_flash = nullptr;
 };
 
 }  // namespace bastion::platform
