@@ -1,0 +1,271 @@
+/* The Bastion example application: a non-secure program that uses the
+ * Secure Manager's services through the PSA APIs only.
+ *
+ * At every boot it
+ *   1. reads the boot report and prints what the boot chain decided;
+ *   2. runs its self-test: an ITS and a PS round trip;
+ *   3. when it runs as a TRIAL image, confirms itself if the self-test
+ *      passed and rejects itself otherwise (the next reset then reverts);
+ *   4. counts its boots in ITS and keeps a note in PS;
+ *   5. with --revoke FILE, hands that revocation command to the boot chain.
+ *
+ * Copy it to start your own application: it needs only the headers in
+ * include/ and libbastion_ns. Run it on the virtual device with
+ *   bastion sign ... app.elf app-signed.bin && bastion device install DIR app-signed.bin
+ *   bastion device boot DIR [-- ARGS...]
+ *
+ * Two faulty builds of the same source exist for demonstrations:
+ * BASTION_APP_FAULT=1 fails its self-test, BASTION_APP_FAULT=2 hangs after
+ * start (the watchdog resets the device). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bastion/platform.h"
+#include "psa/internal_trusted_storage.h"
+#include "psa/protected_storage.h"
+
+#ifndef BASTION_APP_FAULT
+#define BASTION_APP_FAULT 0
+#endif
+
+#define BOOT_COUNT_UID 1u
+#define SELF_TEST_UID 2u
+#define NOTE_UID 3u
+
+static const char* component_name(uint8_t component) {
+  switch (component) {
+    case BASTION_COMPONENT_UROT: return "urot";
+    case BASTION_COMPONENT_SM: return "sm";
+    case BASTION_COMPONENT_APP: return "app";
+    default: return "?";
+  }
+}
+
+static const char* state_name(uint8_t state) {
+  switch (state) {
+    case BASTION_IMAGE_READY: return "READY";
+    case BASTION_IMAGE_TRIAL: return "TRIAL";
+    case BASTION_IMAGE_REJECTED: return "REJECTED";
+    default: return "?";
+  }
+}
+
+static const char* slot_name(uint8_t state) {
+  switch (state) {
+    case BASTION_SLOT_BLANK: return "blank";
+    case BASTION_SLOT_PROVISIONED: return "provisioned";
+    case BASTION_SLOT_REVOKED: return "revoked";
+    case BASTION_SLOT_CORRUPT: return "corrupt";
+    default: return "?";
+  }
+}
+
+static const char* request_name(uint8_t type) {
+  switch (type) {
+    case BASTION_REQUEST_CONFIRM: return "confirm";
+    case BASTION_REQUEST_REJECT: return "reject";
+    case BASTION_REQUEST_REVOKE: return "revoke";
+    case BASTION_REQUEST_IMAGE_REVOCATION: return "image-revocation";
+    case BASTION_REQUEST_REVOKE_OLDER: return "revoke-older";
+    default: return "?";
+  }
+}
+
+static void print_report(const bastion_boot_report_t* r) {
+  uint32_t i;
+  printf("app: boot report: lifecycle 0x%04x\n", (unsigned)r->lifecycle);
+  for (i = 0; i < r->image_count && i < BASTION_MAX_IMAGES; ++i) {
+    const bastion_image_info_t* m = &r->images[i];
+    printf("app:   %-4s v%u.%u.%u+%u %-5s key slot %u, security counter %u, measurement %02x%02x%02x%02x...\n",
+           component_name(m->component), m->version_major, m->version_minor,
+           m->version_revision, (unsigned)m->version_build, state_name(m->state), m->key_slot,
+           (unsigned)m->security_counter, m->measurement[0], m->measurement[1],
+           m->measurement[2], m->measurement[3]);
+  }
+  for (i = 0; i < r->domain_count && i < BASTION_MAX_DOMAINS; ++i) {
+    const bastion_domain_info_t* d = &r->domains[i];
+    printf("app:   domain %-4s slots %s/%s/%s/%s, revocation sequence %u, records %u of %u\n",
+           component_name(d->component), slot_name(d->signing_slot_states[0]),
+           slot_name(d->signing_slot_states[1]), slot_name(d->signing_slot_states[2]),
+           slot_name(d->signing_slot_states[3]), (unsigned)d->revocation_sequence,
+           d->records_used, d->records_capacity);
+  }
+  for (i = 0; i < r->request_count && i < BASTION_MAX_REQUESTS; ++i) {
+    const bastion_request_outcome_t* q = &r->requests[i];
+    printf("app:   last boot's request %s (%s): %s\n", request_name(q->type),
+           component_name(q->component),
+           q->outcome == BASTION_REQUEST_APPLIED ? "applied" : "refused");
+  }
+  for (i = 0; i < r->partition_count && i < BASTION_MAX_PARTITIONS; ++i) {
+    if (r->partitions[i].restarts != 0) {
+      printf("app:   partition %d restarted %u time(s)\n", (int)r->partitions[i].partition_id,
+             (unsigned)r->partitions[i].restarts);
+    }
+  }
+}
+
+/* Stores a pattern in ITS and PS and reads it back. */
+static int self_test(void) {
+  uint8_t pattern[64];
+  uint8_t back[64];
+  size_t length = 0;
+  size_t i;
+  for (i = 0; i < sizeof(pattern); ++i) pattern[i] = (uint8_t)(i * 7u + 1u);
+  if (psa_its_set(SELF_TEST_UID, sizeof(pattern), pattern, PSA_STORAGE_FLAG_NONE) != PSA_SUCCESS ||
+      psa_its_get(SELF_TEST_UID, 0, sizeof(back), back, &length) != PSA_SUCCESS ||
+      length != sizeof(back) || memcmp(pattern, back, sizeof(back)) != 0) {
+    printf("app: self-test: ITS round trip failed\n");
+    return 0;
+  }
+  memset(back, 0, sizeof(back));
+  if (psa_ps_set(SELF_TEST_UID, sizeof(pattern), pattern, PSA_STORAGE_FLAG_NONE) != PSA_SUCCESS ||
+      psa_ps_get(SELF_TEST_UID, 0, sizeof(back), back, &length) != PSA_SUCCESS ||
+      length != sizeof(back) || memcmp(pattern, back, sizeof(back)) != 0) {
+    printf("app: self-test: PS round trip failed\n");
+    return 0;
+  }
+  (void)psa_its_remove(SELF_TEST_UID);
+  (void)psa_ps_remove(SELF_TEST_UID);
+#if BASTION_APP_FAULT == 1
+  printf("app: self-test: this build's sensor check fails\n");
+  return 0;
+#else
+  return 1;
+#endif
+}
+
+/* Counts boots in ITS; returns the new count (0 on error). */
+static uint32_t count_boot(void) {
+  uint8_t bytes[4] = {0, 0, 0, 0};
+  size_t length = 0;
+  uint32_t count = 0;
+  psa_status_t status = psa_its_get(BOOT_COUNT_UID, 0, sizeof(bytes), bytes, &length);
+  if (status == PSA_SUCCESS && length == sizeof(bytes)) {
+    count = (uint32_t)bytes[0] | (uint32_t)bytes[1] << 8 | (uint32_t)bytes[2] << 16 |
+            (uint32_t)bytes[3] << 24;
+  } else if (status != PSA_ERROR_DOES_NOT_EXIST) {
+    printf("app: ITS: reading the boot count failed (%d)\n", (int)status);
+    return 0;
+  }
+  ++count;
+  bytes[0] = (uint8_t)count;
+  bytes[1] = (uint8_t)(count >> 8);
+  bytes[2] = (uint8_t)(count >> 16);
+  bytes[3] = (uint8_t)(count >> 24);
+  status = psa_its_set(BOOT_COUNT_UID, sizeof(bytes), bytes, PSA_STORAGE_FLAG_NONE);
+  if (status != PSA_SUCCESS) {
+    printf("app: ITS: storing the boot count failed (%d)\n", (int)status);
+    return 0;
+  }
+  return count;
+}
+
+/* Keeps a note in PS: prints the previous one, stores a new one. */
+static int keep_note(uint32_t boot) {
+  char note[96];
+  char previous[96];
+  size_t length = 0;
+  psa_status_t status = psa_ps_get(NOTE_UID, 0, sizeof(previous) - 1, previous, &length);
+  if (status == PSA_SUCCESS) {
+    previous[length] = '\0';
+    printf("app: PS: previous note: \"%s\"\n", previous);
+  } else if (status == PSA_ERROR_DOES_NOT_EXIST) {
+    printf("app: PS: no note yet\n");
+  } else {
+    printf("app: PS: reading the note failed (%d)%s\n", (int)status,
+           status == PSA_ERROR_INVALID_SIGNATURE || status == PSA_ERROR_DATA_CORRUPT
+               ? ": the external flash was tampered with or rolled back"
+               : "");
+    return 0;
+  }
+  snprintf(note, sizeof(note), "written at boot %u", (unsigned)boot);
+  status = psa_ps_set(NOTE_UID, strlen(note), note, PSA_STORAGE_FLAG_NONE);
+  if (status != PSA_SUCCESS) {
+    printf("app: PS: storing the note failed (%d)\n", (int)status);
+    return 0;
+  }
+  return 1;
+}
+
+static int submit_revocation(const char* path) {
+  static uint8_t command[1024];
+  size_t length;
+  psa_status_t status;
+  FILE* file = fopen(path, "rb");
+  if (file == NULL) {
+    printf("app: cannot open %s\n", path);
+    return 0;
+  }
+  length = fread(command, 1, sizeof(command), file);
+  fclose(file);
+  status = bastion_platform_submit_revocation(command, length);
+  if (status != PSA_SUCCESS) {
+    printf("app: revocation command %s refused by the Secure Manager (%d)\n", path, (int)status);
+    return 0;
+  }
+  printf("app: revocation command %s queued for the next reset (%u bytes)\n", path,
+         (unsigned)length);
+  return 1;
+}
+
+int main(int argc, char** argv) {
+  bastion_boot_report_t report;
+  const bastion_image_info_t* self = NULL;
+  const char* revoke = NULL;
+  uint32_t boot;
+  int ok = 1;
+  int i;
+  psa_status_t status;
+
+  for (i = 1; i < argc; ++i) {
+    if (strcmp(argv[i], "--revoke") == 0 && i + 1 < argc) {
+      revoke = argv[++i];
+    } else {
+      fprintf(stderr, "usage: %s [--revoke COMMAND.cose]\n", argv[0]);
+      return 2;
+    }
+  }
+
+  status = bastion_platform_boot_report(&report);
+  if (status != PSA_SUCCESS) {
+    printf("app: no boot report (%d)\n", (int)status);
+    return 1;
+  }
+  print_report(&report);
+  for (i = 0; i < (int)report.image_count && i < (int)BASTION_MAX_IMAGES; ++i) {
+    if (report.images[i].component == BASTION_COMPONENT_APP) self = &report.images[i];
+  }
+
+#if BASTION_APP_FAULT == 2
+  printf("app: this build hangs after start\n");
+  fflush(stdout);
+  for (;;) {
+  }
+#endif
+
+  if (self_test()) {
+    printf("app: self-test passed\n");
+    if (self != NULL && self->state == BASTION_IMAGE_TRIAL) {
+      status = bastion_platform_confirm(BASTION_COMPONENT_APP);
+      printf("app: confirming this trial image: %s\n",
+             status == PSA_SUCCESS ? "queued for the next reset" : "refused");
+      ok = ok && status == PSA_SUCCESS;
+    }
+  } else {
+    printf("app: self-test FAILED\n");
+    ok = 0;
+    if (self != NULL && self->state == BASTION_IMAGE_TRIAL) {
+      status = bastion_platform_reject(BASTION_COMPONENT_APP);
+      printf("app: rejecting this trial image: %s\n",
+             status == PSA_SUCCESS ? "the next reset reverts it" : "refused");
+    }
+  }
+
+  boot = count_boot();
+  if (boot != 0) printf("app: ITS: boot count %u\n", (unsigned)boot);
+  ok = ok && boot != 0 && keep_note(boot);
+  if (revoke != NULL) ok = submit_revocation(revoke) && ok;
+  fflush(stdout);
+  return ok ? 0 : 1;
+}
