@@ -37,7 +37,7 @@ bool LooksLikeElf(std::span<const uint8_t> bytes) {
 }
 
 AppProcess::AppProcess(std::span<const uint8_t> program, const std::string& name,
-                       const std::vector<std::string>& args) {
+                       const std::vector<std::string>& args, bool output_to_stderr) {
   start_failure_.kind = AppExit::Kind::kStartFailed;
   const int memfd = ::memfd_create("bastion-app", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (memfd < 0) {
@@ -88,6 +88,7 @@ AppProcess::AppProcess(std::span<const uint8_t> program, const std::string& name
     if (::dup2(pair[1], kChildGatewayFd) < 0) ::_exit(127);
     const int null_fd = ::open("/dev/null", O_RDONLY);
     if (null_fd >= 0) ::dup2(null_fd, 0);
+    if (output_to_stderr) ::dup2(2, 1);
     ::fexecve(memfd, argv.data(), envp.data());
     ::_exit(127);
   }

@@ -29,9 +29,10 @@ struct AppExit {
 class AppProcess {
  public:
   // Starts `program` (an ELF executable) with `args` (argv[1..]); argv[0] is
-  // `name`. On failure, started() is false and exit() says why.
+  // `name`. `output_to_stderr`: the child's stdout is our stderr. On
+  // failure, started() is false and Wait() says why.
   AppProcess(std::span<const uint8_t> program, const std::string& name,
-             const std::vector<std::string>& args);
+             const std::vector<std::string>& args, bool output_to_stderr = false);
   ~AppProcess();  // kills a process still running
   AppProcess(const AppProcess&) = delete;
   AppProcess& operator=(const AppProcess&) = delete;

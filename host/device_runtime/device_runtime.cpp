@@ -4,7 +4,8 @@
 
 #include "common/hardened.h"
 #include "crypto/crypto.h"
-#include "gateway/gateway_server.h"
+#include "gateway/gateway.h"
+#include "gateway/serve_client.h"
 #include "image/image.h"
 #include "otp/otp_map.h"
 #include "secure_manager/secure_manager.h"
@@ -41,7 +42,7 @@ void RunSecureSide(VirtualDevice& device, const RunOptions& options, BootCycle* 
       .report = &report,
       .ram = &device,
   };
-  gateway::FrameMemory memory;
+  gateway::GatewayMemory memory;
   secure_manager::SecureManager sm(config, memory);
   SecureWipe(seed.data(), seed.size());
   if (!sm.Start().ok()) {
@@ -57,14 +58,15 @@ void RunSecureSide(VirtualDevice& device, const RunOptions& options, BootCycle* 
 
   const std::vector<uint8_t> program = VerifiedAppProgram(device, report, &cycle->no_app);
   if (program.empty()) return;
-  AppProcess app(program, "app", options.app_args);
+  AppProcess app(program, "app", options.app_args, options.app_output_to_stderr);
   const auto deadline = std::chrono::steady_clock::now() + options.watchdog;
   if (app.started()) {
     cycle->app_started = true;
-    const gateway::ServeResult served =
-        gateway::ServeClient(app.gateway_fd(), sm.spm(), memory, BASTION_NS_CLIENT_APP, deadline);
-    cycle->gateway_requests = served.requests;
-    cycle->gateway_end = gateway::ServeEndName(served.end);
+    gateway::Gateway gateway(sm.spm(), memory);
+    const ServeReport served = ServeClient(app.gateway_fd(), gateway, BASTION_NS_CLIENT_APP, deadline);
+    cycle->gateway_requests = served.frames_executed;
+    cycle->gateway_refused = served.frames_refused;
+    cycle->gateway_end = StopReasonName(served.reason);
   }
   cycle->exit = app.Wait(deadline);
   if (cycle->exit.kind == AppExit::Kind::kStartFailed) cycle->app_started = false;

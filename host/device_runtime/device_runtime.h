@@ -28,6 +28,7 @@ struct RunOptions {
   std::chrono::milliseconds watchdog{10000};  // how long the application may run
   std::vector<std::string> app_args;          // argv[1..] of the application
   int max_resets = 2;                         // watchdog / crash resets before giving up
+  bool app_output_to_stderr = false;          // the application's stdout goes to stderr
 };
 
 // One boot of the device and what followed it.
@@ -38,7 +39,8 @@ struct BootCycle {
   bool app_started = false;
   std::string no_app;  // why the application did not run (no program, not verified, ...)
   AppExit exit;        // when app_started
-  uint64_t gateway_requests = 0;
+  uint64_t gateway_requests = 0;  // frames executed
+  uint64_t gateway_refused = 0;   // malformed frames answered with an error
   std::string gateway_end;  // why the gateway stopped serving
   bool reset = false;       // this cycle ended in a reset (watchdog or crash)
 };

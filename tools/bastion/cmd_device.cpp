@@ -1,5 +1,6 @@
 // `bastion device ...`: create, program, boot and inspect a virtual device.
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -20,6 +21,7 @@
 #include "provisioning/provisioning.h"
 #include "revocation/revocation_command.h"
 #include "update/slot_swap.h"
+#include "device_runtime/device_runtime.h"
 #include "virtual_device/virtual_device.h"
 
 namespace {
@@ -423,32 +425,134 @@ int Install(const std::vector<std::string>& args) {
   return cli::kExitOk;
 }
 
+const char* AppExitText(const host::AppExit& exit, std::string* text) {
+  switch (exit.kind) {
+    case host::AppExit::Kind::kExited:
+      *text = "exited with status " + std::to_string(exit.code);
+      if (!exit.detail.empty()) *text += " (" + exit.detail + ")";
+      return "exited";
+    case host::AppExit::Kind::kSignalled:
+      *text = "crashed (signal " + std::to_string(exit.code) + ")";
+      return "crashed";
+    case host::AppExit::Kind::kWatchdog:
+      *text = "hung: the watchdog fired";
+      return "watchdog";
+    case host::AppExit::Kind::kStartFailed:
+      *text = "could not start: " + exit.detail;
+      return "not-started";
+  }
+  return "unknown";
+}
+
+json CycleJson(const host::BootCycle& cycle) {
+  json j = ReportJson(cycle.boot);
+  if (!cycle.boot.app_reached) return j;
+  json sm = {{"started", cycle.sm_started}};
+  if (!cycle.sm_note.empty()) sm["note"] = cycle.sm_note;
+  j["secure_manager"] = sm;
+  json app;
+  if (cycle.app_started || cycle.exit.kind != host::AppExit::Kind::kStartFailed) {
+    std::string text;
+    app["end"] = AppExitText(cycle.exit, &text);
+    app["detail"] = text;
+    if (cycle.exit.kind == host::AppExit::Kind::kExited) app["exit_status"] = cycle.exit.code;
+    app["gateway_requests"] = cycle.gateway_requests;
+  } else {
+    app["end"] = "not-run";
+    app["detail"] = cycle.no_app;
+  }
+  j["application"] = app;
+  j["reset"] = cycle.reset;
+  return j;
+}
+
+void PrintCycleEnd(const host::BootCycle& cycle) {
+  if (!cycle.boot.app_reached) return;
+  if (!cycle.sm_started) {
+    std::printf("sm: %s\n", cycle.sm_note.c_str());
+    return;
+  }
+  if (!cycle.sm_note.empty()) std::printf("sm: %s\n", cycle.sm_note.c_str());
+  if (!cycle.app_started && cycle.exit.kind == host::AppExit::Kind::kStartFailed &&
+      !cycle.no_app.empty()) {
+    std::printf("sm: %s\n", cycle.no_app.c_str());
+    return;
+  }
+  std::string text;
+  AppExitText(cycle.exit, &text);
+  std::printf("sm: the application %s after %llu gateway request(s)\n", text.c_str(),
+              static_cast<unsigned long long>(cycle.gateway_requests));
+  if (cycle.reset) std::printf("sm: device reset\n");
+}
+
 int Boot(const std::vector<std::string>& args) {
-  const cli::ParsedArgs a = cli::ParseArgs(args, {{0, "json", false, false}});
+  const cli::ParsedArgs a =
+      cli::ParseArgs(args, {{0, "json", false, false}, {0, "watchdog", true, false}});
   if (a.help()) {
     std::fputs(
-        "usage: bastion device boot DIR [--json]\n"
-        "Resets the device and runs one boot: iROT verifies uROT, uROT verifies the\n"
-        "Secure Manager and the application, then the Secure Manager publishes the\n"
-        "boot report. Prints each stage's decision. Exit 0 only when the application\n"
-        "was reached. --json prints {booted, reason, images[...]} instead.\n",
+        "usage: bastion device boot DIR [--json] [--watchdog SECONDS] [-- APP_ARGS...]\n"
+        "Resets the device and boots it: iROT verifies uROT, uROT verifies the Secure\n"
+        "Manager and the application; the Secure Manager starts its partitions (ITS,\n"
+        "PS, platform) and runs the application, a separate process started from the\n"
+        "exact verified bytes of the `app` image, serving its PSA calls until it exits.\n"
+        "APP_ARGS are passed to it. Prints each stage's decision and the application's\n"
+        "output.\n"
+        "A hung application (--watchdog, default 10 s) or one that crashes resets\n"
+        "the device, as a hardware watchdog would: the chain boots again (reverting\n"
+        "an unconfirmed trial image) and runs the application it chose; at most two\n"
+        "such resets per command. An `app` image whose payload is not an ELF program\n"
+        "is verified and measured but not run.\n"
+        "Exit 0 when the application was reached and exited with status 0 (or holds\n"
+        "no program). --json prints {booted, reason, images[...], secure_manager,\n"
+        "application, reset} for each boot (one object, or an array when the device\n"
+        "reset); the application's output then goes to stderr.\n",
         stdout);
     return cli::kExitOk;
   }
-  if (a.positional().size() != 1) throw UsageError("device boot takes one DIR");
+  if (a.positional().empty()) throw UsageError("device boot takes one DIR");
+  host::RunOptions options;
+  if (const auto watchdog = a.Get("watchdog")) {
+    char* end = nullptr;
+    const double seconds = std::strtod(watchdog->c_str(), &end);
+    if (end == watchdog->c_str() || *end != '\0' || !(seconds > 0) || seconds > 86400) {
+      throw UsageError("--watchdog takes a number of seconds (0 < s <= 86400)");
+    }
+    options.watchdog = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+  }
+  options.app_args.assign(a.positional().begin() + 1, a.positional().end());
+  const bool as_json = a.Has("json");
+  options.app_output_to_stderr = as_json;
   auto device = OpenDevice(a.positional()[0]);
-  const host::VirtualDevice::BootRun run = device->Boot();
-  device->Save();
-  if (a.Has("json")) {
-    std::printf("%s\n", ReportJson(run).dump(2).c_str());
-  } else {
-    PrintBootText(run);
+  const std::vector<host::BootCycle> cycles = host::RunDevice(
+      *device, options,
+      [&](const host::BootCycle& cycle) {
+        if (!as_json) {
+          PrintBootText(cycle.boot);
+          std::fflush(stdout);
+        }
+      },
+      [&](const host::BootCycle& cycle) {
+        if (!as_json) PrintCycleEnd(cycle);
+      });
+  const host::BootCycle& last = cycles.back();
+  if (as_json) {
+    if (cycles.size() == 1) {
+      std::printf("%s\n", CycleJson(last).dump(2).c_str());
+    } else {
+      json all = json::array();
+      for (const host::BootCycle& cycle : cycles) all.push_back(CycleJson(cycle));
+      std::printf("%s\n", all.dump(2).c_str());
+    }
   }
-  if (!run.app_reached) {
+  if (!last.boot.app_reached) {
     std::fprintf(stderr, "bastion: the device did not boot: %s\n",
-                 run.report_valid ? FailureText(run.report).c_str() : "no boot report");
+                 last.boot.report_valid ? FailureText(last.boot.report).c_str()
+                                        : "no boot report");
+    return cli::kExitFailure;
   }
-  return run.app_reached ? cli::kExitOk : cli::kExitFailure;
+  const bool app_ok = !last.app_started || (last.exit.kind == host::AppExit::Kind::kExited &&
+                                            last.exit.code == 0);
+  return app_ok ? cli::kExitOk : cli::kExitFailure;
 }
 
 json SlotJson(host::VirtualDevice& device, const otp::FlashRegion& region, bool secondary = false) {

@@ -1,0 +1,88 @@
+// SecureManager: the Secure Manager put together: the SPM, the partitions
+// of sm_partitions.h, and the stores they serve from.
+//
+// The owner (the host's device runtime, the Cortex-M33 SM image) gives it
+// where its storage lives, the storage seed uROT handed down, its own copy
+// of the boot report, the mailbox RAM, and the CallerMemory its gateway
+// fills for each request; then calls Start() and passes client requests to
+// spm(). Keys are derived from the seed here and never leave the object:
+//
+//   ITS record MAC key  = HKDF-SHA-256(seed, info "bastion its mac")
+//   PS root key         = HKDF-SHA-256(seed, info "bastion ps root")
+//
+// Holds no heap memory; one object per device.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "boot/boot_report.h"
+#include "common/status.h"
+#include "its/its_store.h"
+#include "platform/platform.h"
+#include "platform_service/platform_service.h"
+#include "ps/ps_store.h"
+#include "secure_manager/sm_partitions.h"
+#include "sm/spm.h"
+#include "storage_service/storage_service.h"
+
+namespace bastion::secure_manager {
+
+// Where the stores live.
+struct StorageRegion {
+  platform::Flash* flash = nullptr;
+  uint32_t offset = 0;
+  uint32_t size = 0;
+};
+
+struct SecureManagerConfig {
+  StorageRegion its;                  // internal flash, the layout's storage region
+  StorageRegion ps;                   // the external flash
+  std::span<const uint8_t, 32> seed;  // SmHandoff::storage_key (copied, not kept)
+  const boot::BootReport* report;     // the SM's own copy; null when there is none
+  platform::SharedRam* ram;           // the mailbox; null when there is none
+};
+
+// Connections the SPM can hold at once.
+inline constexpr size_t kConnections = 8;
+
+class SecureManager {
+ public:
+  SecureManager(const SecureManagerConfig& config, sm::CallerMemory& memory);
+  ~SecureManager();
+  SecureManager(const SecureManager&) = delete;
+  SecureManager& operator=(const SecureManager&) = delete;
+
+  // Starts the SPM, which (re)starts every partition: the stores are opened
+  // from flash. kOk even when a store cannot open (its service then answers
+  // PSA_ERROR_STORAGE_FAILURE: the rest of the device works); an error only
+  // when the SPM itself cannot start or the keys cannot be derived.
+  Status Start();
+
+  sm::Spm& spm() { return spm_; }
+  // Whether each store opened at the last (re)start.
+  bool its_ready() const { return its_service_.opened(); }
+  bool ps_ready() const { return ps_service_.opened(); }
+  // Engine statistics (operator's view, figures).
+  its::StoreStats its_stats() const { return its_store_.stats(); }
+
+ private:
+  struct Keys {
+    uint8_t its[its::kKeySize];
+    uint8_t ps[ps::kRootKeySize];
+    bool derived;
+  };
+  static Keys DeriveKeys(std::span<const uint8_t, 32> seed);
+
+  Keys keys_;  // wiped once the stores took their copies
+  const boot::BootReport empty_report_{};
+  its::Store its_store_;
+  ps::Store ps_store_;
+  storage_service::StorageService<its::Store, its::kMaxObjectSize> its_service_;
+  storage_service::StorageService<ps::Store, ps::kMaxObjectSize> ps_service_;
+  platform_service::PlatformService platform_service_;
+  sm::Partition* const partitions_[kPartitionCount];
+  sm::SpmBuffer<kPartitionCount, kConnections> spm_;
+};
+
+}  // namespace bastion::secure_manager

@@ -1,0 +1,97 @@
+// The Secure Manager's partition table: every partition it runs and the
+// services they offer (checked at compile time, partition_table.h).
+//
+//   its       (id 1, PSA RoT)  Internal Trusted Storage   any non-secure client
+//   ps        (id 2, PSA RoT)  Protected Storage          any non-secure client
+//   platform  (id 3, PSA RoT)  platform service           any non-secure client
+//                              revocation submission      the clients listed below
+//
+// The stateless handles of include/bastion/services.h are the services'
+// positions in this table: the static_asserts below keep them in step.
+#pragma once
+
+#include <cstdint>
+
+#include "bastion/services.h"
+#include "sm/partition_table.h"
+
+namespace bastion::secure_manager {
+
+inline constexpr sm::PartitionId kItsPartition = 1;
+inline constexpr sm::PartitionId kPsPartition = 2;
+inline constexpr sm::PartitionId kPlatformPartition = 3;
+
+// Bytes of ITS and of PS each non-secure client may own.
+inline constexpr uint32_t kNonSecureStorageQuota = 8 * 1024;
+
+// Who may hand revocation commands to the boot chain: the application. (The
+// signatures inside are the authority; this list says who may be a courier.)
+inline constexpr sm::ClientId kRevocationClients[] = {BASTION_NS_CLIENT_APP};
+
+inline constexpr sm::ServiceDecl kItsServices[] = {
+    {.name = "its",
+     .sid = BASTION_ITS_SID,
+     .version = BASTION_ITS_VERSION,
+     .model = sm::ServiceModel::kStateless,
+     .callers = {.any_non_secure = true}},
+};
+inline constexpr sm::ServiceDecl kPsServices[] = {
+    {.name = "ps",
+     .sid = BASTION_PS_SID,
+     .version = BASTION_PS_VERSION,
+     .model = sm::ServiceModel::kStateless,
+     .callers = {.any_non_secure = true}},
+};
+inline constexpr sm::ServiceDecl kPlatformServices[] = {
+    {.name = "platform",
+     .sid = BASTION_PLATFORM_SID,
+     .version = BASTION_PLATFORM_VERSION,
+     .model = sm::ServiceModel::kStateless,
+     .callers = {.any_non_secure = true}},
+    {.name = "revocation",
+     .sid = BASTION_REVOCATION_SID,
+     .version = BASTION_REVOCATION_VERSION,
+     .model = sm::ServiceModel::kStateless,
+     .callers = {.clients = kRevocationClients}},
+};
+
+inline constexpr sm::PartitionDecl kPartitions[] = {
+    {.name = "its",
+     .id = kItsPartition,
+     .kind = sm::PartitionKind::kPsaRot,
+     .services = kItsServices,
+     .storage_quota_bytes = 0,
+     .key_slots = 0,
+     .stack_bytes = 2048,
+     .memory_bytes = 8192},
+    {.name = "ps",
+     .id = kPsPartition,
+     .kind = sm::PartitionKind::kPsaRot,
+     .services = kPsServices,
+     .storage_quota_bytes = 0,
+     .key_slots = 0,
+     .stack_bytes = 2048,
+     .memory_bytes = 8192},
+    {.name = "platform",
+     .id = kPlatformPartition,
+     .kind = sm::PartitionKind::kPsaRot,
+     .services = kPlatformServices,
+     .storage_quota_bytes = 0,
+     .key_slots = 0,
+     .stack_bytes = 2048,
+     .memory_bytes = 1024},
+};
+BASTION_SM_CHECK_PARTITION_TABLE(kPartitions);
+
+inline constexpr size_t kPartitionCount = sizeof(kPartitions) / sizeof(kPartitions[0]);
+
+static_assert(sm::StatelessHandle(kPartitions, BASTION_ITS_SID, BASTION_ITS_VERSION) ==
+              BASTION_ITS_HANDLE);
+static_assert(sm::StatelessHandle(kPartitions, BASTION_PS_SID, BASTION_PS_VERSION) ==
+              BASTION_PS_HANDLE);
+static_assert(sm::StatelessHandle(kPartitions, BASTION_PLATFORM_SID,
+                                  BASTION_PLATFORM_VERSION) == BASTION_PLATFORM_HANDLE);
+static_assert(sm::StatelessHandle(kPartitions, BASTION_REVOCATION_SID,
+                                  BASTION_REVOCATION_VERSION) == BASTION_REVOCATION_HANDLE);
+
+}  // namespace bastion::secure_manager
