@@ -71,8 +71,7 @@ bool RunFrame(Rig& rig, ConstByteSpan frame, std::vector<uint8_t>& response) {
   }
   if (result->disposition != gateway::Disposition::kExecuted) {
     Check(length == gateway::kHeaderSize + 4);
-    Check(LoadLe32(r + gateway::kHeaderSize) ==
-          static_cast<uint32_t>(PSA_ERROR_PROGRAMMER_ERROR));
+    Check(LoadLe32(r + gateway::kHeaderSize) == static_cast<uint32_t>(PSA_ERROR_PROGRAMMER_ERROR));
     Check(Take(rig) == before);
     return result->disposition == gateway::Disposition::kRefused;
   }

@@ -1,8 +1,9 @@
 /* psa/client.h over the installed transport (bastion_ns_transport.h). */
+#include "psa/client.h"
+
 #include <stddef.h>
 
 #include "bastion_ns_transport.h"
-#include "psa/client.h"
 
 enum { TRANSPORT_NONE, TRANSPORT_INSTALLED, TRANSPORT_UNAVAILABLE };
 

@@ -30,7 +30,8 @@ static inline uint32_t bastion_ns_load_le32(const uint8_t* p) {
   return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
-/* True when `value` travels in a 4-byte field (size_t may be 64 bits). */
-static inline int bastion_ns_fits_u32(size_t value) { return (uint64_t)value <= UINT32_MAX; }
+/* True when `value` travels in a 4-byte field. size_t may be 32 or 64 bits:
+ * two 16-bit shifts are defined for both and never a constant comparison. */
+static inline int bastion_ns_fits_u32(size_t value) { return ((value >> 16) >> 16) == 0; }
 
 #endif /* BASTION_NS_BYTES_H */

@@ -1,8 +1,9 @@
 /* bastion/platform.h over psa_call (bastion/services.h). */
+#include "bastion/platform.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bastion/platform.h"
 #include "bastion/services.h"
 #include "ns_bytes.h"
 #include "psa/client.h"

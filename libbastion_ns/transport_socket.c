@@ -281,7 +281,8 @@ static psa_status_t socket_call(void* context, psa_handle_t handle, int32_t type
 
   /* Check every output before touching the caller's buffers. */
   pos = BASTION_GW_RESULT_SIZE;
-  if (body_length - pos < BASTION_GW_OUT_COUNT_SIZE || bastion_ns_load_le32(body + pos) != out_len) {
+  if (body_length - pos < BASTION_GW_OUT_COUNT_SIZE ||
+      bastion_ns_load_le32(body + pos) != out_len) {
     return PSA_ERROR_COMMUNICATION_FAILURE;
   }
   pos += BASTION_GW_OUT_COUNT_SIZE;

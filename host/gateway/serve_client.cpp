@@ -69,8 +69,7 @@ Io ReadExactly(int fd, uint8_t* buffer, size_t length, Clock::time_point deadlin
 }
 
 // Writes all `length` bytes of `buffer`.
-Io WriteAll(int fd, const uint8_t* buffer, size_t length, Clock::time_point deadline,
-            int* error) {
+Io WriteAll(int fd, const uint8_t* buffer, size_t length, Clock::time_point deadline, int* error) {
   size_t sent = 0;
   while (sent < length) {
     const Io ready = Wait(fd, POLLOUT, deadline, error);
@@ -140,8 +139,8 @@ ServeReport ServeClient(int fd, gateway::Gateway& gateway, sm::ClientId client,
     Io io = ReadExactly(fd, request.data(), gateway::kHeaderSize, deadline, &got, &error);
     if (io != Io::kDone) {
       // A close between frames ends the session; inside a header it cuts a frame short.
-      return StopOn(report, io,
-                    got == 0 ? StopReason::kPeerClosed : StopReason::kProtocolViolation, error);
+      return StopOn(report, io, got == 0 ? StopReason::kPeerClosed : StopReason::kProtocolViolation,
+                    error);
     }
     // An unusable header is answered on its own (Execute says kUnframed):
     // never wait for a length it gave.

@@ -94,30 +94,25 @@
 #define BASTION_GW_MAX_FRAME_SIZE (72u * 1024u)
 
 /* ---- Body sizes ---- */
-#define BASTION_GW_RESULT_SIZE 4u        /* every response's result field */
-#define BASTION_GW_VERSION_BODY_SIZE 4u  /* sid */
-#define BASTION_GW_CONNECT_BODY_SIZE 8u  /* sid, version */
-#define BASTION_GW_CLOSE_BODY_SIZE 4u    /* handle */
-#define BASTION_GW_CALL_FIXED_SIZE 16u   /* handle, type, in_len, out_len */
-#define BASTION_GW_LENGTH_FIELD_SIZE 4u  /* a vector's length, capacity or written */
-#define BASTION_GW_OUT_COUNT_SIZE 4u     /* an answered CALL's out_count */
+#define BASTION_GW_RESULT_SIZE 4u       /* every response's result field */
+#define BASTION_GW_VERSION_BODY_SIZE 4u /* sid */
+#define BASTION_GW_CONNECT_BODY_SIZE 8u /* sid, version */
+#define BASTION_GW_CLOSE_BODY_SIZE 4u   /* handle */
+#define BASTION_GW_CALL_FIXED_SIZE 16u  /* handle, type, in_len, out_len */
+#define BASTION_GW_LENGTH_FIELD_SIZE 4u /* a vector's length, capacity or written */
+#define BASTION_GW_OUT_COUNT_SIZE 4u    /* an answered CALL's out_count */
 
 /* The largest CALL request and response within the vector caps fit a frame. */
-#define BASTION_GW_MAX_CALL_REQUEST_SIZE                           \
-  (BASTION_GW_HEADER_SIZE + BASTION_GW_CALL_FIXED_SIZE +           \
-   BASTION_GW_MAX_IOVEC *                                          \
-       (BASTION_GW_LENGTH_FIELD_SIZE + BASTION_GW_MAX_VECTOR_SIZE))
-#define BASTION_GW_MAX_CALL_RESPONSE_SIZE                                            \
-  (BASTION_GW_HEADER_SIZE + BASTION_GW_RESULT_SIZE + BASTION_GW_OUT_COUNT_SIZE +     \
+#define BASTION_GW_MAX_CALL_REQUEST_SIZE                 \
+  (BASTION_GW_HEADER_SIZE + BASTION_GW_CALL_FIXED_SIZE + \
+   BASTION_GW_MAX_IOVEC * (BASTION_GW_LENGTH_FIELD_SIZE + BASTION_GW_MAX_VECTOR_SIZE))
+#define BASTION_GW_MAX_CALL_RESPONSE_SIZE                                        \
+  (BASTION_GW_HEADER_SIZE + BASTION_GW_RESULT_SIZE + BASTION_GW_OUT_COUNT_SIZE + \
    BASTION_GW_MAX_IOVEC * (BASTION_GW_LENGTH_FIELD_SIZE + BASTION_GW_MAX_VECTOR_SIZE))
 
-typedef char bastion_gw_call_request_fits[(BASTION_GW_MAX_CALL_REQUEST_SIZE <=
-                                           BASTION_GW_MAX_FRAME_SIZE)
-                                              ? 1
-                                              : -1];
-typedef char bastion_gw_call_response_fits[(BASTION_GW_MAX_CALL_RESPONSE_SIZE <=
-                                            BASTION_GW_MAX_FRAME_SIZE)
-                                               ? 1
-                                               : -1];
+typedef char bastion_gw_call_request_fits
+    [(BASTION_GW_MAX_CALL_REQUEST_SIZE <= BASTION_GW_MAX_FRAME_SIZE) ? 1 : -1];
+typedef char bastion_gw_call_response_fits
+    [(BASTION_GW_MAX_CALL_RESPONSE_SIZE <= BASTION_GW_MAX_FRAME_SIZE) ? 1 : -1];
 
 #endif /* BASTION_GATEWAY_FRAME_H */

@@ -38,10 +38,10 @@ extern "C" {
 
 /** The socket transport's state. Fill it with bastion_ns_socket_init(). */
 typedef struct bastion_ns_socket_t {
-  int fd;                 /**< the connected stream socket */
-  int timeout_ms;         /**< per exchange; negative: wait forever */
-  int broken;             /**< non-zero once the stream is out of step */
-  uint32_t sequence;      /**< of the last request sent */
+  int fd;                                   /**< the connected stream socket */
+  int timeout_ms;                           /**< per exchange; negative: wait forever */
+  int broken;                               /**< non-zero once the stream is out of step */
+  uint32_t sequence;                        /**< of the last request sent */
   uint8_t frame[BASTION_GW_MAX_FRAME_SIZE]; /**< one request or response */
 } bastion_ns_socket_t;
 

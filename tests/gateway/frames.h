@@ -36,8 +36,8 @@ inline Bytes ToBytes(const std::string& text) { return Bytes(text.begin(), text.
 // overridden), then the body as appended.
 class Frame {
  public:
-  explicit Frame(uint16_t operation, uint32_t sequence = 7) : operation_(operation),
-                                                                sequence_(sequence) {}
+  explicit Frame(uint16_t operation, uint32_t sequence = 7)
+      : operation_(operation), sequence_(sequence) {}
   Frame& U32(uint32_t v) {
     PutLe32(body_, v);
     return *this;
@@ -65,8 +65,8 @@ class Frame {
     PutLe32(out, magic_);
     PutLe16(out, version_);
     PutLe16(out, operation_);
-    PutLe32(out, length_set_ ? length_
-                             : static_cast<uint32_t>(BASTION_GW_HEADER_SIZE + body_.size()));
+    PutLe32(out,
+            length_set_ ? length_ : static_cast<uint32_t>(BASTION_GW_HEADER_SIZE + body_.size()));
     PutLe32(out, sequence_);
     out.insert(out.end(), body_.begin(), body_.end());
     return out;

@@ -54,7 +54,8 @@ class GatewayTest : public ::testing::Test {
   void SetUp() override { ASSERT_TRUE(spm_.Start().ok()); }
 
   // Runs `request` for `client`; the response's disposition in `*disposition`.
-  Response Run(const Bytes& request, Disposition* disposition = nullptr, sm::ClientId client = kApp) {
+  Response Run(const Bytes& request, Disposition* disposition = nullptr,
+               sm::ClientId client = kApp) {
     std::memset(response_.data(), 0xA5, response_.size());  // stale bytes must never be sent
     const Result<Execution> result = gateway_.Execute(client, request, response_);
     EXPECT_TRUE(result.ok());
@@ -81,12 +82,9 @@ class GatewayTest : public ::testing::Test {
   }
 
   SpmState State() const {
-    return {echo_.calls(),
-            faulty_.served(),
-            faulty_.connections(),
-            faulty_.restarts(),
-            spm_.ConnectionsInUse(),
-            {spm_.FaultCount(1), spm_.FaultCount(2), spm_.FaultCount(3)}};
+    return {echo_.calls(),           faulty_.served(),
+            faulty_.connections(),   faulty_.restarts(),
+            spm_.ConnectionsInUse(), {spm_.FaultCount(1), spm_.FaultCount(2), spm_.FaultCount(3)}};
   }
 
   sm::test::EchoPartition echo_;
@@ -121,10 +119,9 @@ TEST(GatewayFrame, RequestFrameLength) {
       RequestFrameLength(std::span<const uint8_t>(frame.data(), kHeaderSize));
   ASSERT_TRUE(from_header.ok());
   EXPECT_EQ(from_header.value(), 24u);
-  EXPECT_EQ(RequestFrameLength(std::span<const uint8_t>(frame.data(), kHeaderSize - 1))
-                .status()
-                .code(),
-            StatusCode::kOutOfRange);
+  EXPECT_EQ(
+      RequestFrameLength(std::span<const uint8_t>(frame.data(), kHeaderSize - 1)).status().code(),
+      StatusCode::kOutOfRange);
   for (uint32_t bad : {0u, 15u, static_cast<uint32_t>(kMaxFrameSize) + 1, UINT32_MAX}) {
     EXPECT_EQ(RequestFrameLength(Frame(BASTION_GW_OP_CALL).Length(bad).Build()).status().code(),
               StatusCode::kInvalidArgument)
@@ -244,8 +241,8 @@ TEST_F(GatewayTest, LargestVectors) {
   ASSERT_EQ(r.outputs.size(), 1u);
   EXPECT_EQ(r.outputs[0], big);
   // Four vectors at the cap still fit a frame, both ways.
-  const Bytes most = CallFrame(kEchoHandle, PSA_IPC_CALL, {big, big}, {uint32_t{kMaxVectorSize},
-                                                                       uint32_t{kMaxVectorSize}});
+  const Bytes most = CallFrame(kEchoHandle, PSA_IPC_CALL, {big, big},
+                               {uint32_t{kMaxVectorSize}, uint32_t{kMaxVectorSize}});
   EXPECT_LE(most.size(), kMaxFrameSize);
   const Response r2 = Run(most);
   ASSERT_EQ(r2.outputs.size(), 2u);
@@ -288,8 +285,9 @@ TEST_F(GatewayTest, ArgumentsTheGatewayRefuses) {
   // Overlapping buffers.
   std::vector<uint8_t> both(2 * kMaxFrameSize);
   std::memcpy(both.data() + 8, frame.data(), frame.size());
-  EXPECT_FALSE(gateway_.Execute(kApp, std::span<const uint8_t>(both.data() + 8, frame.size()),
-                                std::span<uint8_t>(both.data(), kMaxFrameSize))
+  EXPECT_FALSE(gateway_
+                   .Execute(kApp, std::span<const uint8_t>(both.data() + 8, frame.size()),
+                            std::span<uint8_t>(both.data(), kMaxFrameSize))
                    .ok());
 }
 
@@ -363,8 +361,9 @@ TEST_F(GatewayTest, TruncatedAtEveryByte) {
 }
 
 TEST_F(GatewayTest, TrailingBytes) {
-  for (Bytes frame : {FrameworkVersionFrame(), VersionFrame(kEchoSid), ConnectFrame(kEchoConnSid, 1),
-                      CloseFrame(1), CallFrame(kEchoHandle, PSA_IPC_CALL, {ToBytes("ab")}, {4})}) {
+  for (Bytes frame :
+       {FrameworkVersionFrame(), VersionFrame(kEchoSid), ConnectFrame(kEchoConnSid, 1),
+        CloseFrame(1), CallFrame(kEchoHandle, PSA_IPC_CALL, {ToBytes("ab")}, {4})}) {
     frame.push_back(0);
     test::SetLe32(frame, BASTION_GW_OFFSET_LENGTH, static_cast<uint32_t>(frame.size()));
     ExpectRefused(frame, Disposition::kRefused, "one byte more");
@@ -430,9 +429,17 @@ TEST_F(GatewayTest, UnknownSidsAndHandles) {
 }
 
 TEST_F(GatewayTest, VectorCounts) {
-  const std::pair<uint32_t, uint32_t> counts[] = {
-      {5, 0}, {0, 5}, {3, 2}, {4, 1}, {2, 3}, {UINT32_MAX, 0}, {0, UINT32_MAX},
-      {UINT32_MAX, 1}, {1, UINT32_MAX}, {0x80000000u, 0x80000000u}, {UINT32_MAX - 3, 5}};
+  const std::pair<uint32_t, uint32_t> counts[] = {{5, 0},
+                                                  {0, 5},
+                                                  {3, 2},
+                                                  {4, 1},
+                                                  {2, 3},
+                                                  {UINT32_MAX, 0},
+                                                  {0, UINT32_MAX},
+                                                  {UINT32_MAX, 1},
+                                                  {1, UINT32_MAX},
+                                                  {0x80000000u, 0x80000000u},
+                                                  {UINT32_MAX - 3, 5}};
   for (const auto& [in_len, out_len] : counts) {
     Frame f(BASTION_GW_OP_CALL);
     f.I32(kEchoHandle).I32(PSA_IPC_CALL).U32(in_len).U32(out_len);

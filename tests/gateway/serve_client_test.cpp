@@ -182,8 +182,8 @@ TEST_F(ServeClientTest, NoGatewayInTheEnvironment) {
   int pipe_fds[2];
   ASSERT_EQ(pipe(pipe_fds), 0);
   const std::string not_a_socket = std::to_string(pipe_fds[0]);
-  const char* values[] = {nullptr, "", "abc", "-1", "+3", "12x", " 3", "99999999999", "987654",
-                          not_a_socket.c_str()};
+  const char* values[] = {nullptr, "",   "abc",         "-1",     "+3",
+                          "12x",   " 3", "99999999999", "987654", not_a_socket.c_str()};
   for (const char* value : values) {
     SCOPED_TRACE(value == nullptr ? "(unset)" : value);
     if (value == nullptr) {
@@ -263,7 +263,7 @@ TEST_F(ServeClientTest, PeerClosesMidFrame) {
 }
 
 TEST_F(ServeClientTest, MalformedBodyIsAnsweredAndServingGoesOn) {
-  WriteAllBlocking(fds_[1], Frame(42).U32(1).Build());                      // unknown operation
+  WriteAllBlocking(fds_[1], Frame(42).U32(1).Build());  // unknown operation
   WriteAllBlocking(fds_[1], CallFrame(kEchoHandle, PSA_IPC_CALL, {}, {UINT32_MAX}));  // cap
   WriteAllBlocking(fds_[1], FrameworkVersionFrame());
   ASSERT_EQ(shutdown(fds_[1], SHUT_WR), 0);
@@ -311,8 +311,8 @@ TEST_F(ServeClientTest, PeerThatStopsReadingCostsOnlyTheDeadline) {
     while (!stop) {
       pollfd entry{fds_[1], POLLOUT, 0};
       if (poll(&entry, 1, 50) <= 0) continue;
-      const ssize_t n = send(fds_[1], frame.data() + sent, frame.size() - sent,
-                             MSG_DONTWAIT | MSG_NOSIGNAL);
+      const ssize_t n =
+          send(fds_[1], frame.data() + sent, frame.size() - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
       if (n > 0) sent = (sent + static_cast<size_t>(n)) % frame.size();
     }
   });

@@ -18,18 +18,17 @@
 #include "psa/storage_common.h"
 
 typedef char max_iovec_matches[(BASTION_GW_MAX_IOVEC == PSA_MAX_IOVEC) ? 1 : -1];
-typedef char revocation_fits_a_vector[(BASTION_REVOCATION_MAX_SIZE <= BASTION_GW_MAX_VECTOR_SIZE)
-                                          ? 1
-                                          : -1];
+typedef char
+    revocation_fits_a_vector[(BASTION_REVOCATION_MAX_SIZE <= BASTION_GW_MAX_VECTOR_SIZE) ? 1 : -1];
 
 static int failures = 0;
 
-#define CHECK(condition)                                      \
-  do {                                                        \
-    if (!(condition)) {                                       \
+#define CHECK(condition)                                              \
+  do {                                                                \
+    if (!(condition)) {                                               \
       fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #condition); \
-      ++failures;                                             \
-    }                                                         \
+      ++failures;                                                     \
+    }                                                                 \
   } while (0)
 
 struct fake {

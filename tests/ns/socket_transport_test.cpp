@@ -281,10 +281,9 @@ TEST_F(SocketTransportTest, ResponseHeadersThatBreakTheStream) {
                                            .U32(0)
                                            .Build()});
   cases.push_back({"shorter than a result", Response(BASTION_GW_OP_CALL).Build()});
-  cases.push_back({"longer than a frame", Response(BASTION_GW_OP_CALL)
-                                              .Length(BASTION_GW_MAX_FRAME_SIZE + 1)
-                                              .U32(0)
-                                              .Build()});
+  cases.push_back(
+      {"longer than a frame",
+       Response(BASTION_GW_OP_CALL).Length(BASTION_GW_MAX_FRAME_SIZE + 1).U32(0).Build()});
   cases.push_back({"length UINT32_MAX", Response(BASTION_GW_OP_CALL).Length(UINT32_MAX).Build()});
   Bytes cut = Answered({}, {}).Build();
   cut.resize(cut.size() - 3);
