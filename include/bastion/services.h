@@ -2,7 +2,7 @@
  * them through psa_call(): their SIDs, versions, request types and the
  * layout of each request's vectors.
  *
- * Applications do not need this header: the service APIs (psa/*.h,
+ * Applications do not need this header: the service APIs (the psa/ headers,
  * bastion/platform.h) in the client library wrap it. It is the contract
  * between that library and the partitions, on the host and on the target.
  *
