@@ -1,0 +1,158 @@
+#include "psa_host/psa_host.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <memory>
+
+#include "bastion/services.h"
+#include "bastion_ns_transport.h"
+#include "otp/otp_map.h"
+#include "provisioning/provisioning.h"
+#include "secure_manager/secure_manager.h"
+#include "virtual_device/virtual_device.h"
+
+namespace bastion::psa_host {
+namespace {
+
+// The caller is this process: its own memory is all it can name. The SPM
+// still checks counts, sizes, wrap-around and overlap.
+class ProcessMemory final : public sm::CallerMemory {
+ public:
+  bool MayRead(sm::ClientId, uintptr_t, size_t) const override { return true; }
+  bool MayWrite(sm::ClientId, uintptr_t, size_t) const override { return true; }
+};
+
+class Host {
+ public:
+  // Builds the device and starts the Secure Manager; false (with `why`)
+  // when it cannot.
+  bool Start(std::string* why) {
+    const char* dir = std::getenv(kDeviceEnv);
+    std::array<uint8_t, 32> seed{};
+    if (dir != nullptr && *dir != '\0') {
+      device_ = host::VirtualDevice::Open(dir);
+      const host::VirtualDevice::BootRun run = device_->Boot();
+      device_->Save();
+      if (!run.app_reached) {
+        *why = std::string("the device in ") + dir + " did not boot";
+        return false;
+      }
+      report_ = run.report;
+      has_report_ = true;
+      persist_ = true;
+      std::memcpy(seed.data(), device_->sm_secrets().storage_key, seed.size());
+    } else {
+      device_ = host::VirtualDevice::InMemory(host::DefaultGeometry());
+      otp::OtpHeader header{};
+      header.magic = otp::kOtpMagic;
+      header.format_version = otp::kOtpFormatVersion;
+      header.layout = host::DefaultLayout(host::DefaultGeometry());
+      header.complete = otp::kHeaderCompleteMarker;
+      std::vector<uint8_t> bytes(sizeof(header));
+      std::memcpy(bytes.data(), &header, sizeof(header));
+      device_->FactoryProgramOtp(otp::kHeaderOffset, bytes);
+      if (!device_->Raise(platform::Hdpl::kSecureManager).ok() || !device_->Fill(seed).ok()) {
+        *why = "no entropy for the storage seed";
+        return false;
+      }
+    }
+    otp::OtpHeader header;
+    if (!host::ReadHeader(*device_, &header)) {
+      *why = "the device has no flash layout";
+      return false;
+    }
+    const secure_manager::SecureManagerConfig config{
+        .its = {device_.get(), header.layout.storage.offset, header.layout.storage.size},
+        .ps = {&device_->external_flash(), 0, device_->external_flash().geometry().size},
+        .seed = seed,
+        .report = has_report_ ? &report_ : nullptr,
+        .ram = device_.get(),
+    };
+    sm_ = std::make_unique<secure_manager::SecureManager>(config, memory_);
+    SecureWipe(seed.data(), seed.size());
+    if (!sm_->Start().ok()) {
+      *why = "the Secure Manager did not start";
+      return false;
+    }
+    return true;
+  }
+
+  sm::Spm& spm() { return sm_->spm(); }
+  void AfterCall() {
+    if (persist_) device_->Save();
+  }
+
+ private:
+  std::unique_ptr<host::VirtualDevice> device_;
+  boot::BootReport report_{};
+  bool has_report_ = false;
+  bool persist_ = false;
+  ProcessMemory memory_;
+  std::unique_ptr<secure_manager::SecureManager> sm_;
+};
+
+constexpr sm::ClientId kClient = BASTION_NS_CLIENT_APP;
+
+uint32_t FrameworkVersion(void* context) {
+  return static_cast<Host*>(context)->spm().FrameworkVersion();
+}
+uint32_t Version(void* context, uint32_t sid) {
+  return static_cast<Host*>(context)->spm().Version(kClient, sid);
+}
+psa_handle_t Connect(void* context, uint32_t sid, uint32_t version) {
+  return static_cast<Host*>(context)->spm().Connect(kClient, sid, version);
+}
+psa_status_t Call(void* context, psa_handle_t handle, int32_t type, const psa_invec* in_vec,
+                  size_t in_len, psa_outvec* out_vec, size_t out_len) {
+  Host* host = static_cast<Host*>(context);
+  const psa_status_t status = host->spm().Call(kClient, handle, type, in_vec, in_len, out_vec,
+                                               out_len);
+  try {
+    host->AfterCall();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bastion psa_host: cannot save the device: %s\n", e.what());
+    return PSA_ERROR_STORAGE_FAILURE;
+  }
+  return status;
+}
+void Close(void* context, psa_handle_t handle) {
+  (void)static_cast<Host*>(context)->spm().Close(kClient, handle);
+}
+
+}  // namespace
+}  // namespace bastion::psa_host
+
+// The default transport of programs linked with bastion_psa_host: the
+// in-process Secure Manager, started on first use.
+extern "C" psa_status_t bastion_ns_default_transport(bastion_ns_transport_t* transport) {
+  using namespace bastion::psa_host;
+  static Host* host = nullptr;
+  static bool failed = false;
+  if (transport == nullptr) return PSA_ERROR_INVALID_ARGUMENT;
+  if (failed) return PSA_ERROR_COMMUNICATION_FAILURE;
+  if (host == nullptr) {
+    static Host instance;
+    std::string why;
+    bool started = false;
+    try {
+      started = instance.Start(&why);
+    } catch (const std::exception& e) {
+      why = e.what();
+    }
+    if (!started) {
+      std::fprintf(stderr, "bastion psa_host: %s\n", why.c_str());
+      failed = true;
+      return PSA_ERROR_COMMUNICATION_FAILURE;
+    }
+    host = &instance;
+  }
+  transport->context = host;
+  transport->framework_version = FrameworkVersion;
+  transport->version = Version;
+  transport->connect = Connect;
+  transport->call = Call;
+  transport->close = Close;
+  return PSA_SUCCESS;
+}
