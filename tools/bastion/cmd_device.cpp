@@ -159,6 +159,41 @@ json RequestsJson(const boot::BootReport& r) {
   return a;
 }
 
+// A key domain as the boot chain left it (BootReportDomain): the Secure
+// Manager's view, which cannot read OTP.
+json DomainJson(const boot::BootReportDomain& d) {
+  const bool readable = d.state == static_cast<uint8_t>(boot::DomainReport::kRead);
+  json j = {{"component", ComponentName(d.component)}, {"readable", readable}};
+  if (readable) {
+    json slots = json::array();
+    for (const uint8_t s : d.signing_slots) {
+      slots.push_back(keys::SlotStateName(static_cast<keys::SlotState>(s)));
+    }
+    j["signing_slots"] = slots;
+    j["revocation_sequence"] = d.revocation_sequence;
+    j["records_used"] = d.records_used;
+  } else {
+    j["signing_slots"] = nullptr;
+    j["revocation_sequence"] = nullptr;
+    j["records_used"] = nullptr;
+  }
+  j["records_capacity"] = d.records_capacity;
+  return j;
+}
+
+bool DomainReported(const boot::BootReportDomain& d) {
+  return d.state != static_cast<uint8_t>(boot::DomainReport::kNotReported);
+}
+
+// The domains the boot got to (the others are not reported), urot first.
+json DomainsJson(const boot::BootReport& r) {
+  json a = json::array();
+  for (const boot::BootReportDomain& d : r.domains) {
+    if (DomainReported(d)) a.push_back(DomainJson(d));
+  }
+  return a;
+}
+
 std::string MailboxText(const boot::BootReport& r) {
   return mailbox::MailboxErrorName(static_cast<mailbox::MailboxError>(r.mailbox_error));
 }
@@ -169,6 +204,7 @@ json ReportJson(const host::VirtualDevice::BootRun& run) {
   if (!run.report_valid) {
     j["reason"] = "no boot report";
     j["images"] = json::array();
+    j["domains"] = json::array();
     return j;
   }
   const boot::BootReport& r = run.report;
@@ -188,6 +224,7 @@ json ReportJson(const host::VirtualDevice::BootRun& run) {
   for (size_t i = 0; i < r.image_count && i < boot::kMaxReportImages; ++i) {
     j["images"].push_back(ImageJson(r.images[i]));
   }
+  j["domains"] = DomainsJson(r);
   j["mailbox"] = MailboxText(r);
   j["requests"] = RequestsJson(r);
   j["dropped_requests"] = r.dropped_requests;
@@ -269,6 +306,24 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
                           .c_str()
                     : "");
   };
+  const auto print_domain = [](const boot::BootReportDomain& domain) {
+    const json d = DomainJson(domain);
+    const char* stage = StageOf(domain.component);
+    const std::string name = d["component"].get<std::string>();
+    if (!d["readable"].get<bool>()) {
+      std::printf("%s: key domain %s UNREADABLE\n", stage, name.c_str());
+      return;
+    }
+    std::string slots;
+    for (size_t i = 0; i < d["signing_slots"].size(); ++i) {
+      slots += (i == 0 ? "" : ", ") + std::to_string(i) + " " +
+               d["signing_slots"][i].get<std::string>();
+    }
+    std::printf("%s: key domain %s: slots %s; revocation sequence %u (%u of %u records used)\n",
+                stage, name.c_str(), slots.c_str(), domain.revocation_sequence,
+                static_cast<unsigned>(domain.records_used),
+                static_cast<unsigned>(domain.records_capacity));
+  };
   const auto mailbox_error = static_cast<mailbox::MailboxError>(r.mailbox_error);
   if (mailbox_error != mailbox::MailboxError::kOk &&
       mailbox_error != mailbox::MailboxError::kEmpty) {
@@ -288,6 +343,10 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
     }
     for (size_t i = 0; i < image_count; ++i) {
       if (of_stage(r.images[i].component)) print_image(r.images[i]);
+    }
+    // Each stage's domains as it left them, its revocations applied.
+    for (const boot::BootReportDomain& d : r.domains) {
+      if (DomainReported(d) && of_stage(d.component)) print_domain(d);
     }
   }
   if (r.dropped_requests != 0) {
@@ -430,8 +489,10 @@ int Boot(const std::vector<std::string>& args) {
         "usage: bastion device boot DIR [--json]\n"
         "Resets the device and runs one boot: iROT verifies uROT, uROT verifies the\n"
         "Secure Manager and the application, then the Secure Manager publishes the\n"
-        "boot report. Prints each stage's decision. Exit 0 only when the application\n"
-        "was reached. --json prints {booted, reason, images[...]} instead.\n",
+        "boot report. Prints each stage's decisions, and each key domain as its\n"
+        "stage left it (slot states, revocation sequence, revocation records used).\n"
+        "Exit 0 only when the application was reached. --json prints {booted,\n"
+        "reason, images[...], domains[...], requests[...]} instead.\n",
         stdout);
     return cli::kExitOk;
   }
