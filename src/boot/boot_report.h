@@ -134,17 +134,18 @@ enum class DomainReport : uint8_t {
 
 // One key domain as the boot chain left it: read by the stage that owns it
 // (iROT: urot; uROT: sm, app) after it applied this boot's revocations of
-// the domain (mailbox commands, the confirmed image's own, revoke_older_on_
-// confirm), so the Secure Manager, which cannot read the HDPL0/1 OTP areas,
-// can report it. domains[c] is the entry of otp::Component c.
+// the domain (mailbox commands, the confirmed image's own command,
+// revoke_older_on_confirm), so the Secure Manager, which cannot read the
+// HDPL0/1 OTP areas, can report it. domains[c] is the entry of
+// otp::Component c (boot_stages.h: RecordDomain).
 struct BootReportDomain {
-  uint8_t component;                           // otp::Component
-  uint8_t state;                               // DomainReport
-  uint8_t signing_slots[otp::kSigningSlots];   // keys::SlotState per signing slot
-  uint8_t records_used;                        // revocation log entries written (committed,
-                                               // or abandoned by a torn commit)
-  uint8_t records_capacity;                    // otp::kLogEntries
-  uint32_t revocation_sequence;                // the last committed command's; 0: none
+  uint8_t component;                          // otp::Component
+  uint8_t state;                              // DomainReport
+  uint8_t signing_slots[otp::kSigningSlots];  // keys::SlotState per signing slot
+  uint8_t records_used;                       // revocation log entries written (committed,
+                                              // or abandoned by a torn commit)
+  uint8_t records_capacity;                   // otp::kLogEntries
+  uint32_t revocation_sequence;               // the last committed command's; 0: none
 };
 static_assert(otp::kSigningSlots == 4 && otp::kLogEntries <= UINT8_MAX);
 static_assert(sizeof(BootReportDomain) == 12);
@@ -181,7 +182,7 @@ struct BootReport {
   uint8_t dropped_requests;  // entries that did not fit (saturates at 255); 0: none lost
   BootReportRequest requests[kMaxReportRequests];
   BootReportDomain domains[otp::kComponentCount];  // indexed by otp::Component
-  uint32_t crc;  // CRC-32 of everything before it
+  uint32_t crc;                                    // CRC-32 of everything before it
 };
 static_assert(kMaxReportRequests == 10 && otp::kComponentCount == 3);
 static_assert(sizeof(BootReport) == 24 + 4 * 76 + 4 + 10 * 12 + 3 * 12 + 4);

@@ -42,8 +42,7 @@ void RecordImage(platform::Platform& p, const BootReportImage& entry) {
 // the confirmed image's revocation policies. Its key domain goes into the
 // report either way, as the boot left it.
 HardenedBool VerifyOrFail(platform::Platform& p, const otp::OtpHeader& header, Component component,
-                          uint32_t* header_size, uint32_t* image_size,
-                          const UpdateRecord& update) {
+                          uint32_t* header_size, uint32_t* image_size, const UpdateRecord& update) {
   BootReportImage entry{};
   HardenedBool decision = HardenedBool::kFalse;
   image::ImageError error =
@@ -299,8 +298,8 @@ VerifiedEntry RunIrot(platform::Platform& p) {
   constexpr size_t kU = static_cast<size_t>(Component::kUrot);
   VerifiedEntry entry;
   entry.slot = header.layout.primary[kU];
-  entry.verified = VerifyOrFail(p, header, Component::kUrot, &entry.header_size, &entry.image_size,
-                                updates[kU]);
+  entry.verified =
+      VerifyOrFail(p, header, Component::kUrot, &entry.header_size, &entry.image_size, updates[kU]);
 
   // Derive the HDPL1 seed from the HUK, hand it down, wipe every copy.
   UrotHandoff handoff{};

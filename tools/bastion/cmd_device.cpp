@@ -316,8 +316,8 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
     }
     std::string slots;
     for (size_t i = 0; i < d["signing_slots"].size(); ++i) {
-      slots += (i == 0 ? "" : ", ") + std::to_string(i) + " " +
-               d["signing_slots"][i].get<std::string>();
+      slots +=
+          (i == 0 ? "" : ", ") + std::to_string(i) + " " + d["signing_slots"][i].get<std::string>();
     }
     std::printf("%s: key domain %s: slots %s; revocation sequence %u (%u of %u records used)\n",
                 stage, name.c_str(), slots.c_str(), domain.revocation_sequence,
