@@ -123,10 +123,42 @@ enum class RequestSource : uint8_t {
   kBootChain = 1,  // kImageRevocationRequest, kRevokeOlderRequest (boot_update.h)
 };
 
+// What a domain entry holds. Stable numbers. An all-zero entry is
+// kNotReported, never a domain of blank slots.
+enum class DomainReport : uint8_t {
+  kNotReported = 0,  // the stage that owns the domain did not get to it
+  kRead = 1,         // the domain as the boot chain left it
+  kUnreadable = 2,   // keys::LoadDomain failed (OTP error, never configured,
+                     // corrupt record log): only component and capacity are set
+};
+
+// One key domain as the boot chain left it: read by the stage that owns it
+// (iROT: urot; uROT: sm, app) after it applied this boot's revocations of
+// the domain (mailbox commands, the confirmed image's own command,
+// revoke_older_on_confirm), so the Secure Manager, which cannot read the
+// HDPL0/1 OTP areas, can report it. domains[c] is the entry of
+// otp::Component c (boot_stages.h: RecordDomain).
+struct BootReportDomain {
+  uint8_t component;                          // otp::Component
+  uint8_t state;                              // DomainReport
+  uint8_t signing_slots[otp::kSigningSlots];  // keys::SlotState per signing slot
+  uint8_t records_used;                       // revocation log entries written (committed,
+                                              // or abandoned by a torn commit)
+  uint8_t records_capacity;                   // otp::kLogEntries
+  uint32_t revocation_sequence;               // the last committed command's; 0: none
+};
+static_assert(otp::kSigningSlots == 4 && otp::kLogEntries <= UINT8_MAX);
+static_assert(sizeof(BootReportDomain) == 12);
+static_assert(offsetof(BootReportDomain, signing_slots) == 2);
+static_assert(offsetof(BootReportDomain, records_used) == 6);
+static_assert(offsetof(BootReportDomain, records_capacity) == 7);
+static_assert(offsetof(BootReportDomain, revocation_sequence) == 8);
+
 constexpr uint32_t kBootReportMagic = 0xc3b1e52a;
 // 4: counter_update per image, request entries reserved for the boot
-// chain's own decisions, dropped_requests.
-constexpr uint16_t kBootReportVersion = 4;
+// chain's own decisions, dropped_requests. 5: a key domain entry per
+// component.
+constexpr uint16_t kBootReportVersion = 5;
 constexpr size_t kMaxReportImages = 4;
 constexpr size_t kMailboxReportRequests = mailbox::kMaxRequests;
 constexpr size_t kOwnReportRequests = 2 * otp::kComponentCount;
@@ -149,17 +181,19 @@ struct BootReport {
   uint8_t request_count;     // entries used in requests[]
   uint8_t dropped_requests;  // entries that did not fit (saturates at 255); 0: none lost
   BootReportRequest requests[kMaxReportRequests];
-  uint32_t crc;  // CRC-32 of everything before it
+  BootReportDomain domains[otp::kComponentCount];  // indexed by otp::Component
+  uint32_t crc;                                    // CRC-32 of everything before it
 };
-static_assert(kMaxReportRequests == 10);
-static_assert(sizeof(BootReport) == 24 + 4 * 76 + 4 + 10 * 12 + 4);
-static_assert(sizeof(BootReport) == 456);
+static_assert(kMaxReportRequests == 10 && otp::kComponentCount == 3);
+static_assert(sizeof(BootReport) == 24 + 4 * 76 + 4 + 10 * 12 + 3 * 12 + 4);
+static_assert(sizeof(BootReport) == 492);
 static_assert(offsetof(BootReport, images) == 24);
 static_assert(offsetof(BootReport, mailbox_error) == 328);
 static_assert(offsetof(BootReport, request_count) == 330);
 static_assert(offsetof(BootReport, dropped_requests) == 331);
 static_assert(offsetof(BootReport, requests) == 332);
-static_assert(offsetof(BootReport, crc) == 452);
+static_assert(offsetof(BootReport, domains) == 452);
+static_assert(offsetof(BootReport, crc) == 488);
 static_assert(sizeof(BootReport) <= 512, "must fit the 512-byte boot report RAM region");
 // Each stage runs ApplyConfirmedPolicies once per component it owns, and
 // each run reports at most two entries (boot_update.h).

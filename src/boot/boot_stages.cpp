@@ -38,10 +38,11 @@ void RecordImage(platform::Platform& p, const BootReportImage& entry) {
 }
 
 // Verifies `component` and stops the boot unless it passed; the decision is
-// checked twice (once here, once at hand-over by the caller).
+// checked twice (once here, once at hand-over by the caller). Then applies
+// the confirmed image's revocation policies. Its key domain goes into the
+// report either way, as the boot left it.
 HardenedBool VerifyOrFail(platform::Platform& p, const otp::OtpHeader& header, Component component,
-                          uint32_t* header_size, uint32_t* image_size, const UpdateRecord& update,
-                          BootReportImage* out) {
+                          uint32_t* header_size, uint32_t* image_size, const UpdateRecord& update) {
   BootReportImage entry{};
   HardenedBool decision = HardenedBool::kFalse;
   image::ImageError error =
@@ -61,13 +62,16 @@ HardenedBool VerifyOrFail(platform::Platform& p, const otp::OtpHeader& header, C
   entry.counter_update = update.counter;
   entry.counter_detail = update.counter_detail;
   RecordImage(p, entry);
-  *out = entry;
+  RecordDomain(p, component);  // as this boot's requests left it, should the boot stop
   if (error != image::ImageError::kOk) {
     FailBoot(p, BootReason::kImageRefused, component, error);
   }
   if (!HardenedIsTrue(decision)) {
     FailBoot(p, BootReason::kFaultDetected, component, error);
   }
+  // A confirmed image's revocation command / revoke_older_on_confirm.
+  ApplyConfirmedPolicies(p, header, component, entry.key_slot, decision);
+  RecordDomain(p, component);
   return decision;
 }
 
@@ -116,6 +120,23 @@ void ResumeSwaps(platform::Platform& p, const otp::OtpHeader& header,
   }
 }
 
+void RecordDomain(platform::Platform& p, Component c) {
+  BootReport report;
+  if (!ReadBootReport(p.ram, &report).ok()) return;
+  keys::KeyDomain domain;  // left as constructed (blank, 0) when it cannot be read
+  const bool read = keys::LoadDomain(p.otp, c, &domain).ok();
+  static_assert(sizeof(keys::SlotState) == 1 &&
+                sizeof(domain.signing) == sizeof(BootReportDomain::signing_slots));
+  BootReportDomain& entry = report.domains[static_cast<size_t>(c)];
+  entry.component = static_cast<uint8_t>(c);
+  entry.state = static_cast<uint8_t>(read ? DomainReport::kRead : DomainReport::kUnreadable);
+  std::memcpy(entry.signing_slots, domain.signing, sizeof(entry.signing_slots));
+  entry.records_used = domain.records_used;
+  entry.records_capacity = otp::kLogEntries;
+  entry.revocation_sequence = domain.revocation_sequence;
+  (void)WriteBootReport(p.ram, &report);
+}
+
 void RemoveFaultHandler() {
   SetHardenedTrapHandler(nullptr);
   g_fault_platform = nullptr;
@@ -123,6 +144,7 @@ void RemoveFaultHandler() {
 
 [[noreturn]] void FailBoot(platform::Platform& p, BootReason reason, Component component,
                            image::ImageError detail) {
+  if (reason == BootReason::kDomainUnavailable) RecordDomain(p, component);  // kUnreadable
   // iROT starts this boot's report before anything can fail; a report that
   // is not in progress is not this boot's.
   BootReport report;
@@ -276,10 +298,8 @@ VerifiedEntry RunIrot(platform::Platform& p) {
   constexpr size_t kU = static_cast<size_t>(Component::kUrot);
   VerifiedEntry entry;
   entry.slot = header.layout.primary[kU];
-  BootReportImage verified{};
-  entry.verified = VerifyOrFail(p, header, Component::kUrot, &entry.header_size, &entry.image_size,
-                                updates[kU], &verified);
-  ApplyConfirmedPolicies(p, header, Component::kUrot, verified.key_slot, entry.verified);
+  entry.verified =
+      VerifyOrFail(p, header, Component::kUrot, &entry.header_size, &entry.image_size, updates[kU]);
 
   // Derive the HDPL1 seed from the HUK, hand it down, wipe every copy.
   UrotHandoff handoff{};
@@ -334,16 +354,13 @@ void RunUrot(platform::Platform& p) {
   EnterStage(p, Component::kSm);
   // Verify before touching the HDPL1 seed: a refusal must leave no copy of
   // it on this stage's stack (FailBoot does not return).
-  BootReportImage verified{};
+  // Each also applies its confirmed image's revocation policies and reports
+  // its key domain.
   const HardenedBool sm_ok = VerifyOrFail(p, header, Component::kSm, nullptr, nullptr,
-                                          updates[static_cast<size_t>(Component::kSm)], &verified);
-  // A confirmed image's revocation command / revoke_older_on_confirm.
-  ApplyConfirmedPolicies(p, header, Component::kSm, verified.key_slot, sm_ok);
+                                          updates[static_cast<size_t>(Component::kSm)]);
   EnterStage(p, Component::kApp);
-  const HardenedBool app_ok =
-      VerifyOrFail(p, header, Component::kApp, nullptr, nullptr,
-                   updates[static_cast<size_t>(Component::kApp)], &verified);
-  ApplyConfirmedPolicies(p, header, Component::kApp, verified.key_slot, app_ok);
+  const HardenedBool app_ok = VerifyOrFail(p, header, Component::kApp, nullptr, nullptr,
+                                           updates[static_cast<size_t>(Component::kApp)]);
   EnterStage(p, Component::kSm);
 
   SmHandoff sm{};

@@ -25,6 +25,14 @@ namespace bastion::boot {
 [[noreturn]] void FailBoot(platform::Platform& p, BootReason reason, otp::Component component,
                            image::ImageError detail);
 
+// Records key domain `c` in the boot report (domains[c]) as keys::LoadDomain
+// reads it now: slot states, revocation sequence, record log use; state
+// DomainReport::kUnreadable when it cannot be read. Each stage calls it for
+// the domains it owns once it applied their revocations, and FailBoot for a
+// kDomainUnavailable stop. Bookkeeping that never stops the boot: a report
+// that does not read back is left as it is.
+void RecordDomain(platform::Platform& p, otp::Component c);
+
 // Reads and checks the OTP header (magic, version, completion marker,
 // layout against the flash geometry). Returns kOk, kFailedPrecondition (not
 // provisioned), kDataLoss (layout invalid), or the OTP error.

@@ -90,6 +90,7 @@ Status LoadDomain(platform::Otp& otp, otp::Component component, KeyDomain* out) 
   if (!otp::ReadRevocationLog(domain.raw.revocations, &log)) return StatusCode::kDataLoss;
   domain.revocation_sequence = log.sequence;
   domain.recorded_revocations = log.revoked;
+  domain.records_used = static_cast<uint8_t>(log.used);
   for (size_t i = 0; i < otp::kSigningSlots; ++i) {
     domain.signing[i] = ClassifySigningSlot(domain.raw, i, log.revoked);
   }

@@ -69,6 +69,8 @@ struct KeyDomain {
   SlotState authority[otp::kAuthoritySlots]{};
   uint32_t revocation_sequence = 0;  // the last committed record's sequence; 0: none
   uint8_t recorded_revocations = 0;  // signing slots the committed records name
+  uint8_t records_used = 0;          // record log entries written (committed or
+                                     // abandoned: otp::RevocationLog::used)
 
   // Number of provisioned, unrevoked signing slots.
   uint32_t ActiveSigningKeys() const;
@@ -79,6 +81,7 @@ struct KeyDomain {
 // counter stores: src/counters.) Returns kOk, kPermissionDenied (HDPL too
 // high for the area), kFailedPrecondition (domain never configured),
 // kDataLoss (the revocation record log is corrupt: otp::ReadRevocationLog).
+// `*out` is written only on kOk.
 Status LoadDomain(platform::Otp& otp, otp::Component component, KeyDomain* out);
 
 // Resolves an image's KEYHASH / PUBKEY against a domain's signing slots

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "boot/boot_report.h"
+#include "boot/boot_stages.h"
 #include "boot/boot_update.h"
 #include "cose/cose.h"
 #include "crypto/crypto.h"
@@ -130,6 +131,24 @@ class RevocationBootTest : public ::testing::Test {
     return true;
   }
 
+  // The boot report's entry for domain `c`: read by its stage, with these
+  // signing slot states, revocation sequence and record log entries used.
+  static void ExpectReported(const VirtualDevice::BootRun& run, Component c,
+                             const std::array<keys::SlotState, otp::kSigningSlots>& slots,
+                             uint32_t sequence, uint8_t records_used) {
+    SCOPED_TRACE(otp::ComponentName(c));
+    ASSERT_TRUE(run.report_valid);
+    const boot::BootReportDomain& d = run.report.domains[static_cast<size_t>(c)];
+    EXPECT_EQ(d.component, static_cast<uint8_t>(c));
+    EXPECT_EQ(d.state, static_cast<uint8_t>(boot::DomainReport::kRead));
+    for (size_t i = 0; i < otp::kSigningSlots; ++i) {
+      EXPECT_EQ(d.signing_slots[i], static_cast<uint8_t>(slots[i])) << "slot " << i;
+    }
+    EXPECT_EQ(d.revocation_sequence, sequence);
+    EXPECT_EQ(d.records_used, records_used);
+    EXPECT_EQ(d.records_capacity, otp::kLogEntries);
+  }
+
   // Boots with one revoke request queued; expects it refused with `reason`,
   // the device booted, and OTP and flash unchanged byte for byte.
   void ExpectRefusedUnchanged(VirtualDevice& device, const std::vector<uint8_t>& command,
@@ -199,6 +218,71 @@ TEST_F(RevocationBootTest, KeyCompromiseStory) {
   // The applied command, replayed: refused.
   ExpectRefusedUnchanged(*device, revoke0, static_cast<uint8_t>(RefusalReason::kReplay));
   EXPECT_EQ(Sequence(*device, Component::kApp), 1u);
+}
+
+// The boot report carries each domain as the boot chain left it, this
+// boot's revocations applied: what the Secure Manager (HDPL2, no access to
+// the domains' OTP) reports to the application.
+TEST_F(RevocationBootTest, ReportShowsEachDomainAsTheBootLeftIt) {
+  constexpr auto kP = keys::SlotState::kProvisioned;
+  constexpr auto kR = keys::SlotState::kRevoked;
+  constexpr auto kB = keys::SlotState::kBlank;
+  auto device = Device(1);
+  VirtualDevice::BootRun run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  ExpectReported(run, Component::kUrot, {kP, kP, kB, kB}, 0, 0);
+  ExpectReported(run, Component::kSm, {kP, kB, kB, kB}, 0, 0);
+  ExpectReported(run, Component::kApp, {kP, kP, kP, kB}, 0, 0);
+
+  // iROT applies the urot command, uROT the app's: both show in this boot's report.
+  const auto urot_cmd = RevokeCommand(Component::kUrot, {1}, 1, {&urot_key_});
+  const auto app_cmd = RevokeCommand(Component::kApp, {0, 2}, 7, {&app_[1], &app_[2]});
+  Queue(*device, {{mailbox::RequestType::kRevoke, mailbox::kAnyComponent, app_cmd},
+                  {mailbox::RequestType::kRevoke, mailbox::kAnyComponent, urot_cmd}});
+  run = device->Boot();
+  ASSERT_TRUE(run.app_reached);
+  ASSERT_EQ(run.report.request_count, 2);
+  EXPECT_EQ(run.report.requests[0].outcome, static_cast<uint8_t>(RequestOutcome::kApplied));
+  EXPECT_EQ(run.report.requests[1].outcome, static_cast<uint8_t>(RequestOutcome::kApplied));
+  ExpectReported(run, Component::kUrot, {kP, kR, kB, kB}, 1, 1);
+  ExpectReported(run, Component::kSm, {kP, kB, kB, kB}, 0, 0);
+  ExpectReported(run, Component::kApp, {kR, kP, kR, kB}, 7, 1);
+
+  // A refused image stops the boot; its domain is still reported.
+  host::FlashPrimarySlot(*device, Component::kApp, SignImage(app_[0], 5));
+  run = device->Boot();
+  EXPECT_FALSE(run.app_reached);
+  EXPECT_EQ(static_cast<ImageError>(run.report.failure_detail), ImageError::kKeyRevoked);
+  ExpectReported(run, Component::kApp, {kR, kP, kR, kB}, 7, 1);
+
+  // A boot that stops in iROT never reached the sm and app domains: not
+  // reported, which is not "blank".
+  host::FlashPrimarySlot(*device, Component::kUrot, SignImage(MakeKey(13), 2, true));
+  run = device->Boot();
+  EXPECT_FALSE(run.app_reached);
+  EXPECT_EQ(run.report.failure_component, static_cast<uint8_t>(Component::kUrot));
+  ExpectReported(run, Component::kUrot, {kP, kR, kB, kB}, 1, 1);
+  for (const Component c : {Component::kSm, Component::kApp}) {
+    EXPECT_EQ(run.report.domains[static_cast<size_t>(c)].state,
+              static_cast<uint8_t>(boot::DomainReport::kNotReported));
+  }
+}
+
+// A domain a stage cannot read (here: uROT's view from HDPL2, where the
+// HDPL1 area is hidden) is reported as unreadable, not as blank slots.
+TEST_F(RevocationBootTest, UnreadableDomainIsReportedAsSuch) {
+  auto device = Device(1);
+  ASSERT_TRUE(device->Boot().app_reached);  // now at HDPL2
+  platform::Platform p = device->platform();
+  boot::RecordDomain(p, Component::kApp);
+  boot::BootReport report;
+  ASSERT_TRUE(boot::ReadBootReport(p.ram, &report).ok());
+  const boot::BootReportDomain& d = report.domains[static_cast<size_t>(Component::kApp)];
+  EXPECT_EQ(d.component, static_cast<uint8_t>(Component::kApp));
+  EXPECT_EQ(d.state, static_cast<uint8_t>(boot::DomainReport::kUnreadable));
+  EXPECT_EQ(d.records_capacity, otp::kLogEntries);
+  // The other entries are as the boot left them.
+  EXPECT_EQ(report.domains[0].state, static_cast<uint8_t>(boot::DomainReport::kRead));
 }
 
 TEST_F(RevocationBootTest, StolenKeyAloneIsTooFewSignatures) {
@@ -535,6 +619,9 @@ TEST_F(RevocationBootTest, TornRecordIsAnAbandonedCommit) {
   ASSERT_TRUE(run.app_reached);
   EXPECT_EQ(SlotState(*device, Component::kApp, 0), keys::SlotState::kProvisioned);
   EXPECT_EQ(Sequence(*device, Component::kApp), 0u);
+  // The abandoned entry takes room in the log: the report counts it.
+  constexpr auto kP = keys::SlotState::kProvisioned;
+  ExpectReported(run, Component::kApp, {kP, kP, kP, keys::SlotState::kBlank}, 0, 1);
 
   QueueRevoke(*device, RevokeCommand(Component::kApp, {0}, 1, {&app_[1], &app_[2]}));
   run = device->Boot();
@@ -545,6 +632,8 @@ TEST_F(RevocationBootTest, TornRecordIsAnAbandonedCommit) {
   EXPECT_EQ(Sequence(*device, Component::kApp), 1u);
   const otp::OtpDomain d = Domain(*device, Component::kApp);
   EXPECT_TRUE(otp::RevocationRecordValid(d.revocations[1])) << "written after the torn entry";
+  ExpectReported(run, Component::kApp, {keys::SlotState::kRevoked, kP, kP, keys::SlotState::kBlank},
+                 1, 2);
 }
 
 // Anything written after an empty entry is not a torn commit (records are
@@ -565,6 +654,12 @@ TEST_F(RevocationBootTest, CorruptRecordLogStopsTheBoot) {
   EXPECT_FALSE(run.app_reached);
   EXPECT_EQ(run.report.failure_reason, static_cast<uint16_t>(boot::BootReason::kDomainUnavailable));
   EXPECT_EQ(device->raw_otp(), otp);
+  // The report says the domain could not be read (not: four blank slots).
+  const boot::BootReportDomain& app = run.report.domains[static_cast<size_t>(Component::kApp)];
+  EXPECT_EQ(app.component, static_cast<uint8_t>(Component::kApp));
+  EXPECT_EQ(app.state, static_cast<uint8_t>(boot::DomainReport::kUnreadable));
+  EXPECT_EQ(run.report.domains[static_cast<size_t>(Component::kSm)].state,
+            static_cast<uint8_t>(boot::DomainReport::kRead));
 }
 
 // ---- a revocation posted while an image runs in TRIAL ----
@@ -788,6 +883,16 @@ TEST_F(RevocationBootTest, ZeroedComparisonCommitsNothing) {
 
 TEST(BootReportLayout, FitsItsRegion) {
   EXPECT_LE(sizeof(boot::BootReport), host::kBootReportRegionSize);
+  EXPECT_EQ(sizeof(boot::BootReport), 492u);
+  EXPECT_EQ(boot::kBootReportVersion, 5);
+  EXPECT_EQ(offsetof(boot::BootReport, domains), 452u);
+  EXPECT_EQ(sizeof(boot::BootReportDomain), 12u);
+  // A fresh report reports no domain: all-zero entries are "not reported".
+  boot::BootReport report;
+  boot::InitBootReport(&report, otp::Lifecycle::kSecured);
+  for (const boot::BootReportDomain& d : report.domains) {
+    EXPECT_EQ(d.state, static_cast<uint8_t>(boot::DomainReport::kNotReported));
+  }
   EXPECT_EQ(boot::kMailboxReportRequests, mailbox::kMaxRequests);
   EXPECT_EQ(boot::kMaxReportRequests, mailbox::kMaxRequests + 2 * otp::kComponentCount);
 }

@@ -14,6 +14,7 @@
 #include "cose/cose.h"
 #include "crypto/crypto.h"
 #include "image/image.h"
+#include "keys/key_domain.h"
 #include "mailbox/mailbox.h"
 #include "otp/otp_map.h"
 #include "provisioning/provisioning.h"
@@ -434,6 +435,13 @@ TEST_F(ConfirmPolicyTest, CarriedRevocationIsAppliedOnlyOnceTheImageIsConfirmed)
   EXPECT_EQ(run.report.requests[1].outcome, static_cast<uint8_t>(boot::RequestOutcome::kApplied));
   EXPECT_TRUE(Slot0Revoked(*device));
   EXPECT_EQ(Sequence(*device), 1u);
+  // The report's app domain is read after the confirmed image's command.
+  const boot::BootReportDomain& app = run.report.domains[kApp];
+  EXPECT_EQ(app.state, static_cast<uint8_t>(boot::DomainReport::kRead));
+  EXPECT_EQ(app.signing_slots[0], static_cast<uint8_t>(keys::SlotState::kRevoked));
+  EXPECT_EQ(app.signing_slots[1], static_cast<uint8_t>(keys::SlotState::kProvisioned));
+  EXPECT_EQ(app.revocation_sequence, 1u);
+  EXPECT_EQ(app.records_used, 1);
   // Not applied twice; images signed with slot 0 are refused from now on.
   const VirtualDevice::BootRun again = device->Boot();
   EXPECT_EQ(again.report.request_count, 0);
@@ -465,6 +473,12 @@ TEST_F(ConfirmPolicyTest, RevokeOlderOnConfirm) {
   EXPECT_TRUE(Slot0Revoked(*device));
   EXPECT_NE(AppDomain(*device).signing[1].revoked, otp::kSlotRevokedMarker);
   EXPECT_EQ(run.report.requests[run.report.request_count - 1].type, boot::kRevokeOlderRequest);
+  // Marker words only: the report shows the slot revoked, no record, no sequence.
+  const boot::BootReportDomain& app = run.report.domains[kApp];
+  EXPECT_EQ(app.signing_slots[0], static_cast<uint8_t>(keys::SlotState::kRevoked));
+  EXPECT_EQ(app.signing_slots[1], static_cast<uint8_t>(keys::SlotState::kProvisioned));
+  EXPECT_EQ(app.revocation_sequence, 0u);
+  EXPECT_EQ(app.records_used, 0);
 }
 
 // Every decision that changes OTP is reported: a mailbox holding as many

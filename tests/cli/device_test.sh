@@ -518,6 +518,13 @@ refused_boot "tampered payload (128 KiB sectors)" g128k_bad app hash-mismatch im
 expect_ok "request story: key 0 app boots" "$BASTION" device boot rv --json
 jassert "request story: no request, empty mailbox" '
 assert d["booted"] is True and d["requests"] == [] and d["mailbox"] == "empty", d'
+jassert "boot json: every domain as the boot left it" '
+names = [x["component"] for x in d["domains"]]
+assert names == ["urot", "sm", "app"], d["domains"]
+a = d["domains"][2]
+assert a == {"component": "app", "readable": True,
+             "signing_slots": ["provisioned", "provisioned", "provisioned", "blank"],
+             "revocation_sequence": 0, "records_used": 0, "records_capacity": 16}, a'
 # Key 0 leaks: keys 1 and 2 (threshold 2) sign the revocation of slot 0.
 expect_ok "revoke command (keys 1+2)" "$BASTION" revoke --domain app --slot 0 --seq 1 \
   -k k/app-1.pem -k k/app-2.pem -o rv0.cose
@@ -553,16 +560,27 @@ q = d["requests"]
 assert len(q) == 1 and q[0]["outcome"] == "applied" and q[0]["applied"] is True, q
 assert q[0]["domain"] == "app" and q[0]["slots"] == [0] and q[0]["sequence"] == 1, q
 assert d["dropped_requests"] == 0, d
-assert d["images"][2]["key_slot"] == 1, d["images"][2]'
+assert d["images"][2]["key_slot"] == 1, d["images"][2]
+a = d["domains"][2]
+assert a["component"] == "app" and a["readable"] is True, a
+assert a["signing_slots"] == ["revoked", "provisioned", "provisioned", "blank"], a
+assert a["revocation_sequence"] == 1 and a["records_used"] == 1 and a["records_capacity"] == 16, a'
 expect_ok "status after the revocation" "$BASTION" device status rv --json
 jassert "status: slot 0 revoked, sequence raised" '
 a = d["domains"]["app"]
 assert [s["state"] for s in a["signing_slots"]] == ["revoked", "provisioned", "provisioned", "blank"], a
 assert a["revocation_sequence"] == 1 and a["revocation_records"] == 1, a
 assert d["last_boot"]["requests"][0]["outcome"] == "applied", d["last_boot"]
-assert d["last_boot"]["dropped_requests"] == 0, d["last_boot"]'
+assert d["last_boot"]["dropped_requests"] == 0, d["last_boot"]
+r = {x["component"]: x for x in d["last_boot"]["domains"]}
+assert r["app"]["signing_slots"] == [s["state"] for s in a["signing_slots"]], r
+assert r["app"]["revocation_sequence"] == 1 and r["app"]["records_used"] == 1, r
+assert r["urot"]["revocation_sequence"] == 0 and r["sm"]["readable"] is True, r'
 expect_ok "status text shows the last request" "$BASTION" device status rv
 check "status text: request outcome" grep -q '^last boot request revoke app: applied' "$T/out"
+expect_ok "boot text after the revocation" "$BASTION" device boot rv
+check "boot text: app domain as uROT left it" grep -qx 'uROT: key domain app: slots 0 revoked, 1 provisioned, 2 provisioned, 3 blank; revocation sequence 1 (1 of 16 records used)' "$T/out"
+check "boot text: urot domain as iROT left it" grep -q '^iROT: key domain urot: slots 0 provisioned, 1 provisioned, 2 blank, 3 blank; revocation sequence 0 (0 of 16 records used)$' "$T/out"
 # Images signed by key 0 are refused from now on.
 "$BASTION" device flash rv --component app app-full.img >/dev/null
 refused_boot "key 0 after its revocation" rv app key-revoked image-refused
@@ -610,6 +628,24 @@ expect_fail "request revoke missing file" 1 "$BASTION" device request rv revoke 
 head -c 2000 /dev/urandom >big.cose
 expect_fail "request revoke too large" 1 "$BASTION" device request rv revoke big.cose
 expect_fail "request bad component" 2 "$BASTION" device request rv confirm --component bootloader
+# A corrupt record log (an entry written after an empty one) in the app
+# domain: the boot stops, and the report says the domain could not be read
+# instead of showing blank slots. OTP: HDPL1 area 0x300, app domain after
+# sm's 376 bytes, record log at +248, entry 3 (src/otp/otp_map.h).
+cp -r rv rv_corrupt
+python3 -c "
+with open('rv_corrupt/otp.bin', 'r+b') as f:
+    f.seek(0x300 + 376 + 248 + 3 * 8)
+    f.write(bytes(range(1, 9)))"
+refused_boot "corrupt app record log" rv_corrupt app - key-domain-unavailable
+expect_rc "boot corrupt app record log (json)" 1 "$BASTION" device boot rv_corrupt --json
+jassert "corrupt domain reported unreadable" '
+r = {x["component"]: x for x in d["domains"]}
+assert r["app"] == {"component": "app", "readable": False, "signing_slots": None,
+                    "revocation_sequence": None, "records_used": None, "records_capacity": 16}, r
+assert r["urot"]["readable"] is True and r["sm"]["readable"] is True, r'
+expect_rc "boot corrupt app record log (text)" 1 "$BASTION" device boot rv_corrupt
+check "text: app domain unreadable" grep -qx 'uROT: key domain app UNREADABLE' "$T/out"
 
 # ==== updates: install -> TRIAL -> confirm / revert / reject / refused ====
 "$BASTION" device create up --profile k/doc.json >/dev/null

@@ -161,6 +161,41 @@ json RequestsJson(const boot::BootReport& r) {
   return a;
 }
 
+// A key domain as the boot chain left it (BootReportDomain): the Secure
+// Manager's view, which cannot read OTP.
+json DomainJson(const boot::BootReportDomain& d) {
+  const bool readable = d.state == static_cast<uint8_t>(boot::DomainReport::kRead);
+  json j = {{"component", ComponentName(d.component)}, {"readable", readable}};
+  if (readable) {
+    json slots = json::array();
+    for (const uint8_t s : d.signing_slots) {
+      slots.push_back(keys::SlotStateName(static_cast<keys::SlotState>(s)));
+    }
+    j["signing_slots"] = slots;
+    j["revocation_sequence"] = d.revocation_sequence;
+    j["records_used"] = d.records_used;
+  } else {
+    j["signing_slots"] = nullptr;
+    j["revocation_sequence"] = nullptr;
+    j["records_used"] = nullptr;
+  }
+  j["records_capacity"] = d.records_capacity;
+  return j;
+}
+
+bool DomainReported(const boot::BootReportDomain& d) {
+  return d.state != static_cast<uint8_t>(boot::DomainReport::kNotReported);
+}
+
+// The domains the boot got to (the others are not reported), urot first.
+json DomainsJson(const boot::BootReport& r) {
+  json a = json::array();
+  for (const boot::BootReportDomain& d : r.domains) {
+    if (DomainReported(d)) a.push_back(DomainJson(d));
+  }
+  return a;
+}
+
 std::string MailboxText(const boot::BootReport& r) {
   return mailbox::MailboxErrorName(static_cast<mailbox::MailboxError>(r.mailbox_error));
 }
@@ -171,6 +206,7 @@ json ReportJson(const host::VirtualDevice::BootRun& run) {
   if (!run.report_valid) {
     j["reason"] = "no boot report";
     j["images"] = json::array();
+    j["domains"] = json::array();
     return j;
   }
   const boot::BootReport& r = run.report;
@@ -190,6 +226,7 @@ json ReportJson(const host::VirtualDevice::BootRun& run) {
   for (size_t i = 0; i < r.image_count && i < boot::kMaxReportImages; ++i) {
     j["images"].push_back(ImageJson(r.images[i]));
   }
+  j["domains"] = DomainsJson(r);
   j["mailbox"] = MailboxText(r);
   j["requests"] = RequestsJson(r);
   j["dropped_requests"] = r.dropped_requests;
@@ -271,6 +308,24 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
                           .c_str()
                     : "");
   };
+  const auto print_domain = [](const boot::BootReportDomain& domain) {
+    const json d = DomainJson(domain);
+    const char* stage = StageOf(domain.component);
+    const std::string name = d["component"].get<std::string>();
+    if (!d["readable"].get<bool>()) {
+      std::printf("%s: key domain %s UNREADABLE\n", stage, name.c_str());
+      return;
+    }
+    std::string slots;
+    for (size_t i = 0; i < d["signing_slots"].size(); ++i) {
+      slots +=
+          (i == 0 ? "" : ", ") + std::to_string(i) + " " + d["signing_slots"][i].get<std::string>();
+    }
+    std::printf("%s: key domain %s: slots %s; revocation sequence %u (%u of %u records used)\n",
+                stage, name.c_str(), slots.c_str(), domain.revocation_sequence,
+                static_cast<unsigned>(domain.records_used),
+                static_cast<unsigned>(domain.records_capacity));
+  };
   const auto mailbox_error = static_cast<mailbox::MailboxError>(r.mailbox_error);
   if (mailbox_error != mailbox::MailboxError::kOk &&
       mailbox_error != mailbox::MailboxError::kEmpty) {
@@ -290,6 +345,10 @@ void PrintBootText(const host::VirtualDevice::BootRun& run) {
     }
     for (size_t i = 0; i < image_count; ++i) {
       if (of_stage(r.images[i].component)) print_image(r.images[i]);
+    }
+    // Each stage's domains as it left them, its revocations applied.
+    for (const boot::BootReportDomain& d : r.domains) {
+      if (DomainReported(d) && of_stage(d.component)) print_domain(d);
     }
   }
   if (r.dropped_requests != 0) {
@@ -490,22 +549,42 @@ int Boot(const std::vector<std::string>& args) {
       cli::ParseArgs(args, {{0, "json", false, false}, {0, "watchdog", true, false}});
   if (a.help()) {
     std::fputs(
-        "usage: bastion device boot DIR [--json] [--watchdog SECONDS] [-- APP_ARGS...]\n"
-        "Resets the device and boots it: iROT verifies uROT, uROT verifies the Secure\n"
-        "Manager and the application; the Secure Manager starts its partitions (ITS,\n"
-        "PS, platform) and runs the application, a separate process started from the\n"
-        "exact verified bytes of the `app` image, serving its PSA calls until it exits.\n"
-        "APP_ARGS are passed to it. Prints each stage's decision and the application's\n"
-        "output.\n"
-        "A hung application (--watchdog, default 10 s) or one that crashes resets\n"
-        "the device, as a hardware watchdog would: the chain boots again (reverting\n"
-        "an unconfirmed trial image) and runs the application it chose; at most two\n"
-        "such resets per command. An `app` image whose payload is not an ELF program\n"
-        "is verified and measured but not run.\n"
-        "Exit 0 when the application was reached and exited with status 0 (or holds\n"
-        "no program). --json prints {booted, reason, images[...], secure_manager,\n"
-        "application, reset} for each boot (one object, or an array when the device\n"
-        "reset); the application's output then goes to stderr.\n",
+        "usage: bastion device boot DIR [--json] [--watchdog SECONDS] [-- APP_ARGS...]
+"
+        "Resets the device and boots it: iROT verifies uROT, uROT verifies the Secure
+"
+        "Manager and the application; the Secure Manager starts its partitions (ITS,
+"
+        "PS, platform) and runs the application, a separate process started from the
+"
+        "exact verified bytes of the `app` image, serving its PSA calls until it exits.
+"
+        "APP_ARGS are passed to it. Prints each stage's decisions, each key domain as
+"
+        "its stage left it (slot states, revocation sequence, revocation records
+"
+        "used), and the application's output.
+"
+        "A hung application (--watchdog, default 10 s) or one that crashes resets
+"
+        "the device, as a hardware watchdog would: the chain boots again (reverting
+"
+        "an unconfirmed trial image) and runs the application it chose; at most two
+"
+        "such resets per command. An `app` image whose payload is not an ELF program
+"
+        "is verified and measured but not run.
+"
+        "Exit 0 when the application was reached and exited with status 0 (or holds
+"
+        "no program). --json prints {booted, reason, images[...], domains[...],
+"
+        "requests[...], secure_manager, application, reset} for each boot (one
+"
+        "object, or an array when the device reset); the application's output then
+"
+        "goes to stderr.
+",
         stdout);
     return cli::kExitOk;
   }
