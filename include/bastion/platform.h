@@ -93,7 +93,8 @@ typedef struct bastion_domain_info_t {
   uint8_t signing_slot_states[4];  /**< BASTION_SLOT_* per signing slot */
   uint8_t records_used;            /**< revocation records committed to OTP */
   uint8_t records_capacity;        /**< revocation records the domain can hold */
-  uint8_t reserved;
+  uint8_t readable;                /**< 1; 0: the boot chain could not read the domain
+                                        (the other fields are then 0) */
   uint32_t revocation_sequence;    /**< sequence of the last applied command (0: none) */
 } bastion_domain_info_t;
 

@@ -19,6 +19,11 @@ static_assert(sizeof(bastion_boot_report_t) ==
 static_assert(BASTION_MAX_IMAGES == boot::kMaxReportImages);
 static_assert(BASTION_MAX_REQUESTS == boot::kMaxReportRequests);
 static_assert(BASTION_MAX_DOMAINS == otp::kComponentCount);
+static_assert(sizeof(boot::BootReport{}.domains) / sizeof(boot::BootReportDomain) ==
+              BASTION_MAX_DOMAINS);
+static_assert(sizeof(bastion_domain_info_t{}.signing_slot_states) ==
+              sizeof(boot::BootReportDomain{}.signing_slots));
+static_assert(BASTION_SLOT_REVOKED == static_cast<unsigned>(keys::SlotState::kRevoked));
 static_assert(BASTION_COMPONENT_APP == static_cast<unsigned>(otp::Component::kApp));
 static_assert(BASTION_IMAGE_TRIAL == static_cast<unsigned>(boot::ImageState::kTrial));
 static_assert(BASTION_UPDATE_HELD == static_cast<unsigned>(boot::UpdateEvent::kHeld));
@@ -70,6 +75,20 @@ void FillReport(const boot::BootReport& report, std::span<const sm::PartitionDec
     o.revoked_slots = r.revoked_slots;
   }
   out->request_count = static_cast<uint32_t>(requests);
+  size_t domains = 0;
+  for (const boot::BootReportDomain& d : report.domains) {
+    if (d.state == static_cast<uint8_t>(boot::DomainReport::kNotReported)) continue;
+    bastion_domain_info_t& o = out->domains[domains++];
+    o.component = d.component;
+    o.readable = d.state == static_cast<uint8_t>(boot::DomainReport::kRead) ? 1 : 0;
+    if (o.readable == 1) {
+      std::memcpy(o.signing_slot_states, d.signing_slots, sizeof(o.signing_slot_states));
+      o.records_used = d.records_used;
+      o.records_capacity = d.records_capacity;
+      o.revocation_sequence = d.revocation_sequence;
+    }
+  }
+  out->domain_count = static_cast<uint32_t>(domains);
   out->dropped_requests = report.dropped_requests;
   size_t partitions = 0;
   for (const sm::PartitionDecl& p : table) {

@@ -88,6 +88,14 @@ boot::BootReport Report(uint8_t app_state) {
   r.images[1].version = {2, 1, 3, 7};
   r.images[1].security_counter = 0x02010003;
   for (size_t i = 0; i < 32; ++i) r.images[1].measurement[i] = static_cast<uint8_t>(i);
+  r.domains[1] = {static_cast<uint8_t>(Component::kSm),
+                  static_cast<uint8_t>(boot::DomainReport::kUnreadable), {}, 0, 16, 0};
+  r.domains[2] = {static_cast<uint8_t>(Component::kApp),
+                  static_cast<uint8_t>(boot::DomainReport::kRead),
+                  {2, 1, 1, 0},
+                  1,
+                  16,
+                  5};
   r.request_count = 1;
   r.requests[0] = {static_cast<uint8_t>(mailbox::RequestType::kRevoke),
                    static_cast<uint8_t>(Component::kApp), 0, 0, 5, 0x2, {}};
@@ -169,6 +177,18 @@ TEST_F(PlatformServiceTest, BootReportCarriesImagesRequestsAndPartitions) {
   EXPECT_EQ(app.measurement_size, 32);
   EXPECT_EQ(app.measurement[31], 31);
   EXPECT_EQ(out.images[0].measurement_size, 48);
+  // Domains the boot chain did not reach are left out; an unreadable one says so.
+  ASSERT_EQ(out.domain_count, 2u);
+  EXPECT_EQ(out.domains[0].component, BASTION_COMPONENT_SM);
+  EXPECT_EQ(out.domains[0].readable, 0);
+  EXPECT_EQ(out.domains[0].records_capacity, 0);
+  EXPECT_EQ(out.domains[1].component, BASTION_COMPONENT_APP);
+  EXPECT_EQ(out.domains[1].readable, 1);
+  EXPECT_EQ(out.domains[1].signing_slot_states[0], BASTION_SLOT_REVOKED);
+  EXPECT_EQ(out.domains[1].signing_slot_states[3], BASTION_SLOT_BLANK);
+  EXPECT_EQ(out.domains[1].records_used, 1);
+  EXPECT_EQ(out.domains[1].records_capacity, 16);
+  EXPECT_EQ(out.domains[1].revocation_sequence, 5u);
   ASSERT_EQ(out.request_count, 1u);
   EXPECT_EQ(out.requests[0].type, BASTION_REQUEST_REVOKE);
   EXPECT_EQ(out.requests[0].sequence, 5u);
