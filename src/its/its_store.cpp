@@ -38,17 +38,20 @@ psa_status_t FromStatus(Status s) {
 }  // namespace
 
 Store::Store(platform::Flash& flash, uint32_t offset, uint32_t size,
-             std::span<const uint8_t, kKeySize> key)
-    : flash_(flash), geometry_(flash.geometry()), offset_(offset), size_(size) {
+             std::span<const uint8_t, kKeySize> key, uint32_t max_object_size, ByteSpan scratch)
+    : flash_(flash),
+      geometry_(flash.geometry()),
+      offset_(offset),
+      size_(size),
+      max_object_size_(max_object_size),
+      scratch_(scratch.data()),
+      scratch_size_(static_cast<uint32_t>(scratch.size())) {
   std::memcpy(key_, key.data(), kKeySize);
 }
 
 Store::~Store() {
-  // Volatile stores so the wipe is not optimised away.
-  volatile uint8_t* k = key_;
-  for (size_t i = 0; i < kKeySize; ++i) k[i] = 0;
-  volatile uint8_t* b = scratch_;
-  for (size_t i = 0; i < sizeof(scratch_); ++i) b[i] = 0;
+  SecureWipe(key_, kKeySize);
+  SecureWipe(scratch_, scratch_size_);
 }
 
 uint32_t Store::Span(uint32_t bytes) const {
@@ -75,7 +78,7 @@ bool Store::HeaderAt(uint32_t address, uint32_t limit, RecordHeader* h) {
     return false;
   }
   return h->magic == kRecordMagic && h->crc == HeaderCrc(*h) && h->uid != 0 &&
-         h->size <= kMaxObjectSize && RecordSpan(h->size) <= limit - address;
+         h->size <= max_object_size_ && RecordSpan(h->size) <= limit - address;
 }
 
 bool Store::RecordAt(uint32_t address, uint32_t limit, RecordHeader* h, bool* mac_ok) {
@@ -198,8 +201,9 @@ Status Store::Open() {
     return StatusCode::kInvalidArgument;
   }
   sectors_ = size_ / g.sector_size;
-  if (sectors_ < 2 || sectors_ > kMaxSectors ||
-      RecordsStart() + RecordSpan(kMaxObjectSize) > g.sector_size) {
+  if (sectors_ < 2 || sectors_ > kMaxSectors || max_object_size_ > kMaxConfigurableObjectSize ||
+      scratch_ == nullptr || RecordSpan(max_object_size_) > scratch_size_ ||
+      RecordsStart() + RecordSpan(max_object_size_) > g.sector_size) {
     return StatusCode::kInvalidArgument;
   }
   for (Entry& e : index_) e = Entry{};
@@ -258,6 +262,33 @@ Store::Entry* Store::Find(int32_t owner, uint64_t uid) {
     if (e.state != EntryState::kFree && e.owner == owner && e.uid == uid) return &e;
   }
   return nullptr;
+}
+
+const Store::Entry* Store::Find(int32_t owner, uint64_t uid) const {
+  for (const Entry& e : index_) {
+    if (e.state != EntryState::kFree && e.owner == owner && e.uid == uid) return &e;
+  }
+  return nullptr;
+}
+
+bool Store::ToInfo(const Entry& e, ObjectInfo* out) {
+  if (e.state != EntryState::kLive && e.state != EntryState::kCorrupt) return false;
+  out->owner = e.owner;
+  out->uid = e.uid;
+  out->sequence = e.sequence;
+  out->flags = e.flags;
+  out->size = e.size;
+  out->corrupt = e.state == EntryState::kCorrupt;
+  return true;
+}
+
+bool Store::ObjectAt(uint32_t slot, ObjectInfo* out) const {
+  return open_ && slot < kSlots && ToInfo(index_[slot], out);
+}
+
+bool Store::Lookup(int32_t owner, uint64_t uid, ObjectInfo* out) const {
+  const Entry* e = open_ ? Find(owner, uid) : nullptr;
+  return e != nullptr && ToInfo(*e, out);
 }
 
 Store::Entry* Store::FreeEntry() {
@@ -507,7 +538,7 @@ psa_status_t Store::Set(int32_t owner, psa_storage_uid_t uid, ConstByteSpan data
   Entry* e = Find(owner, uid);
   const bool live = e != nullptr && e->state == EntryState::kLive;
   if (live && (e->flags & PSA_STORAGE_FLAG_WRITE_ONCE) != 0) return PSA_ERROR_NOT_PERMITTED;
-  if (data.size() > kMaxObjectSize) return PSA_ERROR_INSUFFICIENT_STORAGE;
+  if (data.size() > max_object_size_) return PSA_ERROR_INSUFFICIENT_STORAGE;
   const uint64_t usage = OwnerUsage(owner) - (live ? e->size : 0u) + data.size();
   if (usage > quota) return PSA_ERROR_INSUFFICIENT_STORAGE;
   if (!live && LiveCount() >= kMaxObjects) return PSA_ERROR_INSUFFICIENT_STORAGE;
