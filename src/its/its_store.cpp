@@ -11,6 +11,16 @@ namespace bastion::its {
 namespace {
 
 constexpr uint32_t kHeaderBytes = sizeof(RecordHeader);
+// A record starts with its magic, which has no erased byte (0x00 or 0xff):
+// ScanSector skips erased bytes without looking for records in them.
+constexpr bool NoErasedByte(uint32_t v) {
+  for (int i = 0; i < 4; ++i) {
+    const uint32_t b = (v >> (8 * i)) & 0xffu;
+    if (b == 0 || b == 0xffu) return false;
+  }
+  return true;
+}
+static_assert(NoErasedByte(kRecordMagic));
 constexpr uint32_t kPendingMax = 8;  // invalid records remembered until classified
 
 uint32_t SectorCrc(const SectorHeader& h) {
@@ -151,11 +161,26 @@ Status Store::ScanSector(uint32_t s, uint32_t* last_valid_end, uint32_t* last_us
       uint8_t first[kHeaderBytes];
       const uint32_t n = limit - pos < kHeaderBytes ? limit - pos : kHeaderBytes;
       BASTION_TRY(flash_.Read(pos, ByteSpan(first, n)));
+      bool erased = true;
       for (uint32_t u = 0; u < n; u += unit) {
         if (!platform::AllErased(ConstByteSpan(first + u, unit < n - u ? unit : n - u),
                                  geometry_.erased_value)) {
           *last_used_end = pos + u + unit;
+          erased = false;
         }
+      }
+      if (erased && unit < n) {
+        // No record starts inside erased bytes (no byte of the magic is 0x00
+        // or 0xff): skip them, and whole erased spans after them. What
+        // matters with small program units (1 byte on an SPI NOR).
+        pos += n / unit * unit;
+        uint8_t span[platform::kMaxProgramSpan];
+        while (limit - pos >= sizeof(span)) {
+          BASTION_TRY(flash_.Read(pos, ByteSpan(span, sizeof(span))));
+          if (!platform::AllErased(ConstByteSpan(span, sizeof(span)), geometry_.erased_value)) break;
+          pos += sizeof(span);
+        }
+        continue;
       }
       pos += unit;
       continue;
