@@ -476,9 +476,10 @@ psa_status_t Store::Write(int32_t owner, uint64_t uid, ConstByteSpan data, uint3
   }
   if (st != PSA_SUCCESS) {
     if (st == PSA_ERROR_INSUFFICIENT_STORAGE) {
-      // Nothing written (compactions only moved records): still the committed set.
+      // Nothing written (compactions only moved records): still the committed
+      // set. psa_ps_remove has no INSUFFICIENT_STORAGE: a storage failure.
       CheckSet(root_.committed);
-      return st;
+      return remove ? PSA_ERROR_STORAGE_FAILURE : st;
     }
     open_ = false;  // the log needs a new Open to know where it stands
     return PSA_ERROR_STORAGE_FAILURE;

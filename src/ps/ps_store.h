@@ -185,9 +185,9 @@ class Store {
 
   // psa_ps_remove. PSA_SUCCESS; PSA_ERROR_INVALID_ARGUMENT (uid 0);
   // PSA_ERROR_DOES_NOT_EXIST; PSA_ERROR_NOT_PERMITTED (WRITE_ONCE);
-  // PSA_ERROR_INSUFFICIENT_STORAGE (no room for a tombstone);
-  // PSA_ERROR_STORAGE_FAILURE (as for Set); PSA_ERROR_BAD_STATE. A damaged
-  // object can be removed.
+  // PSA_ERROR_STORAGE_FAILURE (as for Set, and when not even a tombstone
+  // fits: the spec has no INSUFFICIENT_STORAGE here; nothing changed then);
+  // PSA_ERROR_BAD_STATE. A damaged object can be removed.
   psa_status_t Remove(int32_t owner, psa_storage_uid_t uid);
 
   // Data bytes `owner`'s live objects hold (what the quota is checked against).
