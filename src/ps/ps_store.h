@@ -124,7 +124,7 @@ struct StoreStats {
 // The store over `external`'s region [offset, offset + size), bound to a root
 // in `its` under the owner id `its_owner` (the PS partition's id; the root is
 // not counted in any client's quota). Not thread safe; one object per region.
-// Holds no heap memory (about 7 KiB inline, most of it the log's index).
+// Holds no heap memory (about 7.5 KiB inline, most of it the log's index).
 class Store {
  public:
   // `root_key`: 32 bytes the SM derives from its storage seed; wiped by the

@@ -807,6 +807,12 @@ TEST(PsStoreTest, DamagedRootReadsCorrupt) {
   EXPECT_EQ(t.Reopen().health(), Health::kGood);
 }
 
+// The header's promise of the RAM a store takes (all of it inline).
+TEST(PsStoreTest, FitsItsMemoryBudget) {
+  EXPECT_LE(sizeof(Store), 8u * 1024);
+  EXPECT_LE(sizeof(its::StoreBuffer<kLogObjectSize>), 7u * 1024);
+}
+
 TEST(PsStoreTest, FirstOpenFormatsAndWritesTheRoot) {
   StorageRig rig(Geometry());
   // Leftovers in the region (never a PS log): erased by the first Open.
