@@ -2,8 +2,9 @@
 //
 // Covers SHA-256/384, ECDSA P-256/P-384 verify and sign, EC key parsing and
 // writing (PEM, DER, SubjectPublicKeyInfo), HMAC-SHA-256, HKDF, AES-CTR,
-// AES-256-GCM (aead.cpp: only what calls it links it) and CTR-DRBG. Mbed TLS allocates only from a static arena of
-// BASTION_CRYPTO_ARENA_SIZE bytes (never the C heap); Init() installs it.
+// AES-256-GCM (aead.cpp: only what calls it links it) and CTR-DRBG. Mbed TLS
+// allocates only from a static arena of BASTION_CRYPTO_ARENA_SIZE bytes
+// (never the C heap); Init() installs it.
 //
 // Unless stated otherwise, functions return:
 //   kOk               on success

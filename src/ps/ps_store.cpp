@@ -459,7 +459,7 @@ psa_status_t Store::Write(int32_t owner, uint64_t uid, ConstByteSpan data, uint3
     const psa_status_t st = WriteRoot(next);
     if (st != PSA_SUCCESS) {
       if (st != PSA_ERROR_INSUFFICIENT_STORAGE) open_ = false;
-      return st == PSA_ERROR_INSUFFICIENT_STORAGE ? st : PSA_ERROR_STORAGE_FAILURE;
+      return st == PSA_ERROR_INSUFFICIENT_STORAGE && !remove ? st : PSA_ERROR_STORAGE_FAILURE;
     }
     root_ = next;
   }
