@@ -146,7 +146,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else if ((data[0] & 16) != 0 && body_size > 0) {
     truth.its_damaged = true;
     for (size_t i = 0; i < body_size && i < 8; ++i) {  // the root may be damaged
-      internal.bytes()[(body[i] * 53 + i * 977) % internal.bytes().size()] ^= body[body_size - 1 - i];
+      internal.bytes()[(body[i] * 53 + i * 977) % internal.bytes().size()] ^=
+          body[body_size - 1 - i];
     }
   }
 

@@ -166,8 +166,7 @@ constexpr size_t kAeadTagSize = 16;
 // differ), kInternal.
 Status AeadSeal(std::span<const uint8_t, kAeadKeySize> key,
                 std::span<const uint8_t, kAeadNonceSize> nonce, ConstByteSpan aad,
-                ConstByteSpan plaintext, ByteSpan ciphertext,
-                std::span<uint8_t, kAeadTagSize> tag);
+                ConstByteSpan plaintext, ByteSpan ciphertext, std::span<uint8_t, kAeadTagSize> tag);
 
 // Checks `tag` over `aad` and `ciphertext` (in constant time) and decrypts
 // `ciphertext` into `plaintext` (the same size; may be the same buffer).

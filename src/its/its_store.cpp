@@ -177,7 +177,8 @@ Status Store::ScanSector(uint32_t s, uint32_t* last_valid_end, uint32_t* last_us
         uint8_t span[platform::kMaxProgramSpan];
         while (limit - pos >= sizeof(span)) {
           BASTION_TRY(flash_.Read(pos, ByteSpan(span, sizeof(span))));
-          if (!platform::AllErased(ConstByteSpan(span, sizeof(span)), geometry_.erased_value)) break;
+          if (!platform::AllErased(ConstByteSpan(span, sizeof(span)), geometry_.erased_value))
+            break;
           pos += sizeof(span);
         }
         continue;

@@ -60,8 +60,7 @@ Status FromPsa(psa_status_t s) {
 }  // namespace
 
 Store::Store(platform::Flash& external, uint32_t offset, uint32_t size, its::Store& its,
-             int32_t its_owner, platform::Rng& rng,
-             std::span<const uint8_t, kRootKeySize> root_key)
+             int32_t its_owner, platform::Rng& rng, std::span<const uint8_t, kRootKeySize> root_key)
     : flash_(external),
       offset_(offset),
       size_(size),

@@ -113,12 +113,12 @@ enum class Health : uint8_t {
 };
 
 struct StoreStats {
-  its::StoreStats log;             // the external log
+  its::StoreStats log;  // the external log
   Health health = Health::kGood;
-  uint64_t generation = 0;         // nonces reserved so far (the root's)
-  uint32_t objects = 0;            // live objects (all owners)
-  uint32_t completed_writes = 0;   // interrupted writes Open found done (since Open)
-  uint32_t dropped_writes = 0;     // interrupted writes Open found not done
+  uint64_t generation = 0;        // nonces reserved so far (the root's)
+  uint32_t objects = 0;           // live objects (all owners)
+  uint32_t completed_writes = 0;  // interrupted writes Open found done (since Open)
+  uint32_t dropped_writes = 0;    // interrupted writes Open found not done
 };
 
 // The store over `external`'s region [offset, offset + size), bound to a root
@@ -217,8 +217,7 @@ class Store {
   psa_status_t WriteRoot(const Root& root);
   Status FinishFormat();
   Status Resolve();
-  psa_status_t Write(int32_t owner, uint64_t uid, ConstByteSpan data, uint32_t flags,
-                     bool remove);
+  psa_status_t Write(int32_t owner, uint64_t uid, ConstByteSpan data, uint32_t flags, bool remove);
   psa_status_t Commit(const uint8_t* expected);
   void CheckSet(const uint8_t* expected);
   psa_status_t Load(int32_t owner, uint64_t uid, uint32_t* size, uint32_t* flags);

@@ -1,7 +1,7 @@
 // Tests for src/crypto: the Mbed TLS facade against published vectors
 // (FIPS 180 examples, RFC 4231, RFC 5869, SP 800-38A F.5, the GCM
-// specification's AES-256 test cases, RFC 6979 A.2.5 / A.2.6), hostile signatures and key encodings, key-file round trips and keys
-// written by OpenSSL, and the CTR-DRBG's contract.
+// specification's AES-256 test cases, RFC 6979 A.2.5 / A.2.6), hostile signatures and key
+// encodings, key-file round trips and keys written by OpenSSL, and the CTR-DRBG's contract.
 //
 // Each test runs in its own process under ctest (gtest_discover_tests), so a
 // function that forgets to install the arena fails here.
@@ -532,9 +532,9 @@ TEST(AesGcm, OpenRefusesAnyChangeAndWipesTheOutput) {
   const auto refused = [&](Bytes c, Bytes a, std::array<uint8_t, kAeadTagSize> tg, Bytes nn,
                            Bytes kk) {
     Bytes o(c.size(), 0xaa);
-    const Status st = AeadOpen(std::span<const uint8_t, kAeadKeySize>(kk.data(), kAeadKeySize),
-                               std::span<const uint8_t, kAeadNonceSize>(nn.data(), kAeadNonceSize),
-                               a, c, tg, o);
+    const Status st =
+        AeadOpen(std::span<const uint8_t, kAeadKeySize>(kk.data(), kAeadKeySize),
+                 std::span<const uint8_t, kAeadNonceSize>(nn.data(), kAeadNonceSize), a, c, tg, o);
     EXPECT_EQ(st.code(), StatusCode::kUnauthenticated);
     EXPECT_EQ(o, Bytes(c.size(), 0));  // nothing of the plaintext is left
   };

@@ -100,8 +100,9 @@ class StorageRig {
   };
   Image Save() const {
     const auto& flash = device_->raw_flash();
-    return {std::vector<uint8_t>(flash.begin() + its_offset_, flash.begin() + its_offset_ + its_size_),
-            device_->raw_external_flash()};
+    return {
+        std::vector<uint8_t>(flash.begin() + its_offset_, flash.begin() + its_offset_ + its_size_),
+        device_->raw_external_flash()};
   }
   void Restore(const Image& image) {
     device_->FactoryWriteFlash(its_offset_, image.its);

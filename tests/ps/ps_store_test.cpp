@@ -10,8 +10,8 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
-#include <string>
 #include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -128,11 +128,9 @@ RawRecord Newest(const std::vector<uint8_t>& ext, int32_t owner, uint64_t uid) {
 std::array<uint8_t, 32> LogKey() {
   std::array<uint8_t, 32> key{};
   const char info[] = "bastion/ps/log/v1";
-  EXPECT_TRUE(crypto::HkdfSha256(ConstByteSpan(),
-                                 ConstByteSpan(test_support::kPsRootKey, kRootKeySize),
-                                 ConstByteSpan(reinterpret_cast<const uint8_t*>(info),
-                                               sizeof(info) - 1),
-                                 key)
+  EXPECT_TRUE(crypto::HkdfSha256(
+                  ConstByteSpan(), ConstByteSpan(test_support::kPsRootKey, kRootKeySize),
+                  ConstByteSpan(reinterpret_cast<const uint8_t*>(info), sizeof(info) - 1), key)
                   .ok());
   return key;
 }
@@ -141,11 +139,10 @@ std::array<uint8_t, 32> LogKey() {
 void ReMac(std::vector<uint8_t>& ext, const RawRecord& r) {
   const std::array<uint8_t, 32> key = LogKey();
   std::array<uint8_t, 32> mac{};
-  ASSERT_TRUE(crypto::HmacSha256(key,
-                                 ConstByteSpan(ext.data() + r.address,
-                                               sizeof(its::RecordHeader) + r.size),
-                                 mac)
-                  .ok());
+  ASSERT_TRUE(
+      crypto::HmacSha256(
+          key, ConstByteSpan(ext.data() + r.address, sizeof(its::RecordHeader) + r.size), mac)
+          .ok());
   std::memcpy(ext.data() + r.address + sizeof(its::RecordHeader) + r.size, mac.data(), mac.size());
 }
 
@@ -219,8 +216,8 @@ TEST(PsStoreTest, ArgumentErrorsAndUnopened) {
   {
     its::ItsStore its(rig.device(), rig.its_offset(), rig.its_size(),
                       std::span(test_support::kItsKey));
-    Store unopened(rig.device().external_flash(), 0, rig.ps_size(), its, kPsPartition,
-                   rig.device(), std::span(test_support::kPsRootKey));
+    Store unopened(rig.device().external_flash(), 0, rig.ps_size(), its, kPsPartition, rig.device(),
+                   std::span(test_support::kPsRootKey));
     EXPECT_EQ(Set(unopened, kAlice, 1, Pattern(4, 0)), PSA_ERROR_BAD_STATE);
     EXPECT_EQ(Get(unopened, kAlice, 1).first, PSA_ERROR_BAD_STATE);
     EXPECT_EQ(unopened.Remove(kAlice, 1), PSA_ERROR_BAD_STATE);
@@ -391,7 +388,8 @@ TEST(PsStoreTest, SurvivesReopenAndCompactions) {
 TEST(PsStoreTest, CiphertextDoesNotContainThePlaintext) {
   Opened t;
   std::vector<uint8_t> secret(kMaxObjectSize);
-  for (size_t i = 0; i < secret.size(); ++i) secret[i] = static_cast<uint8_t>("TOP-SECRET!"[i % 11]);
+  for (size_t i = 0; i < secret.size(); ++i)
+    secret[i] = static_cast<uint8_t>("TOP-SECRET!"[i % 11]);
   const std::vector<uint8_t> small = {'p', 'i', 'n', ':', '1', '2', '3', '4'};
   ASSERT_EQ(Set(t.ps(), kAlice, 1, secret), PSA_SUCCESS);
   ASSERT_EQ(Set(t.ps(), kAlice, 2, small), PSA_SUCCESS);
@@ -523,14 +521,14 @@ TEST(PsStoreTest, ForgedLogRecordsFailTheAead) {
     uint32_t offset;  // in the log record's data (PS header, body, tag)
   };
   const Edit edits[] = {
-      {1, ObjectHeaderLayout::kBytes + 5},            // ciphertext
-      {1, ObjectHeaderLayout::kBytes + 64 + 3},       // tag
-      {1, ObjectHeaderLayout::kGeneration},           // the nonce
-      {1, ObjectHeaderLayout::kSize},                 // the size
-      {1, ObjectHeaderLayout::kFlags},                // flags (NO_CONFIDENTIALITY)
-      {1, ObjectHeaderLayout::kUid},                  // another uid
-      {2, ObjectHeaderLayout::kBytes + 7},            // clear data
-      {2, ObjectHeaderLayout::kFlags},                // flags
+      {1, ObjectHeaderLayout::kBytes + 5},       // ciphertext
+      {1, ObjectHeaderLayout::kBytes + 64 + 3},  // tag
+      {1, ObjectHeaderLayout::kGeneration},      // the nonce
+      {1, ObjectHeaderLayout::kSize},            // the size
+      {1, ObjectHeaderLayout::kFlags},           // flags (NO_CONFIDENTIALITY)
+      {1, ObjectHeaderLayout::kUid},             // another uid
+      {2, ObjectHeaderLayout::kBytes + 7},       // clear data
+      {2, ObjectHeaderLayout::kFlags},           // flags
   };
   for (const Edit& e : edits) {
     SCOPED_TRACE("uid " + std::to_string(e.uid) + " offset " + std::to_string(e.offset));
@@ -592,8 +590,7 @@ TEST(PsStoreTest, RestoredOldImageIsDetected) {
   EXPECT_EQ(Get(s, kBob, 7), std::make_pair(PSA_SUCCESS, n1));
   // Nothing is written over a store that cannot vouch for itself.
   EXPECT_EQ(Set(s, kAlice, 1, a2), PSA_ERROR_STORAGE_FAILURE);
-  EXPECT_EQ(Set(s, kBob, 7, n2, PSA_STORAGE_FLAG_NO_REPLAY_PROTECTION),
-            PSA_ERROR_STORAGE_FAILURE);
+  EXPECT_EQ(Set(s, kBob, 7, n2, PSA_STORAGE_FLAG_NO_REPLAY_PROTECTION), PSA_ERROR_STORAGE_FAILURE);
   EXPECT_EQ(s.Remove(kAlice, 1), PSA_ERROR_STORAGE_FAILURE);
   // Still so after another reboot: the root was not touched.
   t.rig.Reset();
@@ -692,7 +689,8 @@ TEST(PsStoreTest, SingleRecordDeletionOrReplayIsDetected) {
     SCOPED_TRACE("an old record replayed at the end of the log is never current");
     auto ext = image.external;
     uint32_t end = 0;  // after the last record written
-    for (const auto& rec : RecordsOf(ext, kBob, 9)) end = rec.address + hdr + rec.size + its::kMacSize;
+    for (const auto& rec : RecordsOf(ext, kBob, 9))
+      end = rec.address + hdr + rec.size + its::kMacSize;
     std::memcpy(ext.data() + end, ext.data() + a_records[0].address, a_span);
     Store& s = reopen_with(ext);
     EXPECT_EQ(s.health(), Health::kGood);

@@ -69,18 +69,18 @@ std::vector<Op> Script(bool full) {
   constexpr uint32_t kNoConf = PSA_STORAGE_FLAG_NO_CONFIDENTIALITY;
   constexpr uint32_t kNoReplay = PSA_STORAGE_FLAG_NO_REPLAY_PROTECTION;
   const std::vector<Op> base = {
-      {Kind::kPsSet, kAlice, 1, 100, 0},         {Kind::kPsSet, kAlice, 2, 1024, 0},
-      {Kind::kItsSet, kAlice, 1, 64, 0},         {Kind::kPsSet, kBob, 1, 500, kNoConf},
-      {Kind::kPsSet, kAlice, 1, 1024, 0},        {Kind::kPsRemove, kAlice, 2, 0, 0},
-      {Kind::kItsSet, kBob, 2, 300, 0},          {Kind::kPsSet, kBob, 3, 20, kNoReplay},
-      {Kind::kPsSet, kAlice, 2, 700, 0},         {Kind::kItsRemove, kAlice, 1, 0, 0},
-      {Kind::kPsSet, kBob, 1, 1024, 0},          {Kind::kPsSet, kBob, 3, 900, kNoReplay},
-      {Kind::kPsRemove, kBob, 3, 0, 0},          {Kind::kPsSet, kAlice, 4, 0, 0},
-      {Kind::kItsSet, kAlice, 1, 1000, 0},       {Kind::kPsSet, kAlice, 1, 300, kNoConf},
-      {Kind::kPsRemove, kAlice, 4, 0, 0},        {Kind::kPsSet, kBob, 5, 1024, 0},
-      {Kind::kItsSet, kBob, 2, 17, 0},           {Kind::kPsSet, kAlice, 2, 1024, kNoReplay},
-      {Kind::kPsSet, kBob, 3, 64, 0},            {Kind::kItsRemove, kBob, 2, 0, 0},
-      {Kind::kPsRemove, kBob, 1, 0, 0},          {Kind::kPsSet, kAlice, 6, 1000, 0},
+      {Kind::kPsSet, kAlice, 1, 100, 0},   {Kind::kPsSet, kAlice, 2, 1024, 0},
+      {Kind::kItsSet, kAlice, 1, 64, 0},   {Kind::kPsSet, kBob, 1, 500, kNoConf},
+      {Kind::kPsSet, kAlice, 1, 1024, 0},  {Kind::kPsRemove, kAlice, 2, 0, 0},
+      {Kind::kItsSet, kBob, 2, 300, 0},    {Kind::kPsSet, kBob, 3, 20, kNoReplay},
+      {Kind::kPsSet, kAlice, 2, 700, 0},   {Kind::kItsRemove, kAlice, 1, 0, 0},
+      {Kind::kPsSet, kBob, 1, 1024, 0},    {Kind::kPsSet, kBob, 3, 900, kNoReplay},
+      {Kind::kPsRemove, kBob, 3, 0, 0},    {Kind::kPsSet, kAlice, 4, 0, 0},
+      {Kind::kItsSet, kAlice, 1, 1000, 0}, {Kind::kPsSet, kAlice, 1, 300, kNoConf},
+      {Kind::kPsRemove, kAlice, 4, 0, 0},  {Kind::kPsSet, kBob, 5, 1024, 0},
+      {Kind::kItsSet, kBob, 2, 17, 0},     {Kind::kPsSet, kAlice, 2, 1024, kNoReplay},
+      {Kind::kPsSet, kBob, 3, 64, 0},      {Kind::kItsRemove, kBob, 2, 0, 0},
+      {Kind::kPsRemove, kBob, 1, 0, 0},    {Kind::kPsSet, kAlice, 6, 1000, 0},
   };
   if (!full) return base;
   std::vector<Op> ops;
@@ -107,8 +107,8 @@ psa_status_t Apply(StorageRig& rig, const Op& op, uint32_t seed, Model* model) {
       st = rig.its().Remove(op.owner, op.uid);
       break;
     case Kind::kPsSet:
-      st = rig.ps().Set(op.owner, op.uid, ConstByteSpan(data.data(), data.size()), op.flags,
-                        kQuota);
+      st =
+          rig.ps().Set(op.owner, op.uid, ConstByteSpan(data.data(), data.size()), op.flags, kQuota);
       break;
     case Kind::kPsRemove:
       st = rig.ps().Remove(op.owner, op.uid);
@@ -129,9 +129,8 @@ std::pair<psa_status_t, std::vector<uint8_t>> Read(StorageRig& rig, const Key& k
   std::vector<uint8_t> out(1100);
   size_t n = 0;
   const auto [ps, owner, uid] = key;
-  const psa_status_t st =
-      ps ? rig.ps().Get(owner, uid, 0, ByteSpan(out.data(), out.size()), &n)
-         : rig.its().Get(owner, uid, 0, ByteSpan(out.data(), out.size()), &n);
+  const psa_status_t st = ps ? rig.ps().Get(owner, uid, 0, ByteSpan(out.data(), out.size()), &n)
+                             : rig.its().Get(owner, uid, 0, ByteSpan(out.data(), out.size()), &n);
   out.resize(st == PSA_SUCCESS ? n : 0);
   return {st, out};
 }
@@ -176,7 +175,8 @@ struct Campaign {
     for (const auto& [k, unused] : keys) {
       const auto got = Read(rig, k);
       const std::string name = std::string(std::get<0>(k) ? "ps " : "its ") +
-                               std::to_string(std::get<1>(k)) + "/" + std::to_string(std::get<2>(k));
+                               std::to_string(std::get<1>(k)) + "/" +
+                               std::to_string(std::get<2>(k));
       if (k == stepped) {
         const bool is_old = ReadsAs(got, before, k);
         const bool is_new = ReadsAs(got, after, k);
@@ -247,7 +247,8 @@ bool Run(const StorageGeometry& g, bool full, Campaign* total) {
   const StorageRig::Image base = rig.Save();
   const Model base_model;  // the fillers are not checked
 
-  for (const auto mode : {VirtualDevice::PowerLossMode::kClean, VirtualDevice::PowerLossMode::kTorn}) {
+  for (const auto mode :
+       {VirtualDevice::PowerLossMode::kClean, VirtualDevice::PowerLossMode::kTorn}) {
     const char* mode_name = mode == VirtualDevice::PowerLossMode::kTorn ? "torn" : "clean";
     Campaign c;
     uint32_t its_compactions = 0;
@@ -317,11 +318,12 @@ bool Run(const StorageGeometry& g, bool full, Campaign* total) {
       model = after;
       if (c.failures > 20) break;
     }
-    std::printf("%-34s %-5s %2zu steps: %5llu cut points + %4llu recovery cut points; "
-                "compactions in the reference run: ITS %u, PS %u%s\n",
-                g.name, mode_name, ops.size(), static_cast<unsigned long long>(c.cuts),
-                static_cast<unsigned long long>(c.recovery_cuts), its_compactions, ps_compactions,
-                c.failures ? "  FAILED" : "");
+    std::printf(
+        "%-34s %-5s %2zu steps: %5llu cut points + %4llu recovery cut points; "
+        "compactions in the reference run: ITS %u, PS %u%s\n",
+        g.name, mode_name, ops.size(), static_cast<unsigned long long>(c.cuts),
+        static_cast<unsigned long long>(c.recovery_cuts), its_compactions, ps_compactions,
+        c.failures ? "  FAILED" : "");
     if (its_compactions == 0 || ps_compactions == 0) {
       std::printf("FAIL %s %s: the script did not compact both stores\n", g.name, mode_name);
       ++c.failures;
@@ -341,24 +343,34 @@ int main(int argc, char** argv) {
   constexpr uint32_t kMiB = 1024 * kKiB;
   const std::vector<StorageGeometry> geometries = {
       // Small sectors everywhere; the external flash an SPI NOR (1-byte unit).
-      {"int 4KiB/8B + ext 4KiB/1B", {2 * kMiB, 4 * kKiB, 8, 0xff}, {16 * kKiB, 4 * kKiB, 1, 0xff},
-       3, 4},
+      {"int 4KiB/8B + ext 4KiB/1B",
+       {2 * kMiB, 4 * kKiB, 8, 0xff},
+       {16 * kKiB, 4 * kKiB, 1, 0xff},
+       3,
+       4},
       // The default internal flash; an external flash with 16-byte units.
-      {"int 8KiB/16B + ext 4KiB/16B", host::DefaultGeometry(), {16 * kKiB, 4 * kKiB, 16, 0xff}, 3,
+      {"int 8KiB/16B + ext 4KiB/16B",
+       host::DefaultGeometry(),
+       {16 * kKiB, 4 * kKiB, 16, 0xff},
+       3,
        4},
       // Larger sectors on both.
-      {"int 64KiB/32B + ext 32KiB/8B", {4 * kMiB, 64 * kKiB, 32, 0xff},
-       {96 * kKiB, 32 * kKiB, 8, 0xff}, 3, 3},
+      {"int 64KiB/32B + ext 32KiB/8B",
+       {4 * kMiB, 64 * kKiB, 32, 0xff},
+       {96 * kKiB, 32 * kKiB, 8, 0xff},
+       3,
+       3},
   };
   Campaign total;
   for (const auto& g : geometries) {
     if (!Run(g, full, &total)) return 1;
   }
-  std::printf("storage campaign: %llu interruption points (%llu cut points + %llu cuts of the "
-              "recovery), %llu failures\n",
-              static_cast<unsigned long long>(total.cuts + total.recovery_cuts),
-              static_cast<unsigned long long>(total.cuts),
-              static_cast<unsigned long long>(total.recovery_cuts),
-              static_cast<unsigned long long>(total.failures));
+  std::printf(
+      "storage campaign: %llu interruption points (%llu cut points + %llu cuts of the "
+      "recovery), %llu failures\n",
+      static_cast<unsigned long long>(total.cuts + total.recovery_cuts),
+      static_cast<unsigned long long>(total.cuts),
+      static_cast<unsigned long long>(total.recovery_cuts),
+      static_cast<unsigned long long>(total.failures));
   return total.failures == 0 ? 0 : 1;
 }
