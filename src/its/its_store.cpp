@@ -177,8 +177,9 @@ Status Store::ScanSector(uint32_t s, uint32_t* last_valid_end, uint32_t* last_us
         uint8_t span[platform::kMaxProgramSpan];
         while (limit - pos >= sizeof(span)) {
           BASTION_TRY(flash_.Read(pos, ByteSpan(span, sizeof(span))));
-          if (!platform::AllErased(ConstByteSpan(span, sizeof(span)), geometry_.erased_value))
-            break;
+          const bool more =
+              platform::AllErased(ConstByteSpan(span, sizeof(span)), geometry_.erased_value);
+          if (!more) break;
           pos += sizeof(span);
         }
         continue;

@@ -96,20 +96,21 @@ struct RootLayout {
   static constexpr uint32_t kBytes = 96;
 };
 
-// Whether the store can vouch for what it holds.
+// Whether the store can vouch for what it holds. Values at least four bits
+// apart: no single flipped bit turns a refusal into kGood.
 enum class Health : uint8_t {
-  kGood = 0,
+  kGood = 0x3c,
   // The set of objects on the external flash is not the one the root binds:
   // an old copy restored, a record deleted or replayed (or damage compaction
   // met). Objects without NO_REPLAY_PROTECTION read INVALID_SIGNATURE; writes
   // fail until Format().
-  kRollbackDetected = 1,
+  kRollbackDetected = 0xc3,
   // ITS holds no root but the external flash holds objects (ITS was erased):
   // nothing can be vouched for. Reads INVALID_SIGNATURE; writes fail until
   // Format().
-  kRootMissing = 2,
+  kRootMissing = 0x5a,
   // The root in ITS is damaged. Reads DATA_CORRUPT; writes fail until Format().
-  kRootDamaged = 3,
+  kRootDamaged = 0xa5,
 };
 
 struct StoreStats {

@@ -86,8 +86,14 @@ std::vector<Op> Script(bool full) {
   std::vector<Op> ops;
   for (int round = 0; round < 3; ++round) {
     for (Op op : base) {
-      op.uid += round == 2 ? 10 : 0;  // the third round on other uids
-      if (round == 1 && !IsRemove(op.kind)) op.size = (op.size * 7 + 13) % 1025;
+      // The same objects (the small regions hold about a dozen 1 KiB
+      // objects), other sizes; the third round swaps the PS flags.
+      if (!IsRemove(op.kind)) op.size = (op.size * (1 + 6 * round) + 13 * round) % 1025;
+      if (round == 2 && IsPs(op.kind)) {
+        op.flags = op.flags == PSA_STORAGE_FLAG_NO_REPLAY_PROTECTION ? 0
+                   : op.flags == 0 ? PSA_STORAGE_FLAG_NO_CONFIDENTIALITY
+                                   : PSA_STORAGE_FLAG_NO_REPLAY_PROTECTION;
+      }
       ops.push_back(op);
     }
   }
