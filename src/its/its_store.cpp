@@ -218,7 +218,9 @@ Status Store::ScanSector(uint32_t s, uint32_t* last_valid_end, uint32_t* last_us
   return StatusCode::kOk;
 }
 
-Status Store::Open() {
+Status Store::Open() { return Scan(/*may_restart=*/true); }
+
+Status Store::Scan(bool may_restart) {
   open_ = false;
   const platform::FlashGeometry& g = geometry_;
   const uint32_t unit = g.program_unit;
@@ -274,6 +276,14 @@ Status Store::Open() {
   // finish it (into the newest sector, which holds only the copies so far).
   if (FreeSectors() == 0) {
     const Status s = Compact();
+    if (s.code() == StatusCode::kResourceExhausted && may_restart && OnlyCopies()) {
+      // Leftovers of cut copies took the room the rest of the copies need:
+      // without this, no compaction could ever finish. Erase the target
+      // (every record it holds is still in the victim) and scan again: it
+      // is the spare, and the next write compacts from the start.
+      BASTION_TRY(flash_.EraseSector(SectorAddress(static_cast<uint32_t>(NewestSector()))));
+      return Scan(/*may_restart=*/false);
+    }
     if (!s.ok()) {
       open_ = s.code() == StatusCode::kResourceExhausted;  // readable, not writable
       if (!open_) return s;
@@ -460,6 +470,40 @@ Status Store::Append(const RecordHeader& header, ConstByteSpan data, uint32_t* a
     }
   }
   return StatusCode::kResourceExhausted;
+}
+
+// True when every valid record of the newest sector has a valid twin (same
+// owner, uid, sequence and size) in the oldest one: the newest sector is a
+// compaction target whose victim was not erased yet, holding copies only.
+bool Store::OnlyCopies() {
+  const int newest = NewestSector();
+  const int oldest = OldestSector();
+  if (newest < 0 || oldest < 0 || newest == oldest) return false;
+  const uint32_t unit = geometry_.program_unit;
+  const uint32_t limit = SectorAddress(static_cast<uint32_t>(newest)) + geometry_.sector_size;
+  const uint32_t old_base = SectorAddress(static_cast<uint32_t>(oldest));
+  const uint32_t old_limit = old_base + geometry_.sector_size;
+  for (uint32_t pos = SectorAddress(static_cast<uint32_t>(newest)) + RecordsStart(); pos < limit;) {
+    RecordHeader copy;
+    bool mac_ok = false;
+    if (!RecordAt(pos, limit, &copy, &mac_ok) || !mac_ok) {
+      pos += unit;
+      continue;
+    }
+    bool twin = false;
+    for (uint32_t at = old_base + RecordsStart(); at < old_limit && !twin;) {
+      RecordHeader h;
+      bool ok = false;
+      if (HeaderAt(at, old_limit, &h) && h.owner == copy.owner && h.uid == copy.uid &&
+          h.sequence == copy.sequence && h.size == copy.size && RecordAt(at, old_limit, &h, &ok)) {
+        twin = ok;
+      }
+      at += unit;
+    }
+    if (!twin) return false;
+    pos += RecordSpan(copy.size);
+  }
+  return true;
 }
 
 bool Store::OlderOutside(uint32_t victim, const RecordHeader& h) {

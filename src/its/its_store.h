@@ -137,7 +137,9 @@ class Store {
   // in a sector or in the scratch memory, a program unit above 256 or not
   // dividing 256); flash errors.
   // Sectors without a valid header are spare; records that fail their MAC
-  // are counted in stats() (torn or corrupt) and never returned.
+  // are counted in stats() (torn or corrupt) and never returned. Finishes a
+  // compaction a power cut interrupted (erasing its target and leaving the
+  // compaction to the next write when leftovers of cut copies fill it).
   [[nodiscard]] Status Open();
 
   // psa_its_set for `owner`, with `quota` bytes for all of `owner`'s data.
@@ -221,6 +223,8 @@ class Store {
   Status OpenSector(uint32_t s);
   Status Compact();
   bool OlderOutside(uint32_t victim, const RecordHeader& h);
+  bool OnlyCopies();
+  Status Scan(bool may_restart);
   int NewestSector() const;
   int OldestSector() const;
   uint32_t FreeSectors() const;

@@ -608,5 +608,43 @@ TEST(ItsCampaignTest, PowerCutAtEveryFlashOperation) {
               static_cast<unsigned long long>(compactions));
 }
 
+// Two cuts in one compaction, each leaving a cut copy in the target: the
+// copies left to make no longer fit there, and no spare is left. The store
+// must not stay stuck: Open starts that compaction again.
+TEST(ItsStoreTest, CompactionCutTwiceStillFinishes) {
+  Rig rig(DefaultGeometry(), 2);
+  Store* s = &rig.Reopen();
+  // Sector 0: six live 1 KiB objects and one stale record: full.
+  for (uint64_t uid = 1; uid <= 6; ++uid) {
+    ASSERT_EQ(Set(*s, kAlice, uid, Pattern(kMaxObjectSize, static_cast<uint8_t>(uid))),
+              PSA_SUCCESS);
+  }
+  ASSERT_EQ(Set(*s, kAlice, 1, Pattern(kMaxObjectSize, 11)), PSA_SUCCESS);
+  Model model;
+  for (uint64_t uid = 1; uid <= 6; ++uid) {
+    model[{kAlice, uid}] = Pattern(kMaxObjectSize, static_cast<uint8_t>(uid == 1 ? 11 : uid));
+  }
+  // The next set compacts: target header (1 operation), then each copy is
+  // five body programs and its MAC. Cut the first copy's MAC.
+  rig.device().SetPowerLossAfter(7);
+  EXPECT_EQ(Set(*s, kAlice, 2, Pattern(kMaxObjectSize, 22)), PSA_ERROR_STORAGE_FAILURE);
+  rig.device().SetPowerLossAfter(0);
+  rig.device().PowerCycle();
+  // Open finishes the compaction into the target: cut its first MAC too.
+  {
+    ItsStore cut(rig.device(), rig.offset(), rig.size(), std::span(kKey));
+    rig.device().SetPowerLossAfter(6);
+    EXPECT_FALSE(cut.Open().ok());
+    rig.device().SetPowerLossAfter(0);
+    rig.device().PowerCycle();
+  }
+  s = &rig.Reopen();
+  ExpectHolds(*s, model, nullptr);
+  EXPECT_EQ(Set(*s, kAlice, 2, Pattern(kMaxObjectSize, 22)), PSA_SUCCESS);
+  model[{kAlice, 2}] = Pattern(kMaxObjectSize, 22);
+  ExpectHolds(rig.Reopen(), model, nullptr);
+  EXPECT_EQ(rig.Reopen().stats().corrupt_records, 0u);
+}
+
 }  // namespace
 }  // namespace bastion::its
