@@ -805,6 +805,46 @@ TEST(PsStoreTest, DamagedRootReadsCorrupt) {
   EXPECT_EQ(t.Reopen().health(), Health::kGood);
 }
 
+// Format cut at every flash operation: the next Open ends with the store
+// as it was (the format had not started) or empty, healthy either way.
+TEST(PsStoreTest, FormatCutAnywhereFinishes) {
+  Opened t;
+  for (uint64_t uid = 1; uid <= 6; ++uid) {
+    ASSERT_EQ(Set(t.ps(), kAlice, uid, Pattern(900, static_cast<uint8_t>(uid))), PSA_SUCCESS);
+  }
+  const auto image = t.rig.Save();
+  const uint64_t start = t.rig.device().operations();
+  ASSERT_TRUE(t.ps().Format().ok());
+  const uint64_t total = t.rig.device().operations() - start;
+  EXPECT_GE(total, 6u);  // two root writes and the erases
+  for (uint64_t n = 1; n <= total; ++n) {
+    for (const auto mode : {host::VirtualDevice::PowerLossMode::kClean,
+                            host::VirtualDevice::PowerLossMode::kTorn}) {
+      SCOPED_TRACE("cut at " + std::to_string(n));
+      t.rig.Reset();
+      t.rig.Restore(image);
+      ASSERT_TRUE(t.rig.Open().ps.ok());
+      t.rig.device().SetPowerLossMode(mode);
+      t.rig.device().SetPowerLossAfter(n);
+      EXPECT_FALSE(t.ps().Format().ok());
+      t.rig.device().SetPowerLossAfter(0);
+      t.rig.device().SetPowerLossMode(host::VirtualDevice::PowerLossMode::kClean);
+      Store& s = t.Reopen();
+      EXPECT_EQ(s.health(), Health::kGood);
+      const bool kept = Get(s, kAlice, 1).first == PSA_SUCCESS;
+      for (uint64_t uid = 1; uid <= 6; ++uid) {
+        const auto got = Get(s, kAlice, uid);
+        if (kept) {
+          EXPECT_EQ(got, std::make_pair(PSA_SUCCESS, Pattern(900, static_cast<uint8_t>(uid))));
+        } else {
+          EXPECT_EQ(got.first, PSA_ERROR_DOES_NOT_EXIST);
+        }
+      }
+      EXPECT_EQ(Set(s, kBob, 1, Pattern(10, 1)), PSA_SUCCESS);
+    }
+  }
+}
+
 // The header's promise of the RAM a store takes (all of it inline).
 TEST(PsStoreTest, FitsItsMemoryBudget) {
   EXPECT_LE(sizeof(Store), 8u * 1024);
