@@ -818,8 +818,8 @@ TEST(PsStoreTest, FormatCutAnywhereFinishes) {
   const uint64_t total = t.rig.device().operations() - start;
   EXPECT_GE(total, 6u);  // two root writes and the erases
   for (uint64_t n = 1; n <= total; ++n) {
-    for (const auto mode : {host::VirtualDevice::PowerLossMode::kClean,
-                            host::VirtualDevice::PowerLossMode::kTorn}) {
+    for (const auto mode :
+         {host::VirtualDevice::PowerLossMode::kClean, host::VirtualDevice::PowerLossMode::kTorn}) {
       SCOPED_TRACE("cut at " + std::to_string(n));
       t.rig.Reset();
       t.rig.Restore(image);
