@@ -45,13 +45,14 @@ qemu: test-asan firmware
 	BASTION=build/host-asan/bastion scripts/qemu-test
 
 # Every interruption point of the slot swap and of the boot-level update
-# engine, three flash geometries (docs/update-swap.md); `make test` runs a
-# bounded sample of both.
+# engine, three flash geometries (docs/update-swap.md), and of the storage
+# (ITS and PS, docs/storage.md); `make test` runs a bounded part of each.
 campaign: setup
 	cmake --preset host >/dev/null
-	cmake --build --preset host --target swap_campaign boot_campaign
+	cmake --build --preset host --target swap_campaign boot_campaign storage_campaign
 	build/host/tests/swap_campaign --full
 	build/host/tests/boot_campaign --full
+	build/host/tests/storage_campaign --full
 
 bench: build
 	build/host/bench/verify_bench

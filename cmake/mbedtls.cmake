@@ -24,7 +24,7 @@ if(NOT EXISTS "${MBEDTLS_SOURCE_DIR}/library/ecdsa.c")
 endif()
 
 set(_mbedtls_sources aes asn1parse asn1write base64 bignum bignum_core constant_time ctr_drbg
-    ecdsa ecp ecp_curves hkdf hmac_drbg md memory_buffer_alloc oid pem pk pk_ecc pk_wrap
+    ecdsa ecp ecp_curves gcm block_cipher hkdf hmac_drbg md memory_buffer_alloc oid pem pk pk_ecc pk_wrap
     pkparse pkwrite platform platform_util psa_util sha256 sha512)
 list(TRANSFORM _mbedtls_sources PREPEND "${MBEDTLS_SOURCE_DIR}/library/")
 list(TRANSFORM _mbedtls_sources APPEND ".c")

@@ -2,7 +2,7 @@
  * Bastion's Mbed TLS 3.6 configuration: the same file for host and target.
  * Only what the crypto facade (src/crypto) needs: SHA-256/384, ECDSA P-256
  * and P-384, key parsing (PEM, DER, SubjectPublicKeyInfo), HMAC, HKDF,
- * AES-CTR and CTR-DRBG. No C heap: every allocation comes from a static
+ * AES-CTR, AES-GCM (Protected Storage) and CTR-DRBG. No C heap: every allocation comes from a static
  * arena handed to memory_buffer_alloc by the facade.
  */
 #ifndef BASTION_MBEDTLS_CONFIG_H
@@ -66,6 +66,11 @@
 /* Symmetric crypto and the DRBG. */
 #define MBEDTLS_AES_C
 #define MBEDTLS_CIPHER_MODE_CTR
+/* GCM for Protected Storage's AEAD (src/crypto/aead.cpp). Without
+ * MBEDTLS_CIPHER_C, Mbed TLS 3.6 routes GCM through its small block-cipher
+ * layer (MBEDTLS_BLOCK_CIPHER_C, set by config_adjust_legacy_crypto.h), to
+ * the AES above; nothing the boot stages link changes. */
+#define MBEDTLS_GCM_C
 #define MBEDTLS_AES_ROM_TABLES
 #define MBEDTLS_CTR_DRBG_C
 

@@ -42,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t body_size = size - 1 - ops_bytes;
   if ((data[0] & 4) != 0) {
     // A store the engine wrote, with the input XORed over it.
-    its::Store writer(flash, 0, g.size, std::span(kKey));
+    its::ItsStore writer(flash, 0, g.size, std::span(kKey));
     Check(writer.Open().ok());
     for (uint32_t i = 0; i < 12; ++i) {
       uint8_t value[300];
@@ -57,7 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else {
     std::memcpy(flash.bytes().data(), body, body_size < g.size ? body_size : g.size);
   }
-  its::Store store(flash, 0, g.size, std::span(kKey));
+  its::ItsStore store(flash, 0, g.size, std::span(kKey));
   const Status opened = store.Open();
   if (!opened.ok()) return 0;
   uint8_t out[its::kMaxObjectSize];
@@ -97,7 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   // Whatever happened, the region opens again.
-  its::Store again(flash, 0, g.size, std::span(kKey));
+  its::ItsStore again(flash, 0, g.size, std::span(kKey));
   (void)again.Open();
   return 0;
 }

@@ -1,9 +1,10 @@
 // Crypto facade: the only way device code and tools reach Mbed TLS.
 //
 // Covers SHA-256/384, ECDSA P-256/P-384 verify and sign, EC key parsing and
-// writing (PEM, DER, SubjectPublicKeyInfo), HMAC-SHA-256, HKDF, AES-CTR and
-// CTR-DRBG. Mbed TLS allocates only from a static arena of
-// BASTION_CRYPTO_ARENA_SIZE bytes (never the C heap); Init() installs it.
+// writing (PEM, DER, SubjectPublicKeyInfo), HMAC-SHA-256, HKDF, AES-CTR,
+// AES-256-GCM (aead.cpp: only what calls it links it) and CTR-DRBG. Mbed TLS
+// allocates only from a static arena of BASTION_CRYPTO_ARENA_SIZE bytes
+// (never the C heap); Init() installs it.
 //
 // Unless stated otherwise, functions return:
 //   kOk               on success
@@ -150,6 +151,31 @@ Status HkdfSha256(ConstByteSpan salt, ConstByteSpan ikm, ConstByteSpan info, Byt
 // `in` and `out` have equal size and may be the same buffer.
 Status AesCtr(ConstByteSpan key, std::span<const uint8_t, 16> initial_counter, ConstByteSpan in,
               ByteSpan out);
+
+// AEAD: AES-256-GCM (NIST SP 800-38D) with a 96-bit nonce and a 128-bit tag.
+// A (key, nonce) pair must never seal two different messages: the caller
+// owns the nonce rule. Lives in aead.cpp, which the boot stages' copies of
+// the facade leave out.
+constexpr size_t kAeadKeySize = 32;
+constexpr size_t kAeadNonceSize = 12;
+constexpr size_t kAeadTagSize = 16;
+
+// Encrypts `plaintext` into `ciphertext` (the same size; may be the same
+// buffer) and authenticates it with `aad` (authenticated, not encrypted;
+// may be empty); writes the tag. Returns kOk, kInvalidArgument (sizes
+// differ), kInternal.
+Status AeadSeal(std::span<const uint8_t, kAeadKeySize> key,
+                std::span<const uint8_t, kAeadNonceSize> nonce, ConstByteSpan aad,
+                ConstByteSpan plaintext, ByteSpan ciphertext, std::span<uint8_t, kAeadTagSize> tag);
+
+// Checks `tag` over `aad` and `ciphertext` (in constant time) and decrypts
+// `ciphertext` into `plaintext` (the same size; may be the same buffer).
+// Returns kOk; kUnauthenticated (the tag does not match: `plaintext` is
+// wiped, never partly returned); kInvalidArgument (sizes differ); kInternal.
+Status AeadOpen(std::span<const uint8_t, kAeadKeySize> key,
+                std::span<const uint8_t, kAeadNonceSize> nonce, ConstByteSpan aad,
+                ConstByteSpan ciphertext, std::span<const uint8_t, kAeadTagSize> tag,
+                ByteSpan plaintext);
 
 // CTR-DRBG (AES-256) seeded from caller-supplied entropy (the platform RNG).
 class Drbg {

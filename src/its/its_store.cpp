@@ -11,6 +11,16 @@ namespace bastion::its {
 namespace {
 
 constexpr uint32_t kHeaderBytes = sizeof(RecordHeader);
+// A record starts with its magic, which has no erased byte (0x00 or 0xff):
+// ScanSector skips erased bytes without looking for records in them.
+constexpr bool NoErasedByte(uint32_t v) {
+  for (int i = 0; i < 4; ++i) {
+    const uint32_t b = (v >> (8 * i)) & 0xffu;
+    if (b == 0 || b == 0xffu) return false;
+  }
+  return true;
+}
+static_assert(NoErasedByte(kRecordMagic));
 constexpr uint32_t kPendingMax = 8;  // invalid records remembered until classified
 
 uint32_t SectorCrc(const SectorHeader& h) {
@@ -38,17 +48,20 @@ psa_status_t FromStatus(Status s) {
 }  // namespace
 
 Store::Store(platform::Flash& flash, uint32_t offset, uint32_t size,
-             std::span<const uint8_t, kKeySize> key)
-    : flash_(flash), geometry_(flash.geometry()), offset_(offset), size_(size) {
+             std::span<const uint8_t, kKeySize> key, uint32_t max_object_size, ByteSpan scratch)
+    : flash_(flash),
+      geometry_(flash.geometry()),
+      offset_(offset),
+      size_(size),
+      max_object_size_(max_object_size),
+      scratch_(scratch.data()),
+      scratch_size_(static_cast<uint32_t>(scratch.size())) {
   std::memcpy(key_, key.data(), kKeySize);
 }
 
 Store::~Store() {
-  // Volatile stores so the wipe is not optimised away.
-  volatile uint8_t* k = key_;
-  for (size_t i = 0; i < kKeySize; ++i) k[i] = 0;
-  volatile uint8_t* b = scratch_;
-  for (size_t i = 0; i < sizeof(scratch_); ++i) b[i] = 0;
+  SecureWipe(key_, kKeySize);
+  SecureWipe(scratch_, scratch_size_);
 }
 
 uint32_t Store::Span(uint32_t bytes) const {
@@ -75,7 +88,7 @@ bool Store::HeaderAt(uint32_t address, uint32_t limit, RecordHeader* h) {
     return false;
   }
   return h->magic == kRecordMagic && h->crc == HeaderCrc(*h) && h->uid != 0 &&
-         h->size <= kMaxObjectSize && RecordSpan(h->size) <= limit - address;
+         h->size <= max_object_size_ && RecordSpan(h->size) <= limit - address;
 }
 
 bool Store::RecordAt(uint32_t address, uint32_t limit, RecordHeader* h, bool* mac_ok) {
@@ -148,11 +161,28 @@ Status Store::ScanSector(uint32_t s, uint32_t* last_valid_end, uint32_t* last_us
       uint8_t first[kHeaderBytes];
       const uint32_t n = limit - pos < kHeaderBytes ? limit - pos : kHeaderBytes;
       BASTION_TRY(flash_.Read(pos, ByteSpan(first, n)));
+      bool erased = true;
       for (uint32_t u = 0; u < n; u += unit) {
         if (!platform::AllErased(ConstByteSpan(first + u, unit < n - u ? unit : n - u),
                                  geometry_.erased_value)) {
           *last_used_end = pos + u + unit;
+          erased = false;
         }
+      }
+      if (erased && unit < n) {
+        // No record starts inside erased bytes (no byte of the magic is 0x00
+        // or 0xff): skip them, and whole erased spans after them. What
+        // matters with small program units (1 byte on an SPI NOR).
+        pos += n / unit * unit;
+        uint8_t span[platform::kMaxProgramSpan];
+        while (limit - pos >= sizeof(span)) {
+          BASTION_TRY(flash_.Read(pos, ByteSpan(span, sizeof(span))));
+          const bool more =
+              platform::AllErased(ConstByteSpan(span, sizeof(span)), geometry_.erased_value);
+          if (!more) break;
+          pos += sizeof(span);
+        }
+        continue;
       }
       pos += unit;
       continue;
@@ -188,7 +218,9 @@ Status Store::ScanSector(uint32_t s, uint32_t* last_valid_end, uint32_t* last_us
   return StatusCode::kOk;
 }
 
-Status Store::Open() {
+Status Store::Open() { return Scan(/*may_restart=*/true); }
+
+Status Store::Scan(bool may_restart) {
   open_ = false;
   const platform::FlashGeometry& g = geometry_;
   const uint32_t unit = g.program_unit;
@@ -198,8 +230,9 @@ Status Store::Open() {
     return StatusCode::kInvalidArgument;
   }
   sectors_ = size_ / g.sector_size;
-  if (sectors_ < 2 || sectors_ > kMaxSectors ||
-      RecordsStart() + RecordSpan(kMaxObjectSize) > g.sector_size) {
+  if (sectors_ < 2 || sectors_ > kMaxSectors || max_object_size_ > kMaxConfigurableObjectSize ||
+      scratch_ == nullptr || RecordSpan(max_object_size_) > scratch_size_ ||
+      RecordsStart() + RecordSpan(max_object_size_) > g.sector_size) {
     return StatusCode::kInvalidArgument;
   }
   for (Entry& e : index_) e = Entry{};
@@ -243,6 +276,14 @@ Status Store::Open() {
   // finish it (into the newest sector, which holds only the copies so far).
   if (FreeSectors() == 0) {
     const Status s = Compact();
+    if (s.code() == StatusCode::kResourceExhausted && may_restart && OnlyCopies()) {
+      // Leftovers of cut copies took the room the rest of the copies need:
+      // without this, no compaction could ever finish. Erase the target
+      // (every record it holds is still in the victim) and scan again: it
+      // is the spare, and the next write compacts from the start.
+      BASTION_TRY(flash_.EraseSector(SectorAddress(static_cast<uint32_t>(NewestSector()))));
+      return Scan(/*may_restart=*/false);
+    }
     if (!s.ok()) {
       open_ = s.code() == StatusCode::kResourceExhausted;  // readable, not writable
       if (!open_) return s;
@@ -258,6 +299,33 @@ Store::Entry* Store::Find(int32_t owner, uint64_t uid) {
     if (e.state != EntryState::kFree && e.owner == owner && e.uid == uid) return &e;
   }
   return nullptr;
+}
+
+const Store::Entry* Store::Find(int32_t owner, uint64_t uid) const {
+  for (const Entry& e : index_) {
+    if (e.state != EntryState::kFree && e.owner == owner && e.uid == uid) return &e;
+  }
+  return nullptr;
+}
+
+bool Store::ToInfo(const Entry& e, ObjectInfo* out) {
+  if (e.state != EntryState::kLive && e.state != EntryState::kCorrupt) return false;
+  out->owner = e.owner;
+  out->uid = e.uid;
+  out->sequence = e.sequence;
+  out->flags = e.flags;
+  out->size = e.size;
+  out->corrupt = e.state == EntryState::kCorrupt;
+  return true;
+}
+
+bool Store::ObjectAt(uint32_t slot, ObjectInfo* out) const {
+  return open_ && slot < kSlots && ToInfo(index_[slot], out);
+}
+
+bool Store::Lookup(int32_t owner, uint64_t uid, ObjectInfo* out) const {
+  const Entry* e = open_ ? Find(owner, uid) : nullptr;
+  return e != nullptr && ToInfo(*e, out);
 }
 
 Store::Entry* Store::FreeEntry() {
@@ -404,6 +472,40 @@ Status Store::Append(const RecordHeader& header, ConstByteSpan data, uint32_t* a
   return StatusCode::kResourceExhausted;
 }
 
+// True when every valid record of the newest sector has a valid twin (same
+// owner, uid, sequence and size) in the oldest one: the newest sector is a
+// compaction target whose victim was not erased yet, holding copies only.
+bool Store::OnlyCopies() {
+  const int newest = NewestSector();
+  const int oldest = OldestSector();
+  if (newest < 0 || oldest < 0 || newest == oldest) return false;
+  const uint32_t unit = geometry_.program_unit;
+  const uint32_t limit = SectorAddress(static_cast<uint32_t>(newest)) + geometry_.sector_size;
+  const uint32_t old_base = SectorAddress(static_cast<uint32_t>(oldest));
+  const uint32_t old_limit = old_base + geometry_.sector_size;
+  for (uint32_t pos = SectorAddress(static_cast<uint32_t>(newest)) + RecordsStart(); pos < limit;) {
+    RecordHeader copy;
+    bool mac_ok = false;
+    if (!RecordAt(pos, limit, &copy, &mac_ok) || !mac_ok) {
+      pos += unit;
+      continue;
+    }
+    bool twin = false;
+    for (uint32_t at = old_base + RecordsStart(); at < old_limit && !twin;) {
+      RecordHeader h;
+      bool ok = false;
+      if (HeaderAt(at, old_limit, &h) && h.owner == copy.owner && h.uid == copy.uid &&
+          h.sequence == copy.sequence && h.size == copy.size && RecordAt(at, old_limit, &h, &ok)) {
+        twin = ok;
+      }
+      at += unit;
+    }
+    if (!twin) return false;
+    pos += RecordSpan(copy.size);
+  }
+  return true;
+}
+
 bool Store::OlderOutside(uint32_t victim, const RecordHeader& h) {
   for (uint32_t s = 0; s < sectors_; ++s) {
     if (s == victim || !sector_[s].in_use) continue;
@@ -507,7 +609,7 @@ psa_status_t Store::Set(int32_t owner, psa_storage_uid_t uid, ConstByteSpan data
   Entry* e = Find(owner, uid);
   const bool live = e != nullptr && e->state == EntryState::kLive;
   if (live && (e->flags & PSA_STORAGE_FLAG_WRITE_ONCE) != 0) return PSA_ERROR_NOT_PERMITTED;
-  if (data.size() > kMaxObjectSize) return PSA_ERROR_INSUFFICIENT_STORAGE;
+  if (data.size() > max_object_size_) return PSA_ERROR_INSUFFICIENT_STORAGE;
   const uint64_t usage = OwnerUsage(owner) - (live ? e->size : 0u) + data.size();
   if (usage > quota) return PSA_ERROR_INSUFFICIENT_STORAGE;
   if (!live && LiveCount() >= kMaxObjects) return PSA_ERROR_INSUFFICIENT_STORAGE;

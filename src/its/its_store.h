@@ -30,6 +30,7 @@
 
 #include "common/bytes.h"
 #include "common/status.h"
+#include "platform/flash_ops.h"
 #include "platform/platform.h"
 #include "psa/error.h"
 #include "psa/storage_common.h"
@@ -38,8 +39,12 @@ namespace bastion::its {
 
 constexpr uint32_t kSectorMagic = 0x5be07a93;
 constexpr uint32_t kRecordMagic = 0xa4c61f2d;
-// Largest object, in bytes.
+// Largest object of the Internal Trusted Storage (ItsStore below), in bytes.
+// A store built on the engine for another use (Protected Storage's log) is
+// configured with its own limit (StoreBuffer).
 constexpr uint32_t kMaxObjectSize = 1024;
+// The largest limit a store can be configured with (the size field is 16 bits).
+constexpr uint32_t kMaxConfigurableObjectSize = 0xffff;
 // Most objects the store holds (all owners together).
 constexpr uint32_t kMaxObjects = 64;
 // Index entries: live objects plus the tombstones still needed.
@@ -77,6 +82,28 @@ static_assert(sizeof(RecordHeader) == 32);
 static_assert(offsetof(RecordHeader, uid) == 16 && offsetof(RecordHeader, gap_start) == 24 &&
               offsetof(RecordHeader, size) == 28 && offsetof(RecordHeader, crc) == 30);
 
+// Bytes of scratch memory a store of objects up to `max_object_size` bytes
+// needs: one record image at the largest program unit.
+constexpr uint32_t RecordBufferSize(uint32_t max_object_size) {
+  constexpr uint32_t span = platform::kMaxProgramSpan;
+  return (static_cast<uint32_t>(sizeof(RecordHeader)) + max_object_size + span - 1) / span * span +
+         span;
+}
+static_assert(RecordBufferSize(kMaxObjectSize) == 1536);
+
+// What the index knows of one object (live or corrupt), for a layer built on
+// the store (Protected Storage binds the set of its objects to a root). For a
+// corrupt object the fields come from a header that passed its CRC but whose
+// record failed its MAC.
+struct ObjectInfo {
+  int32_t owner = 0;
+  uint64_t uid = 0;
+  uint32_t sequence = 0;  // the record's store-wide sequence
+  uint32_t flags = 0;     // PSA creation flags
+  uint16_t size = 0;      // data bytes
+  bool corrupt = false;   // the current record failed its MAC (reads DATA_CORRUPT)
+};
+
 // Counters of what the store found and did, for the platform service.
 struct StoreStats {
   uint32_t sectors = 0;          // sectors of the region
@@ -89,13 +116,17 @@ struct StoreStats {
 };
 
 // The store over `flash`'s region [offset, offset + size). Not thread safe;
-// one object per region. Holds no heap memory.
+// one object per region. Holds no heap memory: its one record of scratch
+// memory is given by the owner (StoreBuffer below holds it inline).
 class Store {
  public:
   // `key`: the record MAC key (derived from the storage seed by the SM).
-  // Wiped by the destructor.
+  // Wiped by the destructor, with `scratch`. `max_object_size`: the largest
+  // object this store takes (at most kMaxConfigurableObjectSize); `scratch`:
+  // at least RecordBufferSize(max_object_size) bytes, owned by the caller for
+  // the store's lifetime (Open refuses a smaller one).
   Store(platform::Flash& flash, uint32_t offset, uint32_t size,
-        std::span<const uint8_t, kKeySize> key);
+        std::span<const uint8_t, kKeySize> key, uint32_t max_object_size, ByteSpan scratch);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -103,16 +134,19 @@ class Store {
   // Reads the region and builds the index. Must succeed before any other
   // call. Returns kOk; kInvalidArgument (the region or the geometry cannot
   // hold a store: fewer than two sectors, a maximum-size record does not fit
-  // in a sector, a program unit above 256 or not dividing 256); flash errors.
+  // in a sector or in the scratch memory, a program unit above 256 or not
+  // dividing 256); flash errors.
   // Sectors without a valid header are spare; records that fail their MAC
-  // are counted in stats() (torn or corrupt) and never returned.
+  // are counted in stats() (torn or corrupt) and never returned. Finishes a
+  // compaction a power cut interrupted (erasing its target and leaving the
+  // compaction to the next write when leftovers of cut copies fill it).
   [[nodiscard]] Status Open();
 
   // psa_its_set for `owner`, with `quota` bytes for all of `owner`'s data.
   // PSA_SUCCESS; PSA_ERROR_INVALID_ARGUMENT (uid 0, or data with a null
   // pointer); PSA_ERROR_NOT_SUPPORTED (flags outside kSupportedFlags);
   // PSA_ERROR_NOT_PERMITTED (exists with WRITE_ONCE);
-  // PSA_ERROR_INSUFFICIENT_STORAGE (above kMaxObjectSize, the quota, the
+  // PSA_ERROR_INSUFFICIENT_STORAGE (above max_object_size(), the quota, the
   // object count or the flash); PSA_ERROR_STORAGE_FAILURE (flash error or
   // power lost: the object is then the old or the new one); PSA_ERROR_BAD_STATE
   // (not opened).
@@ -140,6 +174,16 @@ class Store {
   // Data bytes `owner`'s live objects hold (what the quota is checked against).
   uint32_t OwnerUsage(int32_t owner) const;
   StoreStats stats() const;
+  uint32_t max_object_size() const { return max_object_size_; }
+
+  // The objects of the index, for a layer built on the store. Slots run from
+  // 0 to kSlots - 1; ObjectAt returns false for a slot that holds no object
+  // (free, or a removed object's tombstone). Valid until the next Set,
+  // Remove or Open.
+  static constexpr uint32_t kSlots = kIndexEntries;
+  bool ObjectAt(uint32_t slot, ObjectInfo* out) const;
+  // The object (owner, uid), live or corrupt: false when there is none.
+  bool Lookup(int32_t owner, uint64_t uid, ObjectInfo* out) const;
 
  private:
   enum class EntryState : uint8_t { kFree = 0, kLive, kRemoved, kCorrupt };
@@ -158,7 +202,6 @@ class Store {
     uint32_t sequence = 0;
   };
   static constexpr uint32_t kMaxSectors = 64;
-  static constexpr uint32_t kMaxRecordBytes = 256 + kMaxObjectSize + 256;
 
   uint32_t SectorAddress(uint32_t s) const { return offset_ + s * geometry_.sector_size; }
   int SectorOf(uint32_t address) const;
@@ -170,6 +213,8 @@ class Store {
   bool RecordAt(uint32_t address, uint32_t limit, RecordHeader* header, bool* mac_ok);
   void Note(const RecordHeader& h, uint32_t address, bool valid);
   Entry* Find(int32_t owner, uint64_t uid);
+  const Entry* Find(int32_t owner, uint64_t uid) const;
+  static bool ToInfo(const Entry& e, ObjectInfo* out);
   Entry* FreeEntry();
   uint32_t LiveCount() const;
   Status WriteImage(uint32_t address, uint32_t size);
@@ -178,6 +223,8 @@ class Store {
   Status OpenSector(uint32_t s);
   Status Compact();
   bool OlderOutside(uint32_t victim, const RecordHeader& h);
+  bool OnlyCopies();
+  Status Scan(bool may_restart);
   int NewestSector() const;
   int OldestSector() const;
   uint32_t FreeSectors() const;
@@ -188,6 +235,9 @@ class Store {
   platform::FlashGeometry geometry_;
   uint32_t offset_;
   uint32_t size_;
+  uint32_t max_object_size_;
+  uint8_t* scratch_;  // one record image (the owner's memory)
+  uint32_t scratch_size_;
   uint8_t key_[kKeySize];
   bool open_ = false;
   uint32_t sectors_ = 0;
@@ -199,7 +249,23 @@ class Store {
   uint32_t next_sector_sequence_ = 1;
   Entry index_[kIndexEntries];
   StoreStats stats_;
-  uint8_t scratch_[kMaxRecordBytes];  // one record image
 };
+
+// A store with its scratch memory inline, for objects of up to
+// `kMaxObject` bytes: the only template, it supplies storage only.
+template <uint32_t kMaxObject = kMaxObjectSize>
+class StoreBuffer final : public Store {
+ public:
+  static_assert(kMaxObject <= kMaxConfigurableObjectSize);
+  StoreBuffer(platform::Flash& flash, uint32_t offset, uint32_t size,
+              std::span<const uint8_t, kKeySize> key)
+      : Store(flash, offset, size, key, kMaxObject, ByteSpan(buffer_, sizeof(buffer_))) {}
+
+ private:
+  uint8_t buffer_[RecordBufferSize(kMaxObject)];
+};
+
+// The Internal Trusted Storage store: objects of up to kMaxObjectSize bytes.
+using ItsStore = StoreBuffer<kMaxObjectSize>;
 
 }  // namespace bastion::its

@@ -1,7 +1,7 @@
 // Tests for src/crypto: the Mbed TLS facade against published vectors
-// (FIPS 180 examples, RFC 4231, RFC 5869, SP 800-38A F.5, RFC 6979 A.2.5 /
-// A.2.6), hostile signatures and key encodings, key-file round trips and keys
-// written by OpenSSL, and the CTR-DRBG's contract.
+// (FIPS 180 examples, RFC 4231, RFC 5869, SP 800-38A F.5, the GCM
+// specification's AES-256 test cases, RFC 6979 A.2.5 / A.2.6), hostile signatures and key
+// encodings, key-file round trips and keys written by OpenSSL, and the CTR-DRBG's contract.
 //
 // Each test runs in its own process under ctest (gtest_discover_tests), so a
 // function that forgets to install the arena fails here.
@@ -453,6 +453,111 @@ TEST(AesCtr, RefusesBadArguments) {
   EXPECT_EQ(AesCtr(Bytes(15), counter, in, out).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(AesCtr(Bytes(16), counter, in, short_out).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(AesCtr(Bytes(16), counter, ConstByteSpan(), ByteSpan()).code(), StatusCode::kOk);
+}
+
+// ================================================================ AES-256-GCM
+// McGrew and Viega, "The Galois/Counter Mode of Operation (GCM)", appendix B,
+// test cases 13 to 16 (the AES-256 cases with a 96-bit IV), the vectors NIST
+// SP 800-38D validation uses.
+
+struct GcmCase {
+  std::string_view key, iv, plain, aad, cipher, tag;
+};
+
+constexpr std::string_view kGcmKey15 =
+    "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308";
+constexpr std::string_view kGcmPlain15 =
+    "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
+    "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b391aafd255";
+constexpr std::string_view kGcmCipher15 =
+    "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa"
+    "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662898015ad";
+
+void ExpectGcm(const GcmCase& c) {
+  const Bytes key = Hex(c.key), iv = Hex(c.iv), plain = Hex(c.plain), aad = Hex(c.aad);
+  const Bytes cipher = Hex(c.cipher), tag = Hex(c.tag);
+  ASSERT_EQ(key.size(), kAeadKeySize);
+  ASSERT_EQ(iv.size(), kAeadNonceSize);
+  const std::span<const uint8_t, kAeadKeySize> k(key.data(), kAeadKeySize);
+  const std::span<const uint8_t, kAeadNonceSize> n(iv.data(), kAeadNonceSize);
+  Bytes out(plain.size());
+  std::array<uint8_t, kAeadTagSize> got_tag{};
+  ASSERT_EQ(AeadSeal(k, n, aad, plain, out, got_tag).code(), StatusCode::kOk);
+  EXPECT_EQ(out, cipher);
+  EXPECT_EQ(Bytes(got_tag.begin(), got_tag.end()), tag);
+  // Open, in place.
+  ASSERT_EQ(AeadOpen(k, n, aad, out, got_tag, out).code(), StatusCode::kOk);
+  EXPECT_EQ(out, plain);
+  // Seal in place gives the same.
+  Bytes in_place = plain;
+  ASSERT_EQ(AeadSeal(k, n, aad, in_place, in_place, got_tag).code(), StatusCode::kOk);
+  EXPECT_EQ(in_place, cipher);
+}
+
+TEST(AesGcm, SpecTestCase13EmptyEverything) {
+  ExpectGcm({std::string_view("0000000000000000000000000000000000000000000000000000000000000000"),
+             "000000000000000000000000", "", "", "", "530f8afbc74536b9a963b4f1c4cb738b"});
+}
+
+TEST(AesGcm, SpecTestCase14OneZeroBlock) {
+  ExpectGcm({"0000000000000000000000000000000000000000000000000000000000000000",
+             "000000000000000000000000", "00000000000000000000000000000000", "",
+             "cea7403d4d606b6e074ec5d3baf39d18", "d0d1c8a799996bf0265b98b5d48ab919"});
+}
+
+TEST(AesGcm, SpecTestCase15FourBlocks) {
+  ExpectGcm({kGcmKey15, "cafebabefacedbaddecaf888", kGcmPlain15, "", kGcmCipher15,
+             "b094dac5d93471bdec1a502270e3cc6c"});
+}
+
+TEST(AesGcm, SpecTestCase16PartialBlockAndAad) {
+  // Case 15's key and IV; 60 bytes of plaintext and 20 of AAD.
+  ExpectGcm({kGcmKey15, "cafebabefacedbaddecaf888", kGcmPlain15.substr(0, 120),
+             "feedfacedeadbeeffeedfacedeadbeefabaddad2", kGcmCipher15.substr(0, 120),
+             "76fc6ece0f4e1768cddf8853bb2d551b"});
+}
+
+TEST(AesGcm, OpenRefusesAnyChangeAndWipesTheOutput) {
+  const Bytes key = Hex(kGcmKey15), iv = Hex("cafebabefacedbaddecaf888");
+  const std::span<const uint8_t, kAeadKeySize> k(key.data(), kAeadKeySize);
+  const std::span<const uint8_t, kAeadNonceSize> n(iv.data(), kAeadNonceSize);
+  const Bytes aad = Hex("feedfacedeadbeeffeedfacedeadbeefabaddad2");
+  const Bytes cipher = Hex(kGcmCipher15.substr(0, 120));
+  const Bytes tag = Hex("76fc6ece0f4e1768cddf8853bb2d551b");
+  std::array<uint8_t, kAeadTagSize> t{};
+  std::memcpy(t.data(), tag.data(), t.size());
+  Bytes out(cipher.size(), 0xaa);
+  ASSERT_EQ(AeadOpen(k, n, aad, cipher, t, out).code(), StatusCode::kOk);
+  // One bit of the ciphertext, of the AAD, of the tag, of the nonce, of the key.
+  const auto refused = [&](Bytes c, Bytes a, std::array<uint8_t, kAeadTagSize> tg, Bytes nn,
+                           Bytes kk) {
+    Bytes o(c.size(), 0xaa);
+    const Status st =
+        AeadOpen(std::span<const uint8_t, kAeadKeySize>(kk.data(), kAeadKeySize),
+                 std::span<const uint8_t, kAeadNonceSize>(nn.data(), kAeadNonceSize), a, c, tg, o);
+    EXPECT_EQ(st.code(), StatusCode::kUnauthenticated);
+    EXPECT_EQ(o, Bytes(c.size(), 0));  // nothing of the plaintext is left
+  };
+  Bytes c2 = cipher;
+  c2[7] ^= 0x10;
+  refused(c2, aad, t, iv, key);
+  Bytes a2 = aad;
+  a2[19] ^= 0x01;
+  refused(cipher, a2, t, iv, key);
+  refused(cipher, Bytes(), t, iv, key);
+  auto t2 = t;
+  t2[15] ^= 0x80;
+  refused(cipher, aad, t2, iv, key);
+  Bytes n2 = iv;
+  n2[0] ^= 0x01;
+  refused(cipher, aad, t, n2, key);
+  Bytes k2 = key;
+  k2[31] ^= 0x01;
+  refused(cipher, aad, t, iv, k2);
+  // Sizes that differ.
+  Bytes short_out(cipher.size() - 1);
+  EXPECT_EQ(AeadOpen(k, n, aad, cipher, t, short_out).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(AeadSeal(k, n, aad, cipher, short_out, t).code(), StatusCode::kInvalidArgument);
 }
 
 // ====================================================================== ECDSA

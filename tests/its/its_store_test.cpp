@@ -48,7 +48,7 @@ class Rig {
   // A new store object over the region (a reboot), opened.
   Store& Reopen() {
     store_.reset();
-    store_ = std::make_unique<Store>(*device_, offset(), size(), std::span(kKey));
+    store_ = std::make_unique<ItsStore>(*device_, offset(), size(), std::span(kKey));
     const Status s = store_->Open();
     EXPECT_TRUE(s.ok()) << StatusName(s);
     return *store_;
@@ -59,7 +59,7 @@ class Rig {
   std::unique_ptr<VirtualDevice> device_;
   otp::FlashLayout layout_;
   uint32_t size_ = 0;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<ItsStore> store_;
 };
 
 std::vector<uint8_t> Pattern(size_t n, uint8_t seed) {
@@ -154,7 +154,7 @@ TEST(ItsStoreTest, GetWithOffsetAndLength) {
 TEST(ItsStoreTest, ArgumentErrors) {
   Rig rig(DefaultGeometry());
   {
-    Store unopened(rig.device(), rig.offset(), rig.size(), std::span(kKey));
+    ItsStore unopened(rig.device(), rig.offset(), rig.size(), std::span(kKey));
     EXPECT_EQ(Set(unopened, kAlice, 1, Pattern(4, 0)), PSA_ERROR_BAD_STATE);
   }
   Store& s = rig.Reopen();
@@ -175,9 +175,9 @@ TEST(ItsStoreTest, ArgumentErrors) {
                 PSA_STORAGE_FLAG_NO_CONFIDENTIALITY | PSA_STORAGE_FLAG_NO_REPLAY_PROTECTION),
             PSA_SUCCESS);
   // A region that cannot hold a store.
-  Store tiny(rig.device(), rig.offset(), rig.device().geometry().sector_size, std::span(kKey));
+  ItsStore tiny(rig.device(), rig.offset(), rig.device().geometry().sector_size, std::span(kKey));
   EXPECT_EQ(tiny.Open().code(), StatusCode::kInvalidArgument);
-  Store misaligned(rig.device(), rig.offset() + 16, rig.size(), std::span(kKey));
+  ItsStore misaligned(rig.device(), rig.offset() + 16, rig.size(), std::span(kKey));
   EXPECT_EQ(misaligned.Open().code(), StatusCode::kInvalidArgument);
 }
 
@@ -321,6 +321,34 @@ TEST(ItsStoreTest, SurvivesReopenAndCompactionsAcrossGeometries) {
   }
 }
 
+// The engine with another object limit (what Protected Storage's log uses):
+// the limit is the store's configuration, the engine is the same.
+TEST(ItsStoreTest, ConfiguredObjectLimit) {
+  Rig rig(DefaultGeometry());
+  StoreBuffer<2000> big(rig.device(), rig.offset(), rig.size(), std::span(kKey));
+  ASSERT_TRUE(big.Open().ok());
+  EXPECT_EQ(big.max_object_size(), 2000u);
+  const auto data = Pattern(2000, 41);
+  EXPECT_EQ(Set(big, kAlice, 1, data), PSA_SUCCESS);
+  std::vector<uint8_t> out(2100);
+  size_t n = 0;
+  EXPECT_EQ(big.Get(kAlice, 1, 0, ByteSpan(out.data(), out.size()), &n), PSA_SUCCESS);
+  ASSERT_EQ(n, 2000u);
+  EXPECT_TRUE(std::equal(data.begin(), data.end(), out.begin()));
+  EXPECT_EQ(Set(big, kAlice, 2, Pattern(2001, 42)), PSA_ERROR_INSUFFICIENT_STORAGE);
+  // A store limited to 1 KiB does not take the 2000-byte record as valid.
+  Store& small = rig.Reopen();
+  EXPECT_EQ(Get(small, kAlice, 1).first, PSA_ERROR_DOES_NOT_EXIST);
+  // Scratch memory smaller than one record: refused at Open.
+  uint8_t scratch[RecordBufferSize(100)];
+  Store starved(rig.device(), rig.offset(), rig.size(), std::span(kKey), 2000,
+                ByteSpan(scratch, sizeof(scratch)));
+  EXPECT_EQ(starved.Open().code(), StatusCode::kInvalidArgument);
+  // A record larger than a sector: refused at Open.
+  StoreBuffer<9000> huge(rig.device(), rig.offset(), rig.size(), std::span(kKey));
+  EXPECT_EQ(huge.Open().code(), StatusCode::kInvalidArgument);
+}
+
 // Wear: every sector of the region gets erased, in turn.
 TEST(ItsStoreTest, CompactionRotatesThroughSectors) {
   Rig rig(DefaultGeometry(), 4);
@@ -414,9 +442,43 @@ TEST(ItsStoreTest, ForgedOwnerOrSplicedDataNeverReads) {
   EXPECT_EQ(Get(again, kBob, 9), std::make_pair(PSA_SUCCESS, c));
   // Another key cannot read the store at all.
   uint8_t other_key[kKeySize] = {};
-  Store stranger(rig.device(), rig.offset(), rig.size(), std::span(other_key));
+  ItsStore stranger(rig.device(), rig.offset(), rig.size(), std::span(other_key));
   ASSERT_TRUE(stranger.Open().ok());
   EXPECT_NE(Get(stranger, kBob, 9).first, PSA_SUCCESS);
+}
+
+TEST(ItsStoreTest, IndexListsLiveAndCorruptObjects) {
+  Rig rig(DefaultGeometry());
+  Store& s = rig.Reopen();
+  ASSERT_EQ(Set(s, kAlice, 1, Pattern(10, 1), PSA_STORAGE_FLAG_NO_REPLAY_PROTECTION), PSA_SUCCESS);
+  ASSERT_EQ(Set(s, kBob, 2, Pattern(20, 2)), PSA_SUCCESS);
+  ASSERT_EQ(Set(s, kBob, 3, Pattern(30, 3)), PSA_SUCCESS);
+  ASSERT_EQ(s.Remove(kBob, 3), PSA_SUCCESS);
+  ObjectInfo info;
+  ASSERT_TRUE(s.Lookup(kAlice, 1, &info));
+  EXPECT_EQ(info.size, 10u);
+  EXPECT_EQ(info.flags, PSA_STORAGE_FLAG_NO_REPLAY_PROTECTION);
+  EXPECT_FALSE(info.corrupt);
+  const uint32_t seq_alice = info.sequence;
+  ASSERT_TRUE(s.Lookup(kBob, 2, &info));
+  EXPECT_GT(info.sequence, seq_alice);
+  EXPECT_FALSE(s.Lookup(kBob, 3, &info));  // removed
+  EXPECT_FALSE(s.Lookup(kAlice, 2, &info));
+  uint32_t listed = 0;
+  for (uint32_t slot = 0; slot < Store::kSlots; ++slot) listed += s.ObjectAt(slot, &info) ? 1 : 0;
+  EXPECT_EQ(listed, 2u);
+  // A damaged record is still listed, as corrupt, with the sequence it had.
+  ASSERT_TRUE(s.Lookup(kBob, 2, &info));
+  const uint32_t seq_bob = info.sequence;
+  const uint32_t rb = FindRecord(rig, Pattern(20, 2));
+  EditFlash(rig, rb + sizeof(RecordHeader) + 3, [](uint8_t* p) { *p ^= 0x40; });
+  // Bob's record is followed by valid records (its tombstone's neighbours),
+  // so Open classifies it as damage, not a torn write.
+  ASSERT_EQ(Set(s, kAlice, 9, Pattern(5, 9)), PSA_SUCCESS);
+  Store& again = rig.Reopen();
+  ASSERT_TRUE(again.Lookup(kBob, 2, &info));
+  EXPECT_TRUE(info.corrupt);
+  EXPECT_EQ(info.sequence, seq_bob);
 }
 
 // ---- the power-cut campaign ----
@@ -544,6 +606,44 @@ TEST(ItsCampaignTest, PowerCutAtEveryFlashOperation) {
   std::printf("its campaign: %llu cut points, %llu compactions in the reference runs\n",
               static_cast<unsigned long long>(points),
               static_cast<unsigned long long>(compactions));
+}
+
+// Two cuts in one compaction, each leaving a cut copy in the target: the
+// copies left to make no longer fit there, and no spare is left. The store
+// must not stay stuck: Open starts that compaction again.
+TEST(ItsStoreTest, CompactionCutTwiceStillFinishes) {
+  Rig rig(DefaultGeometry(), 2);
+  Store* s = &rig.Reopen();
+  // Sector 0: six live 1 KiB objects and one stale record: full.
+  for (uint64_t uid = 1; uid <= 6; ++uid) {
+    ASSERT_EQ(Set(*s, kAlice, uid, Pattern(kMaxObjectSize, static_cast<uint8_t>(uid))),
+              PSA_SUCCESS);
+  }
+  ASSERT_EQ(Set(*s, kAlice, 1, Pattern(kMaxObjectSize, 11)), PSA_SUCCESS);
+  Model model;
+  for (uint64_t uid = 1; uid <= 6; ++uid) {
+    model[{kAlice, uid}] = Pattern(kMaxObjectSize, static_cast<uint8_t>(uid == 1 ? 11 : uid));
+  }
+  // The next set compacts: target header (1 operation), then each copy is
+  // five body programs and its MAC. Cut the first copy's MAC.
+  rig.device().SetPowerLossAfter(7);
+  EXPECT_EQ(Set(*s, kAlice, 2, Pattern(kMaxObjectSize, 22)), PSA_ERROR_STORAGE_FAILURE);
+  rig.device().SetPowerLossAfter(0);
+  rig.device().PowerCycle();
+  // Open finishes the compaction into the target: cut its first MAC too.
+  {
+    ItsStore cut(rig.device(), rig.offset(), rig.size(), std::span(kKey));
+    rig.device().SetPowerLossAfter(6);
+    EXPECT_FALSE(cut.Open().ok());
+    rig.device().SetPowerLossAfter(0);
+    rig.device().PowerCycle();
+  }
+  s = &rig.Reopen();
+  ExpectHolds(*s, model, nullptr);
+  EXPECT_EQ(Set(*s, kAlice, 2, Pattern(kMaxObjectSize, 22)), PSA_SUCCESS);
+  model[{kAlice, 2}] = Pattern(kMaxObjectSize, 22);
+  ExpectHolds(rig.Reopen(), model, nullptr);
+  EXPECT_EQ(rig.Reopen().stats().corrupt_records, 0u);
 }
 
 }  // namespace
