@@ -41,6 +41,7 @@ void RunSecureSide(VirtualDevice& device, const RunOptions& options, BootCycle* 
       .seed = seed,
       .report = &report,
       .ram = &device,
+      .rng = &device,
   };
   gateway::GatewayMemory memory;
   secure_manager::SecureManager sm(config, memory);

@@ -69,6 +69,7 @@ class Host {
         .seed = seed,
         .report = has_report_ ? &report_ : nullptr,
         .ram = device_.get(),
+        .rng = device_.get(),
     };
     sm_ = std::make_unique<secure_manager::SecureManager>(config, memory_);
     SecureWipe(seed.data(), seed.size());

@@ -33,7 +33,7 @@ SecureManager::SecureManager(const SecureManagerConfig& config, sm::CallerMemory
                  std::span<const uint8_t, its::kKeySize>(keys_.its)),
       ps_store_(FlashOf(config.ps, *config.its.flash), config.ps.offset,
                 config.ps.flash != nullptr ? config.ps.size : 0, its_store_, kPsPartition,
-                std::span<const uint8_t, ps::kRootKeySize>(keys_.ps)),
+                *config.rng, std::span<const uint8_t, ps::kRootKeySize>(keys_.ps)),
       its_service_(its_store_, kPartitions, kNonSecureStorageQuota, {.protected_storage = false}),
       ps_service_(ps_store_, kPartitions, kNonSecureStorageQuota, {.protected_storage = true}),
       platform_service_(config.report != nullptr ? *config.report : empty_report_,

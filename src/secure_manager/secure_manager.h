@@ -41,6 +41,7 @@ struct SecureManagerConfig {
   std::span<const uint8_t, 32> seed;  // SmHandoff::storage_key (copied, not kept)
   const boot::BootReport* report;     // the SM's own copy; null when there is none
   platform::SharedRam* ram;           // the mailbox; null when there is none
+  platform::Rng* rng;                 // Protected Storage's root salt
 };
 
 // Connections the SPM can hold at once.
@@ -49,6 +50,8 @@ inline constexpr size_t kConnections = 8;
 class SecureManager {
  public:
   SecureManager(const SecureManagerConfig& config, sm::CallerMemory& memory);
+  // (SecureManagerConfig::rng: where Protected Storage takes a fresh salt
+  // when it makes a new root.)
   ~SecureManager();
   SecureManager(const SecureManager&) = delete;
   SecureManager& operator=(const SecureManager&) = delete;
@@ -76,7 +79,7 @@ class SecureManager {
 
   Keys keys_;  // wiped once the stores took their copies
   const boot::BootReport empty_report_{};
-  its::Store its_store_;
+  its::ItsStore its_store_;
   ps::Store ps_store_;
   storage_service::StorageService<its::Store, its::kMaxObjectSize> its_service_;
   storage_service::StorageService<ps::Store, ps::kMaxObjectSize> ps_service_;

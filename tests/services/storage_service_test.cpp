@@ -82,7 +82,7 @@ class StorageServiceTest : public ::testing::Test {
   void Boot() {
     spm_.reset();
     service_.reset();
-    store_ = std::make_unique<its::Store>(*device_, layout_.storage.offset, layout_.storage.size,
+    store_ = std::make_unique<its::ItsStore>(*device_, layout_.storage.offset, layout_.storage.size,
                                           std::span(kKey));
     service_ = std::make_unique<ItsService>(*store_, kTable, kNsQuota,
                                             ServiceTraits{.protected_storage = false});
@@ -138,7 +138,7 @@ class StorageServiceTest : public ::testing::Test {
   std::unique_ptr<host::VirtualDevice> device_;
   otp::FlashLayout layout_;
   sm::AllowedRanges<12> memory_;
-  std::unique_ptr<its::Store> store_;
+  std::unique_ptr<its::ItsStore> store_;
   std::unique_ptr<ItsService> service_;
   Idle idle_;
   sm::Partition* partitions_[2] = {};
@@ -192,7 +192,8 @@ TEST_F(StorageServiceTest, QuotasArePerClient) {
   // The secure partition's quota comes from the table (300 bytes).
   EXPECT_EQ(Set(kPartition, 1, std::vector<uint8_t>(300, 4)), PSA_SUCCESS);
   EXPECT_EQ(Set(kPartition, 2, std::vector<uint8_t>(1, 4)), PSA_ERROR_INSUFFICIENT_STORAGE);
-  EXPECT_EQ(Set(kApp, 4, std::vector<uint8_t>(1025, 1)), PSA_ERROR_INSUFFICIENT_STORAGE);
+  EXPECT_EQ(Set(kOtherApp, 4, std::vector<uint8_t>(its::kMaxObjectSize + 1, 1)),
+            PSA_ERROR_INSUFFICIENT_STORAGE);
 }
 
 TEST_F(StorageServiceTest, MalformedVectorsChangeNothing) {

@@ -549,42 +549,24 @@ int Boot(const std::vector<std::string>& args) {
       cli::ParseArgs(args, {{0, "json", false, false}, {0, "watchdog", true, false}});
   if (a.help()) {
     std::fputs(
-        "usage: bastion device boot DIR [--json] [--watchdog SECONDS] [-- APP_ARGS...]
-"
-        "Resets the device and boots it: iROT verifies uROT, uROT verifies the Secure
-"
-        "Manager and the application; the Secure Manager starts its partitions (ITS,
-"
-        "PS, platform) and runs the application, a separate process started from the
-"
-        "exact verified bytes of the `app` image, serving its PSA calls until it exits.
-"
-        "APP_ARGS are passed to it. Prints each stage's decisions, each key domain as
-"
-        "its stage left it (slot states, revocation sequence, revocation records
-"
-        "used), and the application's output.
-"
-        "A hung application (--watchdog, default 10 s) or one that crashes resets
-"
-        "the device, as a hardware watchdog would: the chain boots again (reverting
-"
-        "an unconfirmed trial image) and runs the application it chose; at most two
-"
-        "such resets per command. An `app` image whose payload is not an ELF program
-"
-        "is verified and measured but not run.
-"
-        "Exit 0 when the application was reached and exited with status 0 (or holds
-"
-        "no program). --json prints {booted, reason, images[...], domains[...],
-"
-        "requests[...], secure_manager, application, reset} for each boot (one
-"
-        "object, or an array when the device reset); the application's output then
-"
-        "goes to stderr.
-",
+        "usage: bastion device boot DIR [--json] [--watchdog SECONDS] [-- APP_ARGS...]\n"
+        "Resets the device and boots it: iROT verifies uROT, uROT verifies the Secure\n"
+        "Manager and the application; the Secure Manager starts its partitions (ITS,\n"
+        "PS, platform) and runs the application, a separate process started from the\n"
+        "exact verified bytes of the `app` image, serving its PSA calls until it exits.\n"
+        "APP_ARGS are passed to it. Prints each stage's decisions, each key domain as\n"
+        "its stage left it (slot states, revocation sequence, revocation records\n"
+        "used), and the application's output.\n"
+        "A hung application (--watchdog, default 10 s) or one that crashes resets\n"
+        "the device, as a hardware watchdog would: the chain boots again (reverting\n"
+        "an unconfirmed trial image) and runs the application it chose; at most two\n"
+        "such resets per command. An `app` image whose payload is not an ELF program\n"
+        "is verified and measured but not run.\n"
+        "Exit 0 when the application was reached and exited with status 0 (or holds\n"
+        "no program). --json prints {booted, reason, images[...], domains[...],\n"
+        "requests[...], secure_manager, application, reset} for each boot (one\n"
+        "object, or an array when the device reset); the application's output then\n"
+        "goes to stderr.\n",
         stdout);
     return cli::kExitOk;
   }
