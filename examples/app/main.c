@@ -107,6 +107,7 @@ static void print_report(const bastion_boot_report_t* r) {
 
 /* Stores a pattern in ITS and PS and reads it back. */
 static int self_test(void) {
+  psa_status_t status;
   uint8_t pattern[64];
   uint8_t back[64];
   size_t length = 0;
@@ -119,10 +120,10 @@ static int self_test(void) {
     return 0;
   }
   memset(back, 0, sizeof(back));
-  if (psa_ps_set(SELF_TEST_UID, sizeof(pattern), pattern, PSA_STORAGE_FLAG_NONE) != PSA_SUCCESS ||
-      psa_ps_get(SELF_TEST_UID, 0, sizeof(back), back, &length) != PSA_SUCCESS ||
-      length != sizeof(back) || memcmp(pattern, back, sizeof(back)) != 0) {
-    printf("app: self-test: PS round trip failed\n");
+  status = psa_ps_set(SELF_TEST_UID, sizeof(pattern), pattern, PSA_STORAGE_FLAG_NONE);
+  if (status == PSA_SUCCESS) status = psa_ps_get(SELF_TEST_UID, 0, sizeof(back), back, &length);
+  if (status != PSA_SUCCESS || length != sizeof(back) || memcmp(pattern, back, sizeof(back)) != 0) {
+    printf("app: self-test: PS round trip failed (%d)\n", (int)status);
     return 0;
   }
   (void)psa_its_remove(SELF_TEST_UID);
@@ -263,8 +264,12 @@ int main(int argc, char** argv) {
   }
 
   boot = count_boot();
-  if (boot != 0) printf("app: ITS: boot count %u\n", (unsigned)boot);
-  ok = ok && boot != 0 && keep_note(boot);
+  if (boot != 0) {
+    printf("app: ITS: boot count %u\n", (unsigned)boot);
+    if (!keep_note(boot)) ok = 0;
+  } else {
+    ok = 0;
+  }
   if (revoke != NULL) ok = submit_revocation(revoke) && ok;
   fflush(stdout);
   return ok ? 0 : 1;

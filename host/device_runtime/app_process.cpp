@@ -50,10 +50,19 @@ AppProcess::AppProcess(std::span<const uint8_t> program, const std::string& name
     ::close(memfd);
     return;
   }
+  // The kernel refuses to execute a file open for writing: reopen the sealed
+  // file read-only and drop the writable descriptor.
+  const std::string self_path = "/proc/self/fd/" + std::to_string(memfd);
+  const int program_fd = ::open(self_path.c_str(), O_RDONLY | O_CLOEXEC);
+  ::close(memfd);
+  if (program_fd < 0) {
+    start_failure_.detail = std::string("cannot reopen the program: ") + std::strerror(errno);
+    return;
+  }
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
     start_failure_.detail = std::string("socketpair: ") + std::strerror(errno);
-    ::close(memfd);
+    ::close(program_fd);
     return;
   }
   // Everything the child needs is prepared before fork (no allocation after).
@@ -79,7 +88,7 @@ AppProcess::AppProcess(std::span<const uint8_t> program, const std::string& name
     start_failure_.detail = std::string("fork: ") + std::strerror(errno);
     ::close(pair[0]);
     ::close(pair[1]);
-    ::close(memfd);
+    ::close(program_fd);
     return;
   }
   if (pid == 0) {
@@ -89,11 +98,11 @@ AppProcess::AppProcess(std::span<const uint8_t> program, const std::string& name
     const int null_fd = ::open("/dev/null", O_RDONLY);
     if (null_fd >= 0) ::dup2(null_fd, 0);
     if (output_to_stderr) ::dup2(2, 1);
-    ::fexecve(memfd, argv.data(), envp.data());
+    ::fexecve(program_fd, argv.data(), envp.data());
     ::_exit(127);
   }
   ::close(pair[1]);
-  ::close(memfd);
+  ::close(program_fd);
   pid_ = pid;
   gateway_fd_ = pair[0];
 }
