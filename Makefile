@@ -56,6 +56,8 @@ campaign: setup
 
 bench: build
 	build/host/bench/verify_bench
+	build/host/bench/storage_bench
+	build/host/bench/gateway_bench
 	scripts/bench-instructions
 
 clean:
