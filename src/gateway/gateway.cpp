@@ -83,13 +83,6 @@ bool DecodeCall(ConstByteSpan body, CallRequest* call) {
   return reader.AtEnd();
 }
 
-// The codes with which the Spm refuses a call without the service answering
-// it (spm.h): the outputs carry nothing.
-bool ServiceAnswered(psa_status_t status) {
-  return status != PSA_ERROR_PROGRAMMER_ERROR && status != PSA_ERROR_CONNECTION_REFUSED &&
-         status != PSA_ERROR_SERVICE_FAILURE && status != PSA_ERROR_BAD_STATE;
-}
-
 void WriteResponseHeader(uint8_t* out, const FrameHeader& request, size_t length) {
   StoreLe32(out + BASTION_GW_OFFSET_MAGIC, BASTION_GW_RESPONSE_MAGIC);
   StoreLe16(out + BASTION_GW_OFFSET_VERSION, BASTION_GW_PROTOCOL_VERSION);
@@ -203,15 +196,16 @@ Result<Execution> Gateway::Execute(sm::ClientId client, ConstByteSpan request, B
   }
 
   memory_.OpenWindow(client, call.in, call.in_len, out, call.out_len);
-  const psa_status_t status =
-      spm_.Call(client, call.handle, call.type, call.in, call.in_len, out, call.out_len);
+  bool answered = false;
+  const psa_status_t status = spm_.Call(client, call.handle, call.type, call.in, call.in_len, out,
+                                        call.out_len, &answered);
   memory_.CloseWindow();
 
   bool lengths_sound = true;
   for (size_t i = 0; i < call.out_len; ++i) {
     if (out[i].len > call.out_capacity[i]) lengths_sound = false;
   }
-  if (!ServiceAnswered(status)) {
+  if (!answered) {
     return Execution{Disposition::kExecuted, ResultResponse(response, header, Raw(status))};
   }
   if (!lengths_sound) {  // the Spm never reports more than the capacity

@@ -88,7 +88,8 @@ psa_handle_t Spm::Connect(ClientId client, uint32_t sid, uint32_t version) {
 }
 
 psa_status_t Spm::Call(ClientId client, psa_handle_t handle, int32_t type, const psa_invec* in_vec,
-                       size_t in_len, psa_outvec* out_vec, size_t out_len) {
+                       size_t in_len, psa_outvec* out_vec, size_t out_len, bool* answered) {
+  if (answered != nullptr) *answered = false;
   if (!started_) return PSA_ERROR_BAD_STATE;
   if (type < 0) return PSA_ERROR_PROGRAMMER_ERROR;
 
@@ -117,6 +118,7 @@ psa_status_t Spm::Call(ClientId client, psa_handle_t handle, int32_t type, const
   if (!Dispatch(ref.partition, *ref.service, message, &status)) return PSA_ERROR_SERVICE_FAILURE;
   // Only the lengths go back, into the descriptor array checked writable.
   for (size_t i = 0; i < out_len; ++i) out_vec[i].len = message.written(i);
+  if (answered != nullptr) *answered = true;
   return status;
 }
 

@@ -525,3 +525,32 @@ TEST_F(SpmTest, ProbeSeesOnlyTheDeclaredSizes) {
 
 }  // namespace
 }  // namespace bastion::sm
+
+namespace bastion::sm {
+namespace {
+
+// A transport learns whether the service answered (the output lengths were
+// set), whatever the status: a refusal and a service's own code can be equal.
+TEST_F(SpmTest, CallSaysWhetherTheServiceAnswered) {
+  std::memcpy(buffers_[0], "hi", 2);
+  in_[0] = {buffers_[0], 2};
+  out_[0] = {buffers_[1], 32};
+  bool answered = false;
+  EXPECT_EQ(spm_.Call(kApp, test::kEchoHandle, PSA_IPC_CALL, in_.data(), 1, out_.data(), 1,
+                      &answered),
+            PSA_SUCCESS);
+  EXPECT_TRUE(answered);
+  EXPECT_EQ(out_[0].len, 2u);
+  answered = true;
+  EXPECT_EQ(spm_.Call(kApp, test::kEchoHandle, -5, in_.data(), 1, out_.data(), 1, &answered),
+            PSA_ERROR_PROGRAMMER_ERROR);
+  EXPECT_FALSE(answered);
+  answered = true;
+  EXPECT_EQ(spm_.Call(test::kStranger, 0x1234, PSA_IPC_CALL, in_.data(), 1, out_.data(), 1,
+                      &answered),
+            PSA_ERROR_PROGRAMMER_ERROR);
+  EXPECT_FALSE(answered);
+}
+
+}  // namespace
+}  // namespace bastion::sm
