@@ -1,7 +1,9 @@
-/* psa/protected_storage.h over psa_call (bastion/services.h). */
+/* psa/protected_storage.h and bastion/protected_storage_admin.h over psa_call
+ * (bastion/services.h). */
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bastion/protected_storage_admin.h"
 #include "bastion/services.h"
 #include "ns_bytes.h"
 #include "ns_storage.h"
@@ -75,4 +77,27 @@ uint32_t psa_ps_get_support(void) {
     return 0;
   }
   return bastion_ns_load_le32(support);
+}
+
+/* ---- bastion/protected_storage_admin.h ---- */
+
+psa_status_t bastion_ps_health(uint32_t* health) {
+  uint8_t bytes[4];
+  psa_outvec out[1];
+  psa_status_t status;
+  if (health == NULL) return PSA_ERROR_INVALID_ARGUMENT;
+  if (psa_version(BASTION_PS_ADMIN_SID) == PSA_VERSION_NONE) return PSA_ERROR_NOT_PERMITTED;
+  out[0].base = bytes;
+  out[0].len = sizeof(bytes);
+  status = psa_call(BASTION_PS_ADMIN_HANDLE, BASTION_PS_ADMIN_HEALTH, NULL, 0, out, 1);
+  if (status != PSA_SUCCESS) return status;
+  if (out[0].len != sizeof(bytes)) return PSA_ERROR_COMMUNICATION_FAILURE;
+  *health = (uint32_t)bytes[0] | (uint32_t)bytes[1] << 8 | (uint32_t)bytes[2] << 16 |
+            (uint32_t)bytes[3] << 24;
+  return PSA_SUCCESS;
+}
+
+psa_status_t bastion_ps_format(void) {
+  if (psa_version(BASTION_PS_ADMIN_SID) == PSA_VERSION_NONE) return PSA_ERROR_NOT_PERMITTED;
+  return psa_call(BASTION_PS_ADMIN_HANDLE, BASTION_PS_ADMIN_FORMAT, NULL, 0, NULL, 0);
 }

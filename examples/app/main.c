@@ -7,7 +7,10 @@
  *   3. when it runs as a TRIAL image, confirms itself if the self-test
  *      passed and rejects itself otherwise (the next reset then reverts);
  *   4. counts its boots in ITS and keeps a note in PS;
- *   5. with --revoke FILE, hands that revocation command to the boot chain.
+ *   5. with --revoke FILE, hands that revocation command to the boot chain;
+ *   6. with --format-ps, erases Protected Storage when the Secure Manager
+ *      reports it was tampered with or rolled back (the way out, chosen by
+ *      whoever runs the device: the data is lost).
  *
  * Copy it to start your own application: it needs only the headers in
  * include/ and libbastion_ns. Run it on the virtual device with
@@ -22,6 +25,7 @@
 #include <string.h>
 
 #include "bastion/platform.h"
+#include "bastion/protected_storage_admin.h"
 #include "psa/internal_trusted_storage.h"
 #include "psa/protected_storage.h"
 
@@ -214,6 +218,7 @@ int main(int argc, char** argv) {
   bastion_boot_report_t report;
   const bastion_image_info_t* self = NULL;
   const char* revoke = NULL;
+  int format_ps = 0;
   uint32_t boot;
   int ok = 1;
   int i;
@@ -222,8 +227,10 @@ int main(int argc, char** argv) {
   for (i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--revoke") == 0 && i + 1 < argc) {
       revoke = argv[++i];
+    } else if (strcmp(argv[i], "--format-ps") == 0) {
+      format_ps = 1;
     } else {
-      fprintf(stderr, "usage: %s [--revoke COMMAND.cose]\n", argv[0]);
+      fprintf(stderr, "usage: %s [--revoke COMMAND.cose] [--format-ps]\n", argv[0]);
       return 2;
     }
   }
@@ -236,6 +243,18 @@ int main(int argc, char** argv) {
   print_report(&report);
   for (i = 0; i < (int)report.image_count && i < (int)BASTION_MAX_IMAGES; ++i) {
     if (report.images[i].component == BASTION_COMPONENT_APP) self = &report.images[i];
+  }
+
+  if (format_ps) {
+    uint32_t health = BASTION_PS_HEALTH_GOOD;
+    status = bastion_ps_health(&health);
+    if (status == PSA_SUCCESS && health != BASTION_PS_HEALTH_GOOD) {
+      status = bastion_ps_format();
+      printf("app: PS was compromised (health %u): formatted: %s\n", (unsigned)health,
+             status == PSA_SUCCESS ? "every object erased, a new root made" : "failed");
+    } else {
+      printf("app: PS health %u: nothing to format\n", (unsigned)health);
+    }
   }
 
 #if BASTION_APP_FAULT == 2

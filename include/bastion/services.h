@@ -58,10 +58,21 @@
 #define BASTION_STORAGE_SET_EXTENDED 7
 #define BASTION_STORAGE_INFO_SIZE 12u
 
+/* ---- Protected Storage administration (bastion/protected_storage_admin.h) ----
+ * A service of the PS partition of its own, so that the partition table says
+ * which clients may erase Protected Storage (the SPM refuses the others).
+ *   HEALTH  out[0] health (4): BASTION_PS_HEALTH_*
+ *   FORMAT  erases every object of every client and makes a new root */
+#define BASTION_PS_ADMIN_SID 0x00000061u
+#define BASTION_PS_ADMIN_VERSION 1u
+#define BASTION_PS_ADMIN_HANDLE BASTION_STATELESS_HANDLE(2, BASTION_PS_ADMIN_VERSION)
+#define BASTION_PS_ADMIN_HEALTH 1
+#define BASTION_PS_ADMIN_FORMAT 2
+
 /* ---- Platform service (bastion/platform.h) ---- */
 #define BASTION_PLATFORM_SID 0x00000040u
 #define BASTION_PLATFORM_VERSION 1u
-#define BASTION_PLATFORM_HANDLE BASTION_STATELESS_HANDLE(2, BASTION_PLATFORM_VERSION)
+#define BASTION_PLATFORM_HANDLE BASTION_STATELESS_HANDLE(3, BASTION_PLATFORM_VERSION)
 /*   BOOT_REPORT  out[0] bastion_boot_report_t (sizeof, or more)
  *   CONFIRM      in[0] component (1)
  *   REJECT       in[0] component (1)
@@ -77,7 +88,7 @@
  *           BASTION_REVOCATION_MAX_SIZE bytes) */
 #define BASTION_REVOCATION_SID 0x00000041u
 #define BASTION_REVOCATION_VERSION 1u
-#define BASTION_REVOCATION_HANDLE BASTION_STATELESS_HANDLE(3, BASTION_REVOCATION_VERSION)
+#define BASTION_REVOCATION_HANDLE BASTION_STATELESS_HANDLE(4, BASTION_REVOCATION_VERSION)
 #define BASTION_REVOCATION_SUBMIT 1
 #define BASTION_REVOCATION_MAX_SIZE 1000u
 

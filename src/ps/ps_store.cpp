@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "bastion/protected_storage_admin.h"
 #include "common/hardened.h"
 #include "crypto/crypto.h"
 #include "platform/flash_ops.h"
@@ -576,6 +577,20 @@ StoreStats Store::stats() const {
   st.completed_writes = completed_writes_;
   st.dropped_writes = dropped_writes_;
   return st;
+}
+
+uint32_t Store::health_code() const {
+  switch (health_) {
+    case Health::kGood:
+      return BASTION_PS_HEALTH_GOOD;
+    case Health::kRollbackDetected:
+      return BASTION_PS_HEALTH_ROLLBACK_DETECTED;
+    case Health::kRootMissing:
+      return BASTION_PS_HEALTH_ROOT_MISSING;
+    case Health::kRootDamaged:
+      return BASTION_PS_HEALTH_ROOT_DAMAGED;
+  }
+  return BASTION_PS_HEALTH_UNAVAILABLE;
 }
 
 }  // namespace bastion::ps

@@ -194,6 +194,9 @@ class Store {
   // Data bytes `owner`'s live objects hold (what the quota is checked against).
   uint32_t OwnerUsage(int32_t owner) const;
   Health health() const { return health_; }
+  // health() as the number clients see (BASTION_PS_HEALTH_* of
+  // bastion/protected_storage_admin.h).
+  uint32_t health_code() const;
   StoreStats stats() const;
 
  private:

@@ -7,6 +7,7 @@
 namespace bastion::secure_manager {
 namespace {
 
+
 constexpr char kItsInfo[] = "bastion its mac";
 constexpr char kPsInfo[] = "bastion ps root";
 

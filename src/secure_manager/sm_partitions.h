@@ -3,6 +3,7 @@
 //
 //   its       (id 1, PSA RoT)  Internal Trusted Storage   any non-secure client
 //   ps        (id 2, PSA RoT)  Protected Storage          any non-secure client
+//                              its administration         the clients listed below
 //   platform  (id 3, PSA RoT)  platform service           any non-secure client
 //                              revocation submission      the clients listed below
 //
@@ -35,12 +36,20 @@ inline constexpr sm::ServiceDecl kItsServices[] = {
      .model = sm::ServiceModel::kStateless,
      .callers = {.any_non_secure = true}},
 };
+// Who may erase Protected Storage (after a detected rollback): the application.
+inline constexpr sm::ClientId kPsAdminClients[] = {BASTION_NS_CLIENT_APP};
+
 inline constexpr sm::ServiceDecl kPsServices[] = {
     {.name = "ps",
      .sid = BASTION_PS_SID,
      .version = BASTION_PS_VERSION,
      .model = sm::ServiceModel::kStateless,
      .callers = {.any_non_secure = true}},
+    {.name = "ps-admin",
+     .sid = BASTION_PS_ADMIN_SID,
+     .version = BASTION_PS_ADMIN_VERSION,
+     .model = sm::ServiceModel::kStateless,
+     .callers = {.clients = kPsAdminClients}},
 };
 inline constexpr sm::ServiceDecl kPlatformServices[] = {
     {.name = "platform",
@@ -89,6 +98,8 @@ static_assert(sm::StatelessHandle(kPartitions, BASTION_ITS_SID, BASTION_ITS_VERS
               BASTION_ITS_HANDLE);
 static_assert(sm::StatelessHandle(kPartitions, BASTION_PS_SID, BASTION_PS_VERSION) ==
               BASTION_PS_HANDLE);
+static_assert(sm::StatelessHandle(kPartitions, BASTION_PS_ADMIN_SID, BASTION_PS_ADMIN_VERSION) ==
+              BASTION_PS_ADMIN_HANDLE);
 static_assert(sm::StatelessHandle(kPartitions, BASTION_PLATFORM_SID,
                                   BASTION_PLATFORM_VERSION) == BASTION_PLATFORM_HANDLE);
 static_assert(sm::StatelessHandle(kPartitions, BASTION_REVOCATION_SID,

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <span>
 
+#include "bastion/protected_storage_admin.h"
 #include "bastion/services.h"
 #include "common/bytes.h"
 #include "psa/storage_common.h"
@@ -52,8 +53,9 @@ class StorageService final : public sm::Partition, private StorageServiceBase {
                  uint32_t non_secure_quota, ServiceTraits traits)
       : store_(store), table_(table), non_secure_quota_(non_secure_quota), traits_(traits) {}
 
-  sm::Reply Serve(const sm::ServiceDecl& /*service*/, sm::Message& message) override {
-    const psa_status_t status = Handle(message);
+  sm::Reply Serve(const sm::ServiceDecl& service, sm::Message& message) override {
+    const psa_status_t status =
+        service.sid == BASTION_PS_ADMIN_SID ? HandleAdmin(message) : Handle(message);
     SecureWipe(buffer_, sizeof(buffer_));
     if (message.misused()) return sm::Reply::Fault();
     return sm::Reply::Status(status);
@@ -120,6 +122,35 @@ class StorageService final : public sm::Partition, private StorageServiceBase {
         return PSA_ERROR_NOT_SUPPORTED;
       default:
         return PSA_ERROR_NOT_SUPPORTED;
+    }
+  }
+
+  // The administration service (a store that can be formatted: PS).
+  psa_status_t HandleAdmin(sm::Message& m) {
+    if (m.type() == sm::kMessageConnect || m.type() == sm::kMessageDisconnect) {
+      return PSA_SUCCESS;
+    }
+    if constexpr (requires(Store& s) {
+                    s.Format();
+                    s.health_code();
+                  }) {
+      switch (m.type()) {
+        case BASTION_PS_ADMIN_HEALTH: {
+          if (m.out_size(0) != 4) return PSA_ERROR_PROGRAMMER_ERROR;
+          uint8_t bytes[4];
+          StoreLe32(bytes, opened_ ? store_.health_code() : BASTION_PS_HEALTH_UNAVAILABLE);
+          return m.Write(0, bytes) ? PSA_SUCCESS : PSA_ERROR_PROGRAMMER_ERROR;
+        }
+        case BASTION_PS_ADMIN_FORMAT:
+          if (!opened_) opened_ = store_.Open().ok();
+          if (!opened_ || !store_.Format().ok()) return PSA_ERROR_STORAGE_FAILURE;
+          opened_ = store_.Open().ok();
+          return opened_ ? PSA_SUCCESS : PSA_ERROR_STORAGE_FAILURE;
+        default:
+          return PSA_ERROR_NOT_SUPPORTED;
+      }
+    } else {
+      return PSA_ERROR_NOT_SUPPORTED;
     }
   }
 

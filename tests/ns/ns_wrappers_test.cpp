@@ -319,7 +319,7 @@ TEST_F(NsWrappersTest, PlatformBootReport) {
   EXPECT_EQ(report.image_count, 2u);
   const RecordedCall& call = OnlyCall();
   EXPECT_EQ(call.handle, BASTION_PLATFORM_HANDLE);
-  EXPECT_EQ(call.handle, 0x40000102);
+  EXPECT_EQ(call.handle, 0x40000103);
   EXPECT_EQ(call.type, BASTION_PLATFORM_BOOT_REPORT);
   EXPECT_TRUE(call.in.empty());
   EXPECT_EQ(call.out_capacity, (std::vector<size_t>{sizeof(bastion_boot_report_t)}));
@@ -362,7 +362,7 @@ TEST_F(NsWrappersTest, RevocationAsksForTheServiceFirst) {
   EXPECT_EQ(fake_.version_sids, (std::vector<uint32_t>{BASTION_REVOCATION_SID}));
   const RecordedCall& call = OnlyCall();
   EXPECT_EQ(call.handle, BASTION_REVOCATION_HANDLE);
-  EXPECT_EQ(call.handle, 0x40000103);
+  EXPECT_EQ(call.handle, 0x40000104);
   EXPECT_EQ(call.type, BASTION_REVOCATION_SUBMIT);
   EXPECT_EQ(call.in, (std::vector<Bytes>{command}));
   EXPECT_TRUE(call.out_capacity.empty());

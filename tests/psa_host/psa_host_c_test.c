@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bastion/platform.h"
+#include "bastion/protected_storage_admin.h"
 #include "psa/internal_trusted_storage.h"
 #include "psa/protected_storage.h"
 
@@ -45,6 +46,18 @@ int main(void) {
   CHECK(psa_ps_create(8, 64, PSA_STORAGE_FLAG_NONE) == PSA_ERROR_NOT_SUPPORTED);
   CHECK(psa_ps_remove(7) == PSA_SUCCESS);
   CHECK(psa_ps_remove(7) == PSA_ERROR_DOES_NOT_EXIST);
+
+  /* Administration: healthy; a format erases every object. */
+  {
+    uint32_t health = 99;
+    CHECK(bastion_ps_health(&health) == PSA_SUCCESS && health == BASTION_PS_HEALTH_GOOD);
+    CHECK(bastion_ps_health(NULL) == PSA_ERROR_INVALID_ARGUMENT);
+    CHECK(psa_ps_set(9, sizeof(data), data, PSA_STORAGE_FLAG_NONE) == PSA_SUCCESS);
+    CHECK(bastion_ps_format() == PSA_SUCCESS);
+    CHECK(psa_ps_get(9, 0, sizeof(out), out, &length) == PSA_ERROR_DOES_NOT_EXIST);
+    CHECK(psa_ps_set(9, sizeof(data), data, PSA_STORAGE_FLAG_NONE) == PSA_SUCCESS);
+    CHECK(psa_its_get_info(3, &info) == PSA_SUCCESS); /* ITS untouched */
+  }
 
   /* No boot chain ran in memory: no boot report. */
   CHECK(bastion_platform_boot_report(&report) == PSA_ERROR_BAD_STATE);
