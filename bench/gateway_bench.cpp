@@ -70,21 +70,15 @@ double TimeGets(psa_storage_uid_t uid, size_t size, int calls) {
 
 int main() {
   auto device = host::VirtualDevice::InMemory(host::DefaultGeometry());
-  otp::OtpHeader header{};
-  header.magic = otp::kOtpMagic;
-  header.format_version = otp::kOtpFormatVersion;
-  header.layout = host::DefaultLayout(host::DefaultGeometry());
-  header.complete = otp::kHeaderCompleteMarker;
-  std::vector<uint8_t> bytes(sizeof(header));
-  std::memcpy(bytes.data(), &header, sizeof(header));
-  device->FactoryProgramOtp(otp::kHeaderOffset, bytes);
+  const otp::FlashLayout layout = host::DefaultLayout(host::DefaultGeometry());
+  host::WriteLayoutHeader(*device, layout);
   std::array<uint8_t, 32> seed{};
   seed.fill(0x42);
   // Outside a gateway call window, the in-process caller's own memory.
   ProcessMemory process_memory;
   gateway::GatewayMemory memory(&process_memory);
   const secure_manager::SecureManagerConfig config{
-      .its = {device.get(), header.layout.storage.offset, header.layout.storage.size},
+      .its = {device.get(), layout.storage.offset, layout.storage.size},
       .ps = {&device->external_flash(), 0, device->external_flash().geometry().size},
       .seed = seed,
       .report = nullptr,

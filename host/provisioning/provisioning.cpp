@@ -379,6 +379,17 @@ bool ReadHeader(const VirtualDevice& device, otp::OtpHeader* header) {
          otp::LayoutValid(header->layout, g);
 }
 
+void WriteLayoutHeader(VirtualDevice& device, const otp::FlashLayout& layout) {
+  otp::OtpHeader header{};
+  header.magic = otp::kOtpMagic;
+  header.format_version = otp::kOtpFormatVersion;
+  header.layout = layout;
+  header.complete = otp::kHeaderCompleteMarker;
+  std::vector<uint8_t> bytes(sizeof(header));
+  std::memcpy(bytes.data(), &header, sizeof(header));
+  device.FactoryProgramOtp(otp::kHeaderOffset, bytes);
+}
+
 void Provision(VirtualDevice& device, const Profile& profile) {
   for (uint8_t b : device.raw_otp()) {
     if (b != 0) throw DeviceError("the device is already provisioned");

@@ -88,4 +88,9 @@ otp::Lifecycle ParseLifecycle(const std::string& name);
 // incomplete, or its flash layout does not fit the device's flash.
 bool ReadHeader(const VirtualDevice& device, otp::OtpHeader* header);
 
+// Writes a complete OTP header holding only `layout` (no lifecycle, no key
+// domains): enough for the access rules and the Secure Manager's stores
+// (in-memory devices of bastion::psa_host, benchmarks, tests).
+void WriteLayoutHeader(VirtualDevice& device, const otp::FlashLayout& layout);
+
 }  // namespace bastion::host

@@ -45,14 +45,7 @@ class Host {
       std::memcpy(seed.data(), device_->sm_secrets().storage_key, seed.size());
     } else {
       device_ = host::VirtualDevice::InMemory(host::DefaultGeometry());
-      otp::OtpHeader header{};
-      header.magic = otp::kOtpMagic;
-      header.format_version = otp::kOtpFormatVersion;
-      header.layout = host::DefaultLayout(host::DefaultGeometry());
-      header.complete = otp::kHeaderCompleteMarker;
-      std::vector<uint8_t> bytes(sizeof(header));
-      std::memcpy(bytes.data(), &header, sizeof(header));
-      device_->FactoryProgramOtp(otp::kHeaderOffset, bytes);
+      host::WriteLayoutHeader(*device_, host::DefaultLayout(host::DefaultGeometry()));
       if (!device_->Raise(platform::Hdpl::kSecureManager).ok() || !device_->Fill(seed).ok()) {
         *why = "no entropy for the storage seed";
         return false;

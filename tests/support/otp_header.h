@@ -7,19 +7,13 @@
 #include <vector>
 
 #include "otp/otp_map.h"
+#include "provisioning/provisioning.h"
 #include "virtual_device/virtual_device.h"
 
 namespace bastion::test_support {
 
 inline void ProgramLayoutHeader(host::VirtualDevice& device, const otp::FlashLayout& layout) {
-  otp::OtpHeader header{};
-  header.magic = otp::kOtpMagic;
-  header.format_version = otp::kOtpFormatVersion;
-  header.layout = layout;
-  header.complete = otp::kHeaderCompleteMarker;
-  std::vector<uint8_t> bytes(sizeof(header));
-  std::memcpy(bytes.data(), &header, sizeof(header));
-  device.FactoryProgramOtp(0, bytes);
+  host::WriteLayoutHeader(device, layout);
 }
 
 }  // namespace bastion::test_support
