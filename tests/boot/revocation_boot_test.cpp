@@ -1,5 +1,5 @@
 // Requests from the mailbox, acted on at the next reset by iROT (the urot
-// domain) and uROT (sm, app) (issue 3):
+// domain) and uROT (sm, app):
 // the key-compromise story on the virtual device, every refusal leaving OTP
 // and flash untouched, hostile mailboxes, and the outcomes in the boot report.
 #include <gtest/gtest.h>

@@ -58,7 +58,7 @@ struct GeometryCase {
   uint32_t new_image_bytes;  // image downloaded into the secondary
 };
 
-// The three geometries of issue 3 item 7, with image sizes that make the
+// The three geometries of the update campaigns, with image sizes that make the
 // images differ in length and end mid-sector.
 inline std::vector<GeometryCase> Geometries() {
   constexpr uint32_t k2M = 2u * 1024 * 1024;
