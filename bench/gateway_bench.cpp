@@ -23,6 +23,7 @@
 #include "gateway/serve_client.h"
 #include "provisioning/provisioning.h"
 #include "psa/internal_trusted_storage.h"
+#include "psa_host/in_process_transport.h"
 #include "secure_manager/secure_manager.h"
 #include "virtual_device/virtual_device.h"
 
@@ -31,26 +32,6 @@ namespace {
 using namespace bastion;
 
 constexpr sm::ClientId kClient = BASTION_NS_CLIENT_APP;
-
-class ProcessMemory final : public sm::CallerMemory {
- public:
-  bool MayRead(sm::ClientId, uintptr_t, size_t) const override { return true; }
-  bool MayWrite(sm::ClientId, uintptr_t, size_t) const override { return true; }
-};
-
-struct Direct {
-  sm::Spm* spm;
-};
-uint32_t DFramework(void* c) { return static_cast<Direct*>(c)->spm->FrameworkVersion(); }
-uint32_t DVersion(void* c, uint32_t sid) { return static_cast<Direct*>(c)->spm->Version(kClient, sid); }
-psa_handle_t DConnect(void* c, uint32_t sid, uint32_t v) {
-  return static_cast<Direct*>(c)->spm->Connect(kClient, sid, v);
-}
-psa_status_t DCall(void* c, psa_handle_t h, int32_t t, const psa_invec* in, size_t in_len,
-                   psa_outvec* out, size_t out_len) {
-  return static_cast<Direct*>(c)->spm->Call(kClient, h, t, in, in_len, out, out_len);
-}
-void DClose(void* c, psa_handle_t h) { (void)static_cast<Direct*>(c)->spm->Close(kClient, h); }
 
 double TimeGets(psa_storage_uid_t uid, size_t size, int calls) {
   std::vector<uint8_t> out(size);
@@ -75,7 +56,7 @@ int main() {
   std::array<uint8_t, 32> seed{};
   seed.fill(0x42);
   // Outside a gateway call window, the in-process caller's own memory.
-  ProcessMemory process_memory;
+  psa_host::ProcessMemory process_memory;
   gateway::GatewayMemory memory(&process_memory);
   const secure_manager::SecureManagerConfig config{
       .its = {device.get(), layout.storage.offset, layout.storage.size},
@@ -91,8 +72,8 @@ int main() {
     return 1;
   }
   // The in-process transport: the client library straight into the SPM.
-  Direct direct{&sm.spm()};
-  const bastion_ns_transport_t in_process = {&direct, DFramework, DVersion, DConnect, DCall, DClose};
+  psa_host::InProcessClient direct{&sm.spm(), kClient};
+  const bastion_ns_transport_t in_process = psa_host::InProcessTransport(&direct);
 
   // The gateway: a socket pair, the server loop on a thread.
   int pair[2];

@@ -10,19 +10,12 @@
 #include "bastion_ns_transport.h"
 #include "otp/otp_map.h"
 #include "provisioning/provisioning.h"
+#include "psa_host/in_process_transport.h"
 #include "secure_manager/secure_manager.h"
 #include "virtual_device/virtual_device.h"
 
 namespace bastion::psa_host {
 namespace {
-
-// The caller is this process: its own memory is all it can name. The SPM
-// still checks counts, sizes, wrap-around and overlap.
-class ProcessMemory final : public sm::CallerMemory {
- public:
-  bool MayRead(sm::ClientId, uintptr_t, size_t) const override { return true; }
-  bool MayWrite(sm::ClientId, uintptr_t, size_t) const override { return true; }
-};
 
 class Host {
  public:
@@ -73,9 +66,10 @@ class Host {
     return true;
   }
 
-  sm::Spm& spm() { return sm_->spm(); }
-  void AfterCall() {
-    if (persist_) device_->Save();
+  // The transport into this host's SPM, as the application.
+  bastion_ns_transport_t Transport() {
+    client_ = {&sm_->spm(), BASTION_NS_CLIENT_APP, &Host::AfterCall, this};
+    return InProcessTransport(&client_);
   }
 
  private:
@@ -85,35 +79,21 @@ class Host {
   bool persist_ = false;
   ProcessMemory memory_;
   std::unique_ptr<secure_manager::SecureManager> sm_;
-};
+  InProcessClient client_;
 
-constexpr sm::ClientId kClient = BASTION_NS_CLIENT_APP;
-
-uint32_t FrameworkVersion(void* context) {
-  return static_cast<Host*>(context)->spm().FrameworkVersion();
-}
-uint32_t Version(void* context, uint32_t sid) {
-  return static_cast<Host*>(context)->spm().Version(kClient, sid);
-}
-psa_handle_t Connect(void* context, uint32_t sid, uint32_t version) {
-  return static_cast<Host*>(context)->spm().Connect(kClient, sid, version);
-}
-psa_status_t Call(void* context, psa_handle_t handle, int32_t type, const psa_invec* in_vec,
-                  size_t in_len, psa_outvec* out_vec, size_t out_len) {
-  Host* host = static_cast<Host*>(context);
-  const psa_status_t status = host->spm().Call(kClient, handle, type, in_vec, in_len, out_vec,
-                                               out_len);
-  try {
-    host->AfterCall();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "bastion psa_host: cannot save the device: %s\n", e.what());
-    return PSA_ERROR_STORAGE_FAILURE;
+  // Saves the device files after a call when they live in a directory.
+  static bool AfterCall(void* context) {
+    Host* host = static_cast<Host*>(context);
+    if (!host->persist_) return true;
+    try {
+      host->device_->Save();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "bastion psa_host: cannot save the device: %s\n", e.what());
+      return false;
+    }
+    return true;
   }
-  return status;
-}
-void Close(void* context, psa_handle_t handle) {
-  (void)static_cast<Host*>(context)->spm().Close(kClient, handle);
-}
+};
 
 }  // namespace
 }  // namespace bastion::psa_host
@@ -142,11 +122,6 @@ extern "C" psa_status_t bastion_ns_default_transport(bastion_ns_transport_t* tra
     }
     host = &instance;
   }
-  transport->context = host;
-  transport->framework_version = FrameworkVersion;
-  transport->version = Version;
-  transport->connect = Connect;
-  transport->call = Call;
-  transport->close = Close;
+  *transport = host->Transport();
   return PSA_SUCCESS;
 }
