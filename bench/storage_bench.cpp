@@ -14,55 +14,38 @@
 // old metadata block and the old data block.
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 #include <vector>
 
 #include "its/its_store.h"
 #include "ps/ps_store.h"
+#include "ram_flash.h"
 
 namespace {
 
 using namespace bastion;
 
-// A NOR flash in RAM that counts what is done to it.
+// A NOR flash in RAM (the fuzzers' RamFlash) that counts what is done to it.
 class CountingFlash final : public platform::Flash {
  public:
-  explicit CountingFlash(const platform::FlashGeometry& g) : g_(g), bytes_(g.size, g.erased_value) {}
-  platform::FlashGeometry geometry() const override { return g_; }
-  Status Read(uint32_t address, ByteSpan out) override {
-    if (address > bytes_.size() || out.size() > bytes_.size() - address) {
-      return StatusCode::kOutOfRange;
-    }
-    std::memcpy(out.data(), bytes_.data() + address, out.size());
-    return StatusCode::kOk;
-  }
+  explicit CountingFlash(const platform::FlashGeometry& g) : flash_(g) {}
+  platform::FlashGeometry geometry() const override { return flash_.geometry(); }
+  Status Read(uint32_t address, ByteSpan out) override { return flash_.Read(address, out); }
   Status Program(uint32_t address, ConstByteSpan data) override {
-    if (address % g_.program_unit != 0 || data.size() % g_.program_unit != 0 ||
-        address > bytes_.size() || data.size() > bytes_.size() - address) {
-      return StatusCode::kInvalidArgument;
-    }
-    for (size_t i = 0; i < data.size(); ++i) {
-      if (bytes_[address + i] != g_.erased_value) return StatusCode::kFailedPrecondition;
-    }
-    std::memcpy(bytes_.data() + address, data.data(), data.size());
-    programmed += data.size();
-    return StatusCode::kOk;
+    const Status status = flash_.Program(address, data);
+    if (status.ok()) programmed += data.size();
+    return status;
   }
   Status EraseSector(uint32_t address) override {
-    if (address % g_.sector_size != 0 || address >= bytes_.size()) {
-      return StatusCode::kInvalidArgument;
-    }
-    std::memset(bytes_.data() + address, g_.erased_value, g_.sector_size);
-    ++erased;
-    return StatusCode::kOk;
+    const Status status = flash_.EraseSector(address);
+    if (status.ok()) ++erased;
+    return status;
   }
   uint64_t programmed = 0;
   uint64_t erased = 0;
 
  private:
-  platform::FlashGeometry g_;
-  std::vector<uint8_t> bytes_;
+  fuzz::RamFlash flash_;
 };
 
 class FixedRng final : public platform::Rng {
