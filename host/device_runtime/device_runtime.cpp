@@ -53,40 +53,38 @@ void RunSecureSide(VirtualDevice& device, const RunOptions& options, BootCycle* 
   cycle->sm_started = true;
   if (!sm.its_ready()) cycle->sm_note = "Internal Trusted Storage unavailable";
   if (!sm.ps_ready()) {
-    cycle->sm_note += std::string(cycle->sm_note.empty() ? "" : "; ") +
-                      "Protected Storage unavailable";
+    cycle->sm_note +=
+        std::string(cycle->sm_note.empty() ? "" : "; ") + "Protected Storage unavailable";
   }
 
-  const std::vector<uint8_t> program = VerifiedAppProgram(device, report, &cycle->no_app);
+  const std::vector<uint8_t> program =
+      VerifiedAppProgram(device, header.layout, report, &cycle->no_app);
   if (program.empty()) return;
   AppProcess app(program, "app", options.app_args, options.app_output_to_stderr);
   const auto deadline = std::chrono::steady_clock::now() + options.watchdog;
   if (app.started()) {
     cycle->app_started = true;
     gateway::Gateway gateway(sm.spm(), memory);
-    const ServeReport served = ServeClient(app.gateway_fd(), gateway, BASTION_NS_CLIENT_APP, deadline);
+    const ServeReport served =
+        ServeClient(app.gateway_fd(), gateway, BASTION_NS_CLIENT_APP, deadline);
     cycle->gateway_requests = served.frames_executed;
-    cycle->gateway_refused = served.frames_refused;
-    cycle->gateway_end = StopReasonName(served.reason);
   }
   cycle->exit = app.Wait(deadline);
   if (cycle->exit.kind == AppExit::Kind::kStartFailed) cycle->app_started = false;
-  cycle->reset = cycle->exit.kind == AppExit::Kind::kWatchdog ||
-                 cycle->exit.kind == AppExit::Kind::kSignalled;
+  cycle->reset =
+      cycle->exit.kind == AppExit::Kind::kWatchdog || cycle->exit.kind == AppExit::Kind::kSignalled;
 }
 
 }  // namespace
 
-std::vector<uint8_t> VerifiedAppProgram(VirtualDevice& device, const boot::BootReport& report,
-                                        std::string* why) {
+std::vector<uint8_t> VerifiedAppProgram(const VirtualDevice& device, const otp::FlashLayout& layout,
+                                        const boot::BootReport& report, std::string* why) {
   const boot::BootReportImage* app = ReportedApp(report);
   if (app == nullptr || app->verified != 1) {
     *why = "the boot report shows no verified application";
     return {};
   }
-  otp::OtpHeader header;
-  std::memcpy(&header, device.raw_otp().data() + otp::kHeaderOffset, sizeof(header));
-  const otp::FlashRegion slot = header.layout.primary[kApp];
+  const otp::FlashRegion slot = layout.primary[kApp];
   const std::vector<uint8_t>& flash = device.raw_flash();
   if (slot.offset > flash.size() || slot.size > flash.size() - slot.offset) {
     *why = "the application slot is outside the flash";
@@ -104,7 +102,7 @@ std::vector<uint8_t> VerifiedAppProgram(VirtualDevice& device, const boot::BootR
       crypto::Hash(parsed.hash_alg, ConstByteSpan(bytes.data(), parsed.signed_size));
   if (digest.size == 0 || static_cast<uint8_t>(parsed.hash_alg) != app->hash_alg ||
       !HardenedIsTrue(HardenedEqual(digest.bytes.data(), app->measurement,
-                            static_cast<uint32_t>(digest.size)))) {
+                                    static_cast<uint32_t>(digest.size)))) {
     *why = "the application slot differs from the image the boot chain verified";
     return {};
   }

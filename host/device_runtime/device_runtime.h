@@ -15,7 +15,6 @@
 
 #include <chrono>
 #include <functional>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,12 +36,10 @@ struct BootCycle {
   bool sm_started = false;  // the Secure Manager started (its stores may still be degraded)
   std::string sm_note;      // why the SM did not start, or which store is degraded
   bool app_started = false;
-  std::string no_app;  // why the application did not run (no program, not verified, ...)
-  AppExit exit;        // when app_started
+  std::string no_app;             // why the application did not run (no program, not verified, ...)
+  AppExit exit;                   // when app_started
   uint64_t gateway_requests = 0;  // frames executed
-  uint64_t gateway_refused = 0;   // malformed frames answered with an error
-  std::string gateway_end;  // why the gateway stopped serving
-  bool reset = false;       // this cycle ended in a reset (watchdog or crash)
+  bool reset = false;             // this cycle ended in a reset (watchdog or crash)
 };
 
 // Boots `device` and runs the Secure Manager and its application. `on_boot`
@@ -54,11 +51,11 @@ std::vector<BootCycle> RunDevice(VirtualDevice& device, const RunOptions& option
                                  const std::function<void(const BootCycle&)>& on_cycle);
 
 // The verified application program: the payload of the `app` image in its
-// primary slot, copied once and checked against the boot report's
+// primary slot (`layout`, the one in OTP), copied once and checked against the boot report's
 // measurement (so it is exactly the bytes the boot chain verified). Empty,
 // with `why` set, when the report does not show a verified app or the bytes
 // differ.
-std::vector<uint8_t> VerifiedAppProgram(VirtualDevice& device, const boot::BootReport& report,
-                                        std::string* why);
+std::vector<uint8_t> VerifiedAppProgram(const VirtualDevice& device, const otp::FlashLayout& layout,
+                                        const boot::BootReport& report, std::string* why);
 
 }  // namespace bastion::host
