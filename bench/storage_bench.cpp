@@ -81,7 +81,7 @@ constexpr uint32_t kPsFiller = 512;
 
 struct Figures {
   double set_us = 0, get_us = 0;
-  double programmed = 0, erased = 0;          // per set, the store's own flash
+  double programmed = 0, erased = 0;            // per set, the store's own flash
   double root_programmed = 0, root_erased = 0;  // PS only: the internal flash (root in ITS)
   bool ok = true;
   const char* why = nullptr;  // when not ok
@@ -235,11 +235,13 @@ int main() {
   );
   std::printf("ITS: internal flash, %u KiB region, %u KiB sectors, %u-byte program unit\n",
               kInternal.size / 1024, kInternal.sector_size / 1024, kInternal.program_unit);
-  std::printf("PS: external flash, %u KiB region, %u KiB sectors, %u-byte program unit; its root "
-              "in ITS on the internal flash\n\n",
-              kExternal.size / 1024, kExternal.sector_size / 1024, kExternal.program_unit);
-  std::printf("| store | object B | full | set µs | get µs | bytes programmed per set | sectors "
-              "erased per set | TF-M model: bytes programmed | TF-M model: sectors erased |\n");
+  std::printf(
+      "PS: external flash, %u KiB region, %u KiB sectors, %u-byte program unit; its root "
+      "in ITS on the internal flash\n\n",
+      kExternal.size / 1024, kExternal.sector_size / 1024, kExternal.program_unit);
+  std::printf(
+      "| store | object B | full | set µs | get µs | bytes programmed per set | sectors "
+      "erased per set | TF-M model: bytes programmed | TF-M model: sectors erased |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|\n");
   for (uint32_t size : kSizes) {
     for (uint32_t fill : kFills) {

@@ -2,8 +2,8 @@
  * Bastion's Mbed TLS 3.6 configuration: the same file for host and target.
  * Only what the crypto facade (src/crypto) needs: SHA-256/384, ECDSA P-256
  * and P-384, key parsing (PEM, DER, SubjectPublicKeyInfo), HMAC, HKDF,
- * AES-CTR, AES-GCM (Protected Storage) and CTR-DRBG. No C heap: every allocation comes from a static
- * arena handed to memory_buffer_alloc by the facade.
+ * AES-CTR, AES-GCM (Protected Storage) and CTR-DRBG. No C heap: every allocation comes from a
+ * static arena handed to memory_buffer_alloc by the facade.
  */
 #ifndef BASTION_MBEDTLS_CONFIG_H
 #define BASTION_MBEDTLS_CONFIG_H

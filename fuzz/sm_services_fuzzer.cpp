@@ -131,7 +131,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       for (size_t i = 0; i < in_len; ++i) {
         const uint8_t kind = in.U8();
         // Mostly the sizes the services expect, sometimes anything.
-        const size_t n = kind < 64 ? 8 : kind < 128 ? 4 : kind < 144 ? 1 : (in.U8() | (in.U8() << 8)) % 1300;
+        const size_t n = kind < 64    ? 8
+                         : kind < 128 ? 4
+                         : kind < 144 ? 1
+                                      : (in.U8() | (in.U8() << 8)) % 1300;
         inputs[i] = in.Bytes(n);
         in_vec[i] = {inputs[i].data(), inputs[i].size()};
         if (!inputs[i].empty()) memory.Add(client, inputs[i].data(), inputs[i].size(), false);
@@ -147,8 +150,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       size_t caps[4] = {};
       for (size_t i = 0; i < out_len; ++i) caps[i] = out_vec[i].len;
       bool answered = false;
-      const psa_status_t status = sm->spm().Call(client, handle, type, in_vec, in_len, out_vec,
-                                                 out_len, &answered);
+      const psa_status_t status =
+          sm->spm().Call(client, handle, type, in_vec, in_len, out_vec, out_len, &answered);
       Check(status <= 0);
       for (size_t i = 0; i < out_len; ++i) {
         Check(out_vec[i].len <= caps[i]);

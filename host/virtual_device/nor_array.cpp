@@ -63,7 +63,8 @@ void NorArray::Program(uint32_t address, ConstByteSpan data) {
 void NorArray::Erase(uint32_t address) {
   std::fill_n(bytes_.begin() + address, geometry_.sector_size, geometry_.erased_value);
   const uint32_t unit = geometry_.program_unit;
-  for (uint32_t i = 0; i < geometry_.sector_size; i += unit) programmed_[(address + i) / unit] = false;
+  for (uint32_t i = 0; i < geometry_.sector_size; i += unit)
+    programmed_[(address + i) / unit] = false;
 }
 
 void NorArray::TearProgram(uint32_t address, ConstByteSpan data, uint64_t operation) {
@@ -94,8 +95,8 @@ bool NorArray::FactoryWrite(uint32_t address, const std::vector<uint8_t>& bytes)
   if (address % sector != 0 || address > bytes_.size() || bytes.size() > bytes_.size() - address) {
     return false;
   }
-  const size_t span = std::min<size_t>((bytes.size() + sector - 1) / sector * sector,
-                                       bytes_.size() - address);
+  const size_t span =
+      std::min<size_t>((bytes.size() + sector - 1) / sector * sector, bytes_.size() - address);
   std::fill_n(bytes_.begin() + address, span, geometry_.erased_value);
   std::copy(bytes.begin(), bytes.end(), bytes_.begin() + address);
   const uint32_t unit = geometry_.program_unit;
