@@ -92,4 +92,15 @@
 #define BASTION_REVOCATION_SUBMIT 1
 #define BASTION_REVOCATION_MAX_SIZE 1000u
 
+/* ---- Crypto (psa/crypto.h; layouts in bastion/crypto_service.h) ---- */
+#define BASTION_CRYPTO_SID 0x00000080u
+#define BASTION_CRYPTO_VERSION 1u
+#define BASTION_CRYPTO_HANDLE BASTION_STATELESS_HANDLE(5, BASTION_CRYPTO_VERSION)
+
+/* ---- Initial Attestation (psa/initial_attestation.h; layouts in
+ * bastion/crypto_service.h) ---- */
+#define BASTION_ATTESTATION_SID 0x00000020u
+#define BASTION_ATTESTATION_VERSION 1u
+#define BASTION_ATTESTATION_HANDLE BASTION_STATELESS_HANDLE(6, BASTION_ATTESTATION_VERSION)
+
 #endif /* BASTION_SERVICES_H */
