@@ -1041,10 +1041,10 @@ CryptoService::~CryptoService() {
 }
 
 CryptoService::State& CryptoService::state() {
-  return *std::launder(reinterpret_cast<State*>(state_storage_));
+  return *std::launder(static_cast<State*>(static_cast<void*>(state_storage_)));
 }
 const CryptoService::State& CryptoService::state() const {
-  return *std::launder(reinterpret_cast<const State*>(state_storage_));
+  return *std::launder(static_cast<const State*>(static_cast<const void*>(state_storage_)));
 }
 
 void CryptoService::Restart(const sm::PartitionDecl& /*declaration*/) {
