@@ -65,6 +65,7 @@ int main() {
       .report = nullptr,
       .ram = device.get(),
       .rng = device.get(),
+      .attestation_seed = seed,
   };
   secure_manager::SecureManager sm(config, memory);
   if (!sm.Start().ok() || !sm.its_ready()) {

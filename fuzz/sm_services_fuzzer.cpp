@@ -110,6 +110,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       .report = &report,
       .ram = &ram,
       .rng = &rng,
+      .attestation_seed = seed,
   };
   {
     sm::AllowedRanges<12> memory;

@@ -34,6 +34,9 @@ void RunSecureSide(VirtualDevice& device, const RunOptions& options, BootCycle* 
   const boot::BootReport report = cycle->boot.report;  // the SM's own copy
   std::array<uint8_t, 32> seed;
   std::memcpy(seed.data(), device.sm_secrets().storage_key, seed.size());
+  std::array<uint8_t, 32> attestation_seed;
+  std::memcpy(attestation_seed.data(), device.sm_secrets().attestation_seed,
+              attestation_seed.size());
   const platform::FlashGeometry external = device.external_flash().geometry();
   const secure_manager::SecureManagerConfig config{
       .its = {&device, header.layout.storage.offset, header.layout.storage.size},
@@ -42,10 +45,13 @@ void RunSecureSide(VirtualDevice& device, const RunOptions& options, BootCycle* 
       .report = &report,
       .ram = &device,
       .rng = &device,
+      .attestation_seed = attestation_seed,
+      .key_store = header.layout.key_store,
   };
   gateway::GatewayMemory memory;
   secure_manager::SecureManager sm(config, memory);
   SecureWipe(seed.data(), seed.size());
+  SecureWipe(attestation_seed.data(), attestation_seed.size());
   if (!sm.Start().ok()) {
     cycle->sm_note = "the Secure Manager could not start";
     return;

@@ -10,12 +10,19 @@
 //   ITS record MAC key  = HKDF-SHA-256(seed, info "bastion its mac")
 //   PS root key         = HKDF-SHA-256(seed, info "bastion ps root")
 //
+// It also takes the attestation seed (the IAK's, src/attestation/iak.h) and
+// a boot seed from the RNG, once, and gathers the attestation claims from
+// the boot report and the flash key store (src/attestation/claims.h).
+//
 // Holds no heap memory; one object per device.
 #pragma once
 
 #include <cstdint>
 #include <span>
 
+#include "attestation/attestation_service.h"
+#include "attestation/iak_signer.h"
+#include "attestation/token.h"
 #include "boot/boot_report.h"
 #include "common/status.h"
 #include "its/its_store.h"
@@ -41,7 +48,12 @@ struct SecureManagerConfig {
   std::span<const uint8_t, 32> seed;  // SmHandoff::storage_key (copied, not kept)
   const boot::BootReport* report;     // the SM's own copy; null when there is none
   platform::SharedRam* ram;           // the mailbox; null when there is none
-  platform::Rng* rng;                 // Protected Storage's root salt
+  platform::Rng* rng;                 // Protected Storage's root salt, the boot seed
+  // SmHandoff::attestation_seed (copied into the IAK signer, not kept here).
+  std::span<const uint8_t, 32> attestation_seed;
+  // The flash key store in the internal flash (`its.flash`): the signer ids
+  // of the attestation token. Empty: no token (no signer ids).
+  otp::FlashRegion key_store{};
 };
 
 // Connections the SPM can hold at once.
@@ -68,6 +80,11 @@ class SecureManager {
   bool ps_ready() const { return ps_service_.opened(); }
   // Engine statistics (operator's view, figures).
   its::StoreStats its_stats() const { return its_store_.stats(); }
+  // Whether the attestation service can give tokens (a boot report, the
+  // IAK, the boot seed and every signer id were available at start).
+  bool attestation_ready() const { return claims_ready_; }
+  // The IAK's public key (valid when the attestation seed derived one).
+  const crypto::EcPublicKey& iak_public_key() const { return iak_signer_.public_key(); }
 
  private:
   struct Keys {
@@ -76,6 +93,8 @@ class SecureManager {
     bool derived;
   };
   static Keys DeriveKeys(std::span<const uint8_t, 32> seed);
+  // Takes the IAK and the boot seed and gathers the attestation claims.
+  void PrepareAttestation(const SecureManagerConfig& config);
 
   Keys keys_;  // wiped once the stores took their copies
   const boot::BootReport empty_report_{};
@@ -84,6 +103,16 @@ class SecureManager {
   storage_service::StorageService<its::Store, its::kMaxObjectSize> its_service_;
   storage_service::StorageService<ps::Store, ps::kMaxObjectSize> ps_service_;
   platform_service::PlatformService platform_service_;
+  // Holds the crypto partition's place in the table (sm_partitions.h).
+  class CryptoPlaceholder final : public sm::Partition {
+   public:
+    sm::Reply Serve(const sm::ServiceDecl& service, sm::Message& message) override;
+    void Restart(const sm::PartitionDecl& /*declaration*/) override {}
+  } crypto_placeholder_;
+  attestation::IakSigner iak_signer_;
+  attestation::TokenClaims claims_{};
+  bool claims_ready_ = false;
+  attestation::AttestationService attestation_service_;
   sm::Partition* const partitions_[kPartitionCount];
   sm::SpmBuffer<kPartitionCount, kConnections> spm_;
 };

@@ -6,6 +6,8 @@
 //                              its administration         the clients listed below
 //   platform  (id 3, PSA RoT)  platform service           any non-secure client
 //                              revocation submission      the clients listed below
+//   crypto    (id 4)           placeholder of the crypto partition (below)
+//   attestation (id 5, PSA RoT) Initial Attestation        any non-secure client
 //
 // The stateless handles of include/bastion/services.h are the services'
 // positions in this table: the static_asserts below keep them in step.
@@ -21,6 +23,8 @@ namespace bastion::secure_manager {
 inline constexpr sm::PartitionId kItsPartition = 1;
 inline constexpr sm::PartitionId kPsPartition = 2;
 inline constexpr sm::PartitionId kPlatformPartition = 3;
+inline constexpr sm::PartitionId kCryptoPlaceholderPartition = 4;
+inline constexpr sm::PartitionId kAttestationPartition = 5;
 
 // Bytes of ITS and of PS each non-secure client may own.
 inline constexpr uint32_t kNonSecureStorageQuota = 8 * 1024;
@@ -64,6 +68,27 @@ inline constexpr sm::ServiceDecl kPlatformServices[] = {
      .callers = {.clients = kRevocationClients}},
 };
 
+// PLACEHOLDER of the crypto partition (id 4, whose service is stateless
+// index 5 in services.h), developed on its own branch: it holds the crypto
+// SID so that the attestation service sits at the stateless index
+// services.h gives it (6), and answers PSA_ERROR_NOT_SUPPORTED to every
+// request. The real "crypto" declaration replaces this entry when the two
+// branches are merged (the table check refuses both at once: duplicate SID).
+inline constexpr sm::ServiceDecl kCryptoPlaceholderServices[] = {
+    {.name = "crypto",
+     .sid = BASTION_CRYPTO_SID,
+     .version = BASTION_CRYPTO_VERSION,
+     .model = sm::ServiceModel::kStateless,
+     .callers = {.any_non_secure = true}},
+};
+inline constexpr sm::ServiceDecl kAttestationServices[] = {
+    {.name = "attestation",
+     .sid = BASTION_ATTESTATION_SID,
+     .version = BASTION_ATTESTATION_VERSION,
+     .model = sm::ServiceModel::kStateless,
+     .callers = {.any_non_secure = true}},
+};
+
 inline constexpr sm::PartitionDecl kPartitions[] = {
     {.name = "its",
      .id = kItsPartition,
@@ -89,6 +114,24 @@ inline constexpr sm::PartitionDecl kPartitions[] = {
      .key_slots = 0,
      .stack_bytes = 2048,
      .memory_bytes = 1024},
+    {.name = "crypto",
+     .id = kCryptoPlaceholderPartition,
+     .kind = sm::PartitionKind::kPsaRot,
+     .services = kCryptoPlaceholderServices,
+     .storage_quota_bytes = 0,
+     .key_slots = 0,
+     .stack_bytes = 256,
+     .memory_bytes = 0},
+    // The token is built in the partition (1 KiB) and its claims map is
+    // sized on the stack (1 KiB), beside a SHA-256 and an ECDSA signature.
+    {.name = "attestation",
+     .id = kAttestationPartition,
+     .kind = sm::PartitionKind::kPsaRot,
+     .services = kAttestationServices,
+     .storage_quota_bytes = 0,
+     .key_slots = 0,
+     .stack_bytes = 4096,
+     .memory_bytes = 2048},
 };
 BASTION_SM_CHECK_PARTITION_TABLE(kPartitions);
 
@@ -104,5 +147,9 @@ static_assert(sm::StatelessHandle(kPartitions, BASTION_PLATFORM_SID,
                                   BASTION_PLATFORM_VERSION) == BASTION_PLATFORM_HANDLE);
 static_assert(sm::StatelessHandle(kPartitions, BASTION_REVOCATION_SID,
                                   BASTION_REVOCATION_VERSION) == BASTION_REVOCATION_HANDLE);
+static_assert(sm::StatelessHandle(kPartitions, BASTION_CRYPTO_SID, BASTION_CRYPTO_VERSION) ==
+              BASTION_CRYPTO_HANDLE);
+static_assert(sm::StatelessHandle(kPartitions, BASTION_ATTESTATION_SID,
+                                  BASTION_ATTESTATION_VERSION) == BASTION_ATTESTATION_HANDLE);
 
 }  // namespace bastion::secure_manager
