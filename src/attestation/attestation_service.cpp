@@ -2,9 +2,14 @@
 
 #include "bastion/crypto_service.h"
 #include "common/bytes.h"
+#include "psa/initial_attestation.h"
 
 namespace bastion::attestation {
 namespace {
+
+static_assert(PSA_INITIAL_ATTEST_MAX_TOKEN_SIZE == kMaxTokenSize);
+static_assert(PSA_INITIAL_ATTEST_CHALLENGE_SIZE_32 == 32 && PSA_INITIAL_ATTEST_CHALLENGE_SIZE_48 == 48 &&
+              PSA_INITIAL_ATTEST_CHALLENGE_SIZE_64 == 64);
 
 // Whether the request's status could not be better expressed: every Status
 // from the token module that is not the caller's fault is a service failure.

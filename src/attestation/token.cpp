@@ -146,11 +146,8 @@ size_t VersionText(const image::ImageVersion& version, std::span<char, kMaxVersi
   n = AppendDecimal(version.minor, out, n);
   out[n++] = '.';
   n = AppendDecimal(version.revision, out, n);
-  if (version.build != 0) {
-    out[n++] = '+';
-    n = AppendDecimal(version.build, out, n);
-  }
-  return n;
+  out[n++] = '+';
+  return AppendDecimal(version.build, out, n);
 }
 
 uint32_t SecurityLifecycle(uint32_t bastion_lifecycle) {

@@ -159,7 +159,8 @@ Status TokenSize(const TokenClaims& claims, int32_t client_id, size_t challenge_
 Status BuildToken(const TokenClaims& claims, int32_t client_id, ConstByteSpan challenge,
                   TokenSigner& signer, ByteSpan out, size_t* written);
 
-// The text of a version ("1.2.3", or "1.2.3+4" when build is not 0) into
+// The text of a version, "major.minor.revision+build" as imgtool takes it
+// and `bastion device boot` prints it ("1.2.3+0"), into
 // `out` (at least kMaxVersionTextSize bytes); returns its length.
 inline constexpr size_t kMaxVersionTextSize = 24;  // "255.255.65535+4294967295"
 size_t VersionText(const image::ImageVersion& version, std::span<char, kMaxVersionTextSize> out);

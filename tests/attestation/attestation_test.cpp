@@ -269,7 +269,7 @@ TEST_F(AttestationTest, ClaimsFollowRfc9783AndTheReport) {
   ASSERT_NE(sw, nullptr);
   ASSERT_EQ(sw->children.size(), 3u);
   const char* types[3] = {"BL", "PRoT", "App"};
-  const char* versions[3] = {"1.2.300+4000000000", "2.2.301+4000000000", "3.2.302"};
+  const char* versions[3] = {"1.2.300+4000000000", "2.2.301+4000000000", "3.2.302+0"};
   for (size_t i = 0; i < 3; ++i) {
     const Item& c = sw->children[i];
     const boot::BootReportImage& im = report_.images[i];
