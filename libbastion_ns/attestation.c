@@ -1,7 +1,5 @@
 /* psa/initial_attestation.h over psa_call (bastion/services.h,
  * bastion/crypto_service.h). */
-#include "psa/initial_attestation.h"
-
 #include <stddef.h>
 #include <stdint.h>
 
@@ -9,6 +7,7 @@
 #include "bastion/services.h"
 #include "ns_bytes.h"
 #include "psa/client.h"
+#include "psa/initial_attestation.h"
 
 static int challenge_size_valid(size_t size) {
   return size == PSA_INITIAL_ATTEST_CHALLENGE_SIZE_32 ||

@@ -270,8 +270,7 @@ void ParseClaimsOrThrow(ConstByteSpan payload, Claims* out) {
   Claims c;
   std::vector<ConstByteSpan> seen;
   bool has_nonce = false, has_instance = false, has_profile = false, has_client = false,
-       has_lifecycle = false, has_implementation = false, has_seed = false,
-       has_components = false;
+       has_lifecycle = false, has_implementation = false, has_seed = false, has_components = false;
   for (size_t i = 0; i < pairs; ++i) {
     std::optional<int64_t> key;
     NoteKey(&seen, r.Key("the claims", &key), "the claims");
@@ -445,7 +444,8 @@ std::string VerifyToken(ConstByteSpan token, const crypto::EcPublicKey& iak,
   const std::string claims_error = ParseClaims(message.payload, &t.claims);
   if (!claims_error.empty()) return "malformed claims: " + claims_error;
   const Claims& c = t.claims;
-  if (c.profile != kProfile) return "the profile is '" + c.profile + "', not " + std::string(kProfile);
+  if (c.profile != kProfile)
+    return "the profile is '" + c.profile + "', not " + std::string(kProfile);
   if (std::memcmp(c.instance_id.data() + 1, key_hash.data(), key_hash.size()) != 0) {
     return "the instance id does not match the IAK";
   }

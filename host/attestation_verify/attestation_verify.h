@@ -29,10 +29,10 @@
 namespace bastion::attest {
 
 struct SoftwareComponent {
-  std::optional<std::string> measurement_type;  // 1
-  std::vector<uint8_t> measurement_value;       // 2 (32, 48 or 64 bytes)
-  std::optional<std::string> version;           // 4
-  std::vector<uint8_t> signer_id;               // 5 (32, 48 or 64 bytes)
+  std::optional<std::string> measurement_type;         // 1
+  std::vector<uint8_t> measurement_value;              // 2 (32, 48 or 64 bytes)
+  std::optional<std::string> version;                  // 4
+  std::vector<uint8_t> signer_id;                      // 5 (32, 48 or 64 bytes)
   std::optional<std::string> measurement_description;  // 6
 };
 
@@ -50,18 +50,18 @@ struct DomainState {
 };
 
 struct Claims {
-  std::vector<uint8_t> nonce;        // 10
-  std::vector<uint8_t> instance_id;  // 256 (33 bytes, 0x01 || key hash)
-  std::string profile;               // 265
-  int32_t client_id = 0;             // 2394
-  uint16_t security_lifecycle = 0;   // 2395
-  std::vector<uint8_t> implementation_id;             // 2396 (32 bytes)
-  std::vector<uint8_t> boot_seed;                     // 2397 (8..32 bytes)
+  std::vector<uint8_t> nonce;                          // 10
+  std::vector<uint8_t> instance_id;                    // 256 (33 bytes, 0x01 || key hash)
+  std::string profile;                                 // 265
+  int32_t client_id = 0;                               // 2394
+  uint16_t security_lifecycle = 0;                     // 2395
+  std::vector<uint8_t> implementation_id;              // 2396 (32 bytes)
+  std::vector<uint8_t> boot_seed;                      // 2397 (8..32 bytes)
   std::optional<std::string> certification_reference;  // 2398
   std::vector<SoftwareComponent> software_components;  // 2399
   std::optional<std::string> verification_service;     // 2400
   std::optional<std::vector<DomainState>> revocation;  // -80001
-  size_t unknown_claims = 0;  // claims skipped
+  size_t unknown_claims = 0;                           // claims skipped
 };
 
 struct Token {

@@ -8,7 +8,8 @@ namespace bastion::attestation {
 namespace {
 
 static_assert(PSA_INITIAL_ATTEST_MAX_TOKEN_SIZE == kMaxTokenSize);
-static_assert(PSA_INITIAL_ATTEST_CHALLENGE_SIZE_32 == 32 && PSA_INITIAL_ATTEST_CHALLENGE_SIZE_48 == 48 &&
+static_assert(PSA_INITIAL_ATTEST_CHALLENGE_SIZE_32 == 32 &&
+              PSA_INITIAL_ATTEST_CHALLENGE_SIZE_48 == 48 &&
               PSA_INITIAL_ATTEST_CHALLENGE_SIZE_64 == 64);
 
 // Whether the request's status could not be better expressed: every Status

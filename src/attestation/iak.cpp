@@ -14,7 +14,7 @@ constexpr uint8_t kP256Order[32] = {
 // 0 < d < n, without branching on the secret's bytes.
 bool InRange(std::span<const uint8_t, 32> d) {
   uint32_t nonzero = 0;
-  int32_t less = 0;     // settled once the first differing byte is seen
+  int32_t less = 0;  // settled once the first differing byte is seen
   uint32_t settled = 0;
   for (size_t i = 0; i < 32; ++i) {
     nonzero |= d[i];

@@ -13,7 +13,8 @@ namespace {
 // The COSE_Sign1 around the claims: tag 18, array of 4, the protected
 // header bstr {1: -7}, the unprotected header {4: kid}.
 constexpr uint8_t kProtectedHeader[] = {0xa1, 0x01, 0x26};
-constexpr size_t kEnvelopeHead = 1 + 1 + (1 + sizeof(kProtectedHeader)) + (1 + 1 + 2 + kKeyHashSize);
+constexpr size_t kEnvelopeHead =
+    1 + 1 + (1 + sizeof(kProtectedHeader)) + (1 + 1 + 2 + kKeyHashSize);
 constexpr size_t kSignatureItem = 2 + kSignatureSize;
 
 constexpr size_t TextSize(size_t n) { return cbor::HeadSize(n) + n; }
@@ -219,8 +220,8 @@ Status ClaimsSize(const TokenClaims& claims, int32_t client_id, size_t challenge
   if (!ChallengeSizeValid(challenge_size)) return StatusCode::kInvalidArgument;
   const uint8_t zeros[64] = {};
   uint8_t scratch[kMaxTokenSize];
-  const Status s = EncodeClaims(claims, client_id, ConstByteSpan(zeros, challenge_size), scratch,
-                                claims_size);
+  const Status s =
+      EncodeClaims(claims, client_id, ConstByteSpan(zeros, challenge_size), scratch, claims_size);
   // Every claims map within the bounds fits kMaxTokenSize (static_assert above).
   if (!s.ok()) return s.code() == StatusCode::kResourceExhausted ? StatusCode::kInternal : s;
   return StatusCode::kOk;
@@ -270,9 +271,8 @@ Status BuildToken(const TokenClaims& claims, int32_t client_id, ConstByteSpan ch
   const crypto::Digest digest =
       cose::SigStructureDigest(crypto::HashAlg::kSha256, true, kProtectedHeader, {}, {}, payload);
   uint8_t signature[kSignatureSize];
-  if (digest.size != 32 ||
-      signer.SignHash(std::span<const uint8_t, 32>(digest.bytes.data(), 32), signature) !=
-          PSA_SUCCESS) {
+  if (digest.size != 32 || signer.SignHash(std::span<const uint8_t, 32>(digest.bytes.data(), 32),
+                                           signature) != PSA_SUCCESS) {
     SecureWipe(out.data(), size);
     return StatusCode::kInternal;
   }

@@ -58,30 +58,30 @@ inline constexpr int64_t kComponentSignerId = 5;
 inline constexpr int64_t kComponentMeasurementDescription = 6;
 
 // Keys of one key domain's map in the revocation claim.
-inline constexpr int64_t kDomainName = 1;             // text: "urot", "sm", "app"
-inline constexpr int64_t kDomainServes = 2;           // text: measurement type it signs
-inline constexpr int64_t kDomainReadable = 3;         // bool
-inline constexpr int64_t kDomainSequence = 4;         // uint: last committed sequence, 0 none
-inline constexpr int64_t kDomainRevokedSlots = 5;     // uint: bit i = signing slot i revoked
-inline constexpr int64_t kDomainProvisionedSlots = 6; // uint: bit i = slot i usable
-inline constexpr int64_t kDomainRecordsUsed = 7;      // uint
-inline constexpr int64_t kDomainRecordsCapacity = 8;  // uint
+inline constexpr int64_t kDomainName = 1;              // text: "urot", "sm", "app"
+inline constexpr int64_t kDomainServes = 2;            // text: measurement type it signs
+inline constexpr int64_t kDomainReadable = 3;          // bool
+inline constexpr int64_t kDomainSequence = 4;          // uint: last committed sequence, 0 none
+inline constexpr int64_t kDomainRevokedSlots = 5;      // uint: bit i = signing slot i revoked
+inline constexpr int64_t kDomainProvisionedSlots = 6;  // uint: bit i = slot i usable
+inline constexpr int64_t kDomainRecordsUsed = 7;       // uint
+inline constexpr int64_t kDomainRecordsCapacity = 8;   // uint
 
 inline constexpr char kProfile[] = "tag:psacertified.org,2023:psa#tfm";
 
 // ---- Sizes ----
-inline constexpr size_t kKeyHashSize = 32;         // SHA-256: kid, instance id, signer id
-inline constexpr size_t kInstanceIdSize = 33;      // 0x01 (EAT UEID type RAND) || key hash
+inline constexpr size_t kKeyHashSize = 32;     // SHA-256: kid, instance id, signer id
+inline constexpr size_t kInstanceIdSize = 33;  // 0x01 (EAT UEID type RAND) || key hash
 inline constexpr size_t kImplementationIdSize = 32;
 inline constexpr size_t kBootSeedSize = 32;
-inline constexpr size_t kSignatureSize = 64;       // ES256 r || s
-inline constexpr size_t kMaxComponents = 4;        // boot::kMaxReportImages
-inline constexpr size_t kMaxDomains = 3;           // otp::kComponentCount
-inline constexpr size_t kMaxMeasurementSize = 48;  // SHA-384 images
+inline constexpr size_t kSignatureSize = 64;          // ES256 r || s
+inline constexpr size_t kMaxComponents = 4;           // boot::kMaxReportImages
+inline constexpr size_t kMaxDomains = 3;              // otp::kComponentCount
+inline constexpr size_t kMaxMeasurementSize = 48;     // SHA-384 images
 inline constexpr size_t kMaxMeasurementTypeSize = 5;  // "PRoT", "ARoT"
 inline constexpr size_t kMaxDomainNameSize = 4;       // "urot"
 inline constexpr size_t kMaxVerificationServiceSize = 48;
-inline constexpr size_t kMaxRecords = 16;          // otp::kLogEntries
+inline constexpr size_t kMaxRecords = 16;  // otp::kLogEntries
 // The largest token Bastion builds (PSA_INITIAL_ATTEST_MAX_TOKEN_SIZE):
 // checked against the worst case (every field at its largest) below.
 inline constexpr size_t kMaxTokenSize = 1024;
@@ -149,8 +149,7 @@ Status EncodeClaims(const TokenClaims& claims, int32_t client_id, ConstByteSpan 
 
 // The exact size of the token BuildToken writes for a challenge of
 // `challenge_size` bytes. Returns what EncodeClaims returns.
-Status TokenSize(const TokenClaims& claims, int32_t client_id, size_t challenge_size,
-                 size_t* size);
+Status TokenSize(const TokenClaims& claims, int32_t client_id, size_t challenge_size, size_t* size);
 
 // Builds and signs the token into `out`. Returns kOk with *written;
 // kInvalidArgument as EncodeClaims; kResourceExhausted when `out` is shorter

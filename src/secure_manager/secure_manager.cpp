@@ -69,8 +69,8 @@ void SecureManager::PrepareAttestation(const SecureManagerConfig& config) {
 
 sm::Reply SecureManager::CryptoPlaceholder::Serve(const sm::ServiceDecl& /*service*/,
                                                   sm::Message& message) {
-  const bool session = message.type() == sm::kMessageConnect ||
-                       message.type() == sm::kMessageDisconnect;
+  const bool session =
+      message.type() == sm::kMessageConnect || message.type() == sm::kMessageDisconnect;
   return sm::Reply::Status(session ? PSA_SUCCESS : PSA_ERROR_NOT_SUPPORTED);
 }
 

@@ -38,10 +38,12 @@ namespace {
 
 struct Item {
   int major = -1;
-  uint64_t arg = 0;               // unsigned value / count / tag / simple
-  std::vector<uint8_t> bytes;     // byte or text string
-  std::vector<Item> children;     // array items; map keys and values alternate; tag content
-  int64_t Int() const { return major == 0 ? static_cast<int64_t>(arg) : -1 - static_cast<int64_t>(arg); }
+  uint64_t arg = 0;            // unsigned value / count / tag / simple
+  std::vector<uint8_t> bytes;  // byte or text string
+  std::vector<Item> children;  // array items; map keys and values alternate; tag content
+  int64_t Int() const {
+    return major == 0 ? static_cast<int64_t>(arg) : -1 - static_cast<int64_t>(arg);
+  }
   std::string Text() const { return std::string(bytes.begin(), bytes.end()); }
   // The value of integer key `key` in a map, or null.
   const Item* Get(int64_t key) const {
@@ -108,12 +110,11 @@ std::vector<uint8_t> Bytes(ConstByteSpan s) { return {s.begin(), s.end()}; }
 
 // ---- Fixtures: a report, its key store, the IAK ----
 
-constexpr uint8_t kSeed[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+constexpr uint8_t kSeed[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
                                17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
-constexpr uint8_t kBootSeed[32] = {0xb0, 0x07, 0x5e, 0xed, 0xb0, 0x07, 0x5e, 0xed,
-                                   0xb0, 0x07, 0x5e, 0xed, 0xb0, 0x07, 0x5e, 0xed,
-                                   0xb0, 0x07, 0x5e, 0xed, 0xb0, 0x07, 0x5e, 0xed,
-                                   0xb0, 0x07, 0x5e, 0xed, 0xb0, 0x07, 0x5e, 0xed};
+constexpr uint8_t kBootSeed[32] = {0xb0, 0x07, 0x5e, 0xed, 0xb0, 0x07, 0x5e, 0xed, 0xb0, 0x07, 0x5e,
+                                   0xed, 0xb0, 0x07, 0x5e, 0xed, 0xb0, 0x07, 0x5e, 0xed, 0xb0, 0x07,
+                                   0x5e, 0xed, 0xb0, 0x07, 0x5e, 0xed, 0xb0, 0x07, 0x5e, 0xed};
 
 boot::BootReport Report() {
   boot::BootReport r{};
@@ -126,7 +127,8 @@ boot::BootReport Report() {
     im.component = components[i];
     im.verified = i == 3 ? 0 : 1;  // the last one was refused: not a component
     im.key_slot = static_cast<uint8_t>(i);
-    im.hash_alg = static_cast<uint8_t>(i == 1 ? crypto::HashAlg::kSha384 : crypto::HashAlg::kSha256);
+    im.hash_alg =
+        static_cast<uint8_t>(i == 1 ? crypto::HashAlg::kSha384 : crypto::HashAlg::kSha256);
     im.version = {static_cast<uint8_t>(i + 1), 2, static_cast<uint16_t>(300 + i),
                   i == 2 ? 0u : 4000000000u};
     for (size_t b = 0; b < 48; ++b) im.measurement[b] = static_cast<uint8_t>(i * 50 + b);
@@ -217,9 +219,9 @@ TEST_F(AttestationTest, TokenIsATaggedCoseSign1WithEs256AndKid) {
   const crypto::EcPublicKey& pub = signer_.public_key();
   ASSERT_EQ(pub.point_size, 65u);
   ASSERT_EQ(pub.point[0], 0x04);
-  EXPECT_EQ(kid->bytes, Bytes(crypto::Hash(crypto::HashAlg::kSha256,
-                                           ConstByteSpan(pub.point.data(), 65))
-                                  .view()));
+  EXPECT_EQ(
+      kid->bytes,
+      Bytes(crypto::Hash(crypto::HashAlg::kSha256, ConstByteSpan(pub.point.data(), 65)).view()));
   EXPECT_EQ(a.children[3].bytes.size(), 64u);
 
   // The signature over a Sig_structure built here by hand.
@@ -256,10 +258,11 @@ TEST_F(AttestationTest, ClaimsFollowRfc9783AndTheReport) {
   EXPECT_EQ(claims.Get(2394)->Int(), -7);
   EXPECT_EQ(claims.Get(2395)->Int(), 0x3000);
   EXPECT_EQ(claims.Get(2396)->bytes, Bytes(kImplementationId));
-  EXPECT_EQ(claims.Get(2396)->bytes,
-            Bytes(crypto::Hash(crypto::HashAlg::kSha256,
-                               ConstByteSpan(reinterpret_cast<const uint8_t*>("bastion irot 1"), 14))
-                      .view()));
+  EXPECT_EQ(
+      claims.Get(2396)->bytes,
+      Bytes(crypto::Hash(crypto::HashAlg::kSha256,
+                         ConstByteSpan(reinterpret_cast<const uint8_t*>("bastion irot 1"), 14))
+                .view()));
   EXPECT_EQ(claims.Get(2397)->bytes, Bytes(kBootSeed));
   EXPECT_EQ(claims.Get(2400)->Text(), kVerificationService);
   EXPECT_EQ(claims.Get(2398), nullptr);  // no certification reference
@@ -277,8 +280,9 @@ TEST_F(AttestationTest, ClaimsFollowRfc9783AndTheReport) {
     EXPECT_EQ(c.Get(1)->Text(), types[i]);
     EXPECT_EQ(c.Get(2)->bytes, std::vector<uint8_t>(im.measurement, im.measurement + size));
     EXPECT_EQ(c.Get(4)->Text(), versions[i]);
-    EXPECT_EQ(c.Get(5)->bytes,
-              std::vector<uint8_t>(32, static_cast<uint8_t>(0xa0 + im.component * 4 + im.key_slot)));
+    EXPECT_EQ(
+        c.Get(5)->bytes,
+        std::vector<uint8_t>(32, static_cast<uint8_t>(0xa0 + im.component * 4 + im.key_slot)));
     EXPECT_EQ(c.Get(6)->Text(), i == 1 ? "sha-384" : "sha-256");
   }
 
@@ -416,9 +420,10 @@ TEST_F(AttestationTest, IakIsDeterministicAndKeyPairMatches) {
   const uint8_t zero[32] = {};
   EXPECT_EQ(crypto::KeyPairFromPrivateScalar(crypto::Curve::kP256, zero, &rebuilt).code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(crypto::KeyPairFromPrivateScalar(crypto::Curve::kP256, ConstByteSpan(zero, 31), &rebuilt)
-                .code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      crypto::KeyPairFromPrivateScalar(crypto::Curve::kP256, ConstByteSpan(zero, 31), &rebuilt)
+          .code(),
+      StatusCode::kInvalidArgument);
 }
 
 // ---- The verifier ----
@@ -449,13 +454,15 @@ TEST_F(AttestationTest, VerifierRefusesTamperedTruncatedExtendedAndWrongKeyToken
     EXPECT_NE(Verify(t), "") << "byte " << i;
   }
   for (size_t n = 0; n < token.size(); ++n) {
-    EXPECT_NE(Verify(std::vector<uint8_t>(token.begin(), token.begin() + static_cast<long>(n))), "");
+    EXPECT_NE(Verify(std::vector<uint8_t>(token.begin(), token.begin() + static_cast<long>(n))),
+              "");
   }
   std::vector<uint8_t> longer = token;
   longer.push_back(0x00);
   EXPECT_NE(Verify(longer).find("COSE_Sign1"), std::string::npos);
 
-  EXPECT_EQ(Verify(token, std::vector<uint8_t>(32, 0x12)), "the nonce is not the expected challenge");
+  EXPECT_EQ(Verify(token, std::vector<uint8_t>(32, 0x12)),
+            "the nonce is not the expected challenge");
   EXPECT_NE(Verify(token, std::vector<uint8_t>(48, 0x11)), "");
 
   IakSigner other;

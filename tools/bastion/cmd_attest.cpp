@@ -205,7 +205,8 @@ int RunAttest(const std::vector<std::string>& args) {
     return args.empty() ? kExitUsage : kExitOk;
   }
   if (args.front() != "verify") {
-    throw UsageError("unknown attest subcommand '" + args.front() + "' (see bastion attest --help)");
+    throw UsageError("unknown attest subcommand '" + args.front() +
+                     "' (see bastion attest --help)");
   }
   const ParsedArgs a = ParseArgs(std::vector<std::string>(args.begin() + 1, args.end()),
                                  {{0, "iak", true}, {0, "nonce", true}, {0, "json", false}});
@@ -281,8 +282,9 @@ int RunDeviceAttest(const std::vector<std::string>& args) {
   const auto device = BootedDevice(a.positional()[0], &run);
   device->Save();
   otp::OtpHeader header;
-  if (!device->platform().otp.Read(otp::kHeaderOffset,
-                                   ByteSpan(reinterpret_cast<uint8_t*>(&header), sizeof(header)))
+  if (!device->platform()
+           .otp
+           .Read(otp::kHeaderOffset, ByteSpan(reinterpret_cast<uint8_t*>(&header), sizeof(header)))
            .ok()) {
     throw CliError("the Secure Manager cannot read the flash layout");
   }
