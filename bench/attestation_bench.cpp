@@ -20,8 +20,12 @@ using namespace bastion::attestation;
 
 namespace {
 
-constexpr int kRounds = 200;
+constexpr int kBatches = 10;
+constexpr int kRounds = 40;  // per batch
 
+// Microseconds per call over one batch of kRounds calls. The caller keeps
+// the fastest of kBatches batches (the machine may be shared; the minimum is
+// the least disturbed).
 template <typename F>
 double MicrosecondsPer(F&& f) {
   const auto start = std::chrono::steady_clock::now();
@@ -63,26 +67,40 @@ int main() {
 
   std::vector<uint8_t> challenge(32, 0x42);
   size_t written = 0;
-  const double build = MicrosecondsPer([&] {
-    if (!BuildToken(c, -1, challenge, signer, token, &written).ok()) std::abort();
-  });
-  const double size_only = MicrosecondsPer([&] {
-    size_t n = 0;
-    if (!TokenSize(c, -1, 32, &n).ok()) std::abort();
-  });
   uint8_t d[32];
   if (!DeriveIakPrivateKey(seed, d).ok()) return 1;
   crypto::EcKeyPair pair;
   if (!crypto::KeyPairFromPrivateScalar(crypto::Curve::kP256, d, &pair).ok()) return 1;
   SecureWipe(d, sizeof(d));
-  const crypto::Digest digest = crypto::Hash(crypto::HashAlg::kSha256, challenge);
-  const double sign = MicrosecondsPer([&] {
+  // Each call signs something else (a signature's time varies a little
+  // with the per-message nonce k): the challenge, or the digest signed,
+  // changes every round.
+  uint8_t round = 0;
+  // The three measured in turn, batch by batch, so that a busy moment of
+  // the machine does not fall on one of them only.
+  double build = 1e30, size_only = 1e30, sign = 1e30;
+  const auto sign_once = [&] {
     uint8_t der[80];
     size_t n = 0;
+    challenge[0] = ++round;
+    const crypto::Digest digest = crypto::Hash(crypto::HashAlg::kSha256, challenge);
     if (!crypto::EcdsaSign(pair, digest.view(), der, &n).ok()) std::abort();
-  });
-  std::printf("time per operation (host, %d rounds):\n", kRounds);
-  std::printf("  one ECDSA P-256 sign (facade)    %8.1f us\n", sign);
+  };
+  const auto build_once = [&] {
+    challenge[0] = ++round;
+    if (!BuildToken(c, -1, challenge, signer, token, &written).ok()) std::abort();
+  };
+  const auto size_once = [&] {
+    size_t n = 0;
+    if (!TokenSize(c, -1, 32, &n).ok()) std::abort();
+  };
+  for (int b = 0; b < kBatches; ++b) {
+    sign = std::min(sign, MicrosecondsPer(sign_once));
+    build = std::min(build, MicrosecondsPer(build_once));
+    size_only = std::min(size_only, MicrosecondsPer(size_once));
+  }
+  std::printf("time per operation (host, fastest of %d batches of %d):\n", kBatches, kRounds);
+  std::printf("  one ECDSA P-256 sign + SHA-256    %8.1f us\n", sign);
   std::printf("  GET_TOKEN_SIZE (claims encoded)  %8.1f us\n", size_only);
   std::printf("  GET_TOKEN (token built, signed)  %8.1f us  (%.2f x one sign)\n", build,
               build / sign);

@@ -431,9 +431,8 @@ std::string VerifyToken(ConstByteSpan token, const crypto::EcPublicKey& iak,
   }
   if (message.signer.alg != cose::Algorithm::kEs256) return "the token is not signed with ES256";
   const std::vector<uint8_t> key_hash = KeyHash(iak);
-  if (!message.signer.kid.empty() &&
-      (message.signer.kid.size() != key_hash.size() ||
-       std::memcmp(message.signer.kid.data(), key_hash.data(), key_hash.size()) != 0)) {
+  if (message.signer.kid.size() != key_hash.size() ||
+      std::memcmp(message.signer.kid.data(), key_hash.data(), key_hash.size()) != 0) {
     return "the token's kid names another key than the given IAK";
   }
   if (!HardenedIsTrue(cose::VerifyCoseSign1(message, iak))) {

@@ -5,8 +5,8 @@
 //
 // VerifyToken checks, in this order, and stops at the first failure:
 //   1. the COSE_Sign1 (tagged or not): strict CBOR, protected alg ES256,
-//      at most 8 KiB (src/cose's rules); a kid, when present, must be the
-//      SHA-256 of the IAK's uncompressed point;
+//      at most 8 KiB (src/cose's rules, which also require a kid); the kid
+//      must be the SHA-256 of the IAK's uncompressed point;
 //   2. the signature with the IAK's public key;
 //   3. the claims (ParseClaims): one strict CBOR map, no duplicate keys, every
 //      claim of RFC 9783 with its type and size; claims it does not know
@@ -65,7 +65,7 @@ struct Claims {
 };
 
 struct Token {
-  std::vector<uint8_t> kid;  // empty when absent
+  std::vector<uint8_t> kid;  // SHA-256 of the IAK public key
   Claims claims;
 };
 
