@@ -46,6 +46,7 @@ void RunSecureSide(VirtualDevice& device, const RunOptions& options, BootCycle* 
       .report = &report,
       .ram = &device,
       .rng = &device,
+      .key_store = header.layout.key_store,
   };
   gateway::GatewayMemory memory;
   secure_manager::SecureManager sm(config, memory);

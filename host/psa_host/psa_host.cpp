@@ -61,6 +61,7 @@ class Host {
         .report = has_report_ ? &report_ : nullptr,
         .ram = device_.get(),
         .rng = device_.get(),
+        .key_store = header.layout.key_store,
     };
     sm_ = std::make_unique<secure_manager::SecureManager>(config, memory_);
     SecureWipe(seed.data(), seed.size());

@@ -1,5 +1,6 @@
 // bastion::psa_host: the PSA Secure Storage APIs (psa/internal_trusted_storage.h,
-// psa/protected_storage.h) and the platform service (bastion/platform.h),
+// psa/protected_storage.h), the PSA Initial Attestation API
+// (psa/initial_attestation.h) and the platform service (bastion/platform.h),
 // callable in-process from a host program.
 //
 // Link the static library `bastion_psa_host` and include the public headers;
@@ -15,8 +16,9 @@
 //     boot, and the device files are saved after every call that changes
 //     storage or the mailbox.
 //   - otherwise: a fresh virtual device in memory with the default layout
-//     and a random storage seed (nothing survives the process; the platform
-//     service has no boot report: PSA_ERROR_BAD_STATE).
+//     and random storage and attestation seeds (nothing survives the process;
+//     there is no boot report: the platform service answers
+//     PSA_ERROR_BAD_STATE, the attestation service PSA_ERROR_SERVICE_FAILURE).
 // When the device cannot be opened or booted, every PSA call fails with
 // PSA_ERROR_COMMUNICATION_FAILURE and the reason goes to stderr once.
 //

@@ -14,7 +14,7 @@ constexpr uint8_t kP256Order[32] = {
 // 0 < d < n, without branching on the secret's bytes.
 bool InRange(std::span<const uint8_t, 32> d) {
   uint32_t nonzero = 0;
-  int32_t less = 0;     // settled once the first differing byte is seen
+  int32_t less = 0;  // settled once the first differing byte is seen
   uint32_t settled = 0;
   for (size_t i = 0; i < 32; ++i) {
     nonzero |= d[i];
@@ -45,6 +45,31 @@ Status DeriveIakPrivateKey(std::span<const uint8_t, 32> attestation_seed,
   }
   SecureWipe(private_key.data(), private_key.size());
   return Status(StatusCode::kInternal);
+}
+
+Status DeriveIakPublicKey(std::span<const uint8_t, 32> attestation_seed,
+                          crypto::EcPublicKey* public_key) {
+  uint8_t scalar[kIakPrivateKeySize];
+  Status s = DeriveIakPrivateKey(attestation_seed, scalar);
+  if (s.ok()) {
+    crypto::EcKeyPair pair;
+    s = crypto::KeyPairFromPrivateScalar(crypto::Curve::kP256, scalar, &pair);
+    if (s.ok()) *public_key = pair.public_key;
+  }
+  SecureWipe(scalar, sizeof(scalar));
+  return s;
+}
+
+Status IakKeyHash(const crypto::EcPublicKey& public_key, std::span<uint8_t, 32> hash) {
+  if (public_key.curve != crypto::Curve::kP256 || public_key.point_size != 65 ||
+      public_key.point[0] != 0x04) {
+    return StatusCode::kInvalidArgument;
+  }
+  const crypto::Digest digest = crypto::Hash(
+      crypto::HashAlg::kSha256, ConstByteSpan(public_key.point.data(), public_key.point_size));
+  if (digest.size != hash.size()) return StatusCode::kInternal;
+  for (size_t i = 0; i < hash.size(); ++i) hash[i] = digest.bytes[i];
+  return StatusCode::kOk;
 }
 
 }  // namespace bastion::attestation

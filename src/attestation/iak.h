@@ -15,6 +15,7 @@
 #include <span>
 
 #include "common/status.h"
+#include "crypto/crypto.h"
 
 namespace bastion::attestation {
 
@@ -24,5 +25,16 @@ inline constexpr size_t kIakPrivateKeySize = 32;
 // ECC P-256 key pair). The caller wipes it after use.
 Status DeriveIakPrivateKey(std::span<const uint8_t, 32> attestation_seed,
                            std::span<uint8_t, kIakPrivateKeySize> private_key);
+
+// The IAK's public key (P-256, the point d*G). Returns kOk or what
+// DeriveIakPrivateKey and crypto::KeyPairFromPrivateScalar return.
+Status DeriveIakPublicKey(std::span<const uint8_t, 32> attestation_seed,
+                          crypto::EcPublicKey* public_key);
+
+// SHA-256 of the public key as an uncompressed point (0x04 || X || Y, the
+// format psa_export_public_key gives): the token's kid, and the instance id
+// after its UEID type byte. Returns kOk, or kInvalidArgument when the key is
+// not a P-256 uncompressed point.
+Status IakKeyHash(const crypto::EcPublicKey& public_key, std::span<uint8_t, 32> hash);
 
 }  // namespace bastion::attestation

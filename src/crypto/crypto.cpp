@@ -417,6 +417,26 @@ Status EcdsaSign(const EcKeyPair& key, ConstByteSpan digest, ByteSpan out, size_
   return StatusCode::kOk;
 }
 
+Status KeyPairFromPrivateScalar(Curve curve, ConstByteSpan scalar, EcKeyPair* out) {
+  if (scalar.size() != CoordinateSize(curve)) return StatusCode::kInvalidArgument;
+  Init();
+  EcdsaContext ctx;
+  mbedtls_ecp_keypair* kp = ctx.get();
+  if (mbedtls_ecp_group_load(&kp->grp, GroupId(curve)) != 0) return StatusCode::kInternal;
+  if (mbedtls_mpi_read_binary(&kp->d, scalar.data(), scalar.size()) != 0) {
+    return StatusCode::kInternal;
+  }
+  if (mbedtls_ecp_check_privkey(&kp->grp, &kp->d) != 0) return StatusCode::kInvalidArgument;
+  Blinding blinding(scalar, {});
+  if (!blinding.ok()) return StatusCode::kInternal;
+  if (mbedtls_ecp_mul(&kp->grp, &kp->Q, &kp->d, &kp->grp.G, mbedtls_hmac_drbg_random,
+                      blinding.context()) != 0) {
+    return StatusCode::kInternal;
+  }
+  if (!ExportKeyPair(*kp, true, nullptr, out)) return StatusCode::kInternal;
+  return StatusCode::kOk;
+}
+
 Status ParseKeyFile(ConstByteSpan contents, EcPublicKey* public_out, EcKeyPair* private_out) {
   constexpr size_t kMaxKeyFile = 4096;
   if (contents.empty() || contents.size() >= kMaxKeyFile) return StatusCode::kInvalidArgument;

@@ -129,6 +129,12 @@ HardenedBool EcdsaVerifyRaw(const EcPublicKey& key, ConstByteSpan digest,
 // Deterministic ECDSA (RFC 6979) over `digest`, DER-encoded signature.
 Status EcdsaSign(const EcKeyPair& key, ConstByteSpan digest, ByteSpan out, size_t* written);
 
+// The key pair of the private scalar `scalar` (big-endian, CoordinateSize(curve)
+// bytes, 0 < d < n) on `curve`: computes the public point d*G. For keys a
+// device derives (the attestation key); the boot stages never link it.
+// Returns kOk, kInvalidArgument (wrong size, d out of range), kInternal.
+Status KeyPairFromPrivateScalar(Curve curve, ConstByteSpan scalar, EcKeyPair* out);
+
 // Parses a key file's contents: PEM or DER, private (SEC1 or PKCS#8) or public
 // (SubjectPublicKeyInfo). `private_out` may be null; when the file holds only a
 // public key and `private_out` is not null, returns kNotFound (public key still

@@ -2,6 +2,9 @@
 
 #include <cstring>
 
+#include "attestation/claims.h"
+#include "attestation/iak.h"
+#include "bastion/crypto_service.h"
 #include "crypto/crypto.h"
 
 namespace bastion::secure_manager {
@@ -9,6 +12,9 @@ namespace {
 
 constexpr char kItsInfo[] = "bastion its mac";
 constexpr char kPsInfo[] = "bastion ps root";
+// PSA_ALG_ECDSA(PSA_ALG_SHA_256): the IAK's algorithm (psa/crypto_values.h
+// stays out of the Secure Manager's own code).
+constexpr uint32_t kEcdsaSha256 = 0x06000609;
 
 ConstByteSpan Text(const char* text) {
   return ConstByteSpan(reinterpret_cast<const uint8_t*>(text), std::strlen(text));
@@ -50,18 +56,73 @@ SecureManager::SecureManager(const SecureManagerConfig& config, sm::CallerMemory
               .huk_clients = kHukKeyClients,
           },
           config.attestation_seed, config.seed),
-      partitions_{&its_service_, &ps_service_, &platform_service_, &crypto_service_},
+      report_(config.report),
+      rng_(config.rng),
+      its_flash_(config.its.flash),
+      key_store_(config.key_store),
+      attestation_service_(nullptr, iak_signer_),
+      partitions_{&its_service_, &ps_service_, &platform_service_, &crypto_service_,
+                  &attestation_service_},
       spm_(kPartitions, partitions_, memory) {
   platform_service_.set_spm(&spm_);
   SecureWipe(keys_.its, sizeof(keys_.its));
   SecureWipe(keys_.ps, sizeof(keys_.ps));
 }
 
-SecureManager::~SecureManager() { SecureWipe(&keys_, sizeof(keys_)); }
+psa_status_t SecureManager::CryptoIakSigner::SignHash(
+    std::span<const uint8_t, 32> sha256,
+    std::span<uint8_t, attestation::kSignatureSize> raw_signature) {
+  size_t length = 0;
+  const psa_status_t status =
+      crypto_.SignHash(kAttestationPartition, BASTION_CRYPTO_BUILTIN_KEY_IAK, kEcdsaSha256, sha256,
+                       raw_signature, &length);
+  if (status != PSA_SUCCESS || length != raw_signature.size()) {
+    SecureWipe(raw_signature.data(), raw_signature.size());
+    return status != PSA_SUCCESS ? status : PSA_ERROR_SERVICE_FAILURE;
+  }
+  return PSA_SUCCESS;
+}
+
+psa_status_t SecureManager::CryptoIakSigner::PublicKey(crypto::EcPublicKey* out) {
+  size_t length = 0;
+  const psa_status_t status = crypto_.ExportPublicKey(
+      kAttestationPartition, BASTION_CRYPTO_BUILTIN_KEY_IAK, out->point, &length);
+  if (status != PSA_SUCCESS) return status;
+  out->curve = crypto::Curve::kP256;
+  out->point_size = length;
+  return PSA_SUCCESS;
+}
+
+void SecureManager::PrepareAttestation() {
+  claims_ready_ = false;
+  attestation_service_.set_claims(nullptr);
+  uint8_t key_hash[32];
+  uint8_t boot_seed[attestation::kBootSeedSize];
+  if (rng_ == nullptr || report_ == nullptr || its_flash_ == nullptr ||
+      iak_signer_.PublicKey(&iak_public_key_) != PSA_SUCCESS ||
+      !attestation::IakKeyHash(iak_public_key_, key_hash).ok() || !rng_->Fill(boot_seed).ok()) {
+    return;
+  }
+  attestation::KeyStoreSignerIds signer_ids(*its_flash_, key_store_);
+  const attestation::ClaimInputs inputs{.report = report_,
+                                        .signer_ids = &signer_ids,
+                                        .key_hash = key_hash,
+                                        .boot_seed = boot_seed};
+  claims_ready_ = attestation::CollectClaims(inputs, &claims_).ok();
+  SecureWipe(boot_seed, sizeof(boot_seed));
+  attestation_service_.set_claims(claims_ready_ ? &claims_ : nullptr);
+}
+
+SecureManager::~SecureManager() {
+  SecureWipe(&keys_, sizeof(keys_));
+  SecureWipe(&claims_, sizeof(claims_));
+}
 
 Status SecureManager::Start() {
   if (!keys_.derived) return StatusCode::kInternal;
-  return spm_.Start();
+  const Status started = spm_.Start();
+  if (started.ok()) PrepareAttestation();
+  return started;
 }
 
 }  // namespace bastion::secure_manager

@@ -10,12 +10,21 @@
 //   ITS record MAC key  = HKDF-SHA-256(seed, info "bastion its mac")
 //   PS root key         = HKDF-SHA-256(seed, info "bastion ps root")
 //
+// The crypto partition copies the attestation seed (the IAK's,
+// src/attestation/iak.h) and the storage seed (the HUK-derived keys') for
+// its built-in keys. At Start() the SM takes the IAK's public key from it and
+// a boot seed from the RNG, once, and gathers the attestation claims from
+// the boot report and the flash key store (src/attestation/claims.h); the
+// token is signed by the crypto partition as the attestation partition.
+//
 // Holds no heap memory; one object per device.
 #pragma once
 
 #include <cstdint>
 #include <span>
 
+#include "attestation/attestation_service.h"
+#include "attestation/token.h"
 #include "boot/boot_report.h"
 #include "common/status.h"
 #include "crypto_service/crypto_service.h"
@@ -44,6 +53,9 @@ struct SecureManagerConfig {
   const boot::BootReport* report;                 // the SM's own copy; null when there is none
   platform::SharedRam* ram;                       // the mailbox; null when there is none
   platform::Rng* rng;  // Protected Storage's root salt, the crypto core's randomness
+  // The flash key store in the internal flash (`its.flash`): the signer ids
+  // of the attestation token. Empty: no token (no signer ids).
+  otp::FlashRegion key_store{};
 };
 
 // Connections the SPM can hold at once.
@@ -73,6 +85,12 @@ class SecureManager {
   crypto_service::CryptoService& crypto() { return crypto_service_; }
   // Engine statistics (operator's view, figures).
   its::StoreStats its_stats() const { return its_store_.stats(); }
+  // Whether the attestation service can give tokens (a boot report, the
+  // IAK, the boot seed and every signer id were available at start).
+  bool attestation_ready() const { return claims_ready_; }
+  // The IAK's public key, as the crypto partition exports it (valid once
+  // Start() returned and attestation_ready()).
+  const crypto::EcPublicKey& iak_public_key() const { return iak_public_key_; }
 
  private:
   struct Keys {
@@ -81,6 +99,9 @@ class SecureManager {
     bool derived;
   };
   static Keys DeriveKeys(std::span<const uint8_t, 32> seed);
+  // Takes the IAK's public key from the crypto partition and a boot seed,
+  // and gathers the attestation claims (at Start, once the partitions run).
+  void PrepareAttestation();
 
   Keys keys_;  // wiped once the stores took their copies
   const boot::BootReport empty_report_{};
@@ -90,6 +111,28 @@ class SecureManager {
   storage_service::StorageService<ps::Store, ps::kMaxObjectSize> ps_service_;
   platform_service::PlatformService platform_service_;
   crypto_service::CryptoService crypto_service_;
+  // The token's signer: the IAK, a built-in key of the crypto partition,
+  // used as the attestation partition (the only client allowed to).
+  class CryptoIakSigner final : public attestation::TokenSigner {
+   public:
+    explicit CryptoIakSigner(crypto_service::CryptoService& crypto) : crypto_(crypto) {}
+    psa_status_t SignHash(std::span<const uint8_t, 32> sha256,
+                          std::span<uint8_t, attestation::kSignatureSize> raw_signature) override;
+    // The IAK's public key (uncompressed point) from the crypto partition.
+    psa_status_t PublicKey(crypto::EcPublicKey* out);
+
+   private:
+    crypto_service::CryptoService& crypto_;
+  } iak_signer_{crypto_service_};
+  // What PrepareAttestation reads (the configuration's seeds are not kept).
+  const boot::BootReport* report_;
+  platform::Rng* rng_;
+  platform::Flash* its_flash_;
+  otp::FlashRegion key_store_;
+  crypto::EcPublicKey iak_public_key_{};
+  attestation::TokenClaims claims_{};
+  bool claims_ready_ = false;
+  attestation::AttestationService attestation_service_;
   sm::Partition* const partitions_[kPartitionCount];
   sm::SpmBuffer<kPartitionCount, kConnections> spm_;
 };

@@ -7,9 +7,9 @@
 //   platform  (id 3, PSA RoT)  platform service           any non-secure client
 //                              revocation submission      the clients listed below
 //   crypto    (id 4, PSA RoT)  PSA Crypto (docs/crypto.md) any non-secure client
-//
-// Id 5 is the Initial Attestation partition's (kAttestationPartition): the
-// only client of the attestation key.
+//   attestation (id 5, PSA RoT) Initial Attestation      any non-secure client
+//                              (docs/attestation.md); the only client of the
+//                              attestation key
 //
 // The stateless handles of include/bastion/services.h are the services'
 // positions in this table: the static_asserts below keep them in step.
@@ -27,8 +27,6 @@ inline constexpr sm::PartitionId kItsPartition = 1;
 inline constexpr sm::PartitionId kPsPartition = 2;
 inline constexpr sm::PartitionId kPlatformPartition = 3;
 inline constexpr sm::PartitionId kCryptoPartition = 4;
-// Declared here for the crypto partition's key policy; the partition itself
-// joins the table later.
 inline constexpr sm::PartitionId kAttestationPartition = 5;
 
 // Keys each non-secure client may hold in the crypto partition (volatile
@@ -95,6 +93,13 @@ inline constexpr sm::ServiceDecl kCryptoServices[] = {
      .model = sm::ServiceModel::kStateless,
      .callers = {.any_non_secure = true}},
 };
+inline constexpr sm::ServiceDecl kAttestationServices[] = {
+    {.name = "attestation",
+     .sid = BASTION_ATTESTATION_SID,
+     .version = BASTION_ATTESTATION_VERSION,
+     .model = sm::ServiceModel::kStateless,
+     .callers = {.any_non_secure = true}},
+};
 
 inline constexpr sm::PartitionDecl kPartitions[] = {
     {.name = "its",
@@ -131,6 +136,16 @@ inline constexpr sm::PartitionDecl kPartitions[] = {
      .key_slots = 1 + kHukKeyClients.size(),
      .stack_bytes = 4096,
      .memory_bytes = 56 * 1024},
+    // The token is built in the partition (1 KiB) and its claims map is
+    // sized on the stack (1 KiB), beside a SHA-256 and an ECDSA signature.
+    {.name = "attestation",
+     .id = kAttestationPartition,
+     .kind = sm::PartitionKind::kPsaRot,
+     .services = kAttestationServices,
+     .storage_quota_bytes = 0,
+     .key_slots = 0,
+     .stack_bytes = 4096,
+     .memory_bytes = 2048},
 };
 BASTION_SM_CHECK_PARTITION_TABLE(kPartitions);
 
@@ -148,5 +163,7 @@ static_assert(sm::StatelessHandle(kPartitions, BASTION_REVOCATION_SID,
                                   BASTION_REVOCATION_VERSION) == BASTION_REVOCATION_HANDLE);
 static_assert(sm::StatelessHandle(kPartitions, BASTION_CRYPTO_SID, BASTION_CRYPTO_VERSION) ==
               BASTION_CRYPTO_HANDLE);
+static_assert(sm::StatelessHandle(kPartitions, BASTION_ATTESTATION_SID,
+                                  BASTION_ATTESTATION_VERSION) == BASTION_ATTESTATION_HANDLE);
 
 }  // namespace bastion::secure_manager

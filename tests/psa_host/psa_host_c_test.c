@@ -6,6 +6,7 @@
 
 #include "bastion/platform.h"
 #include "bastion/protected_storage_admin.h"
+#include "psa/initial_attestation.h"
 #include "psa/internal_trusted_storage.h"
 #include "psa/protected_storage.h"
 
@@ -61,6 +62,16 @@ int main(void) {
 
   /* No boot chain ran in memory: no boot report. */
   CHECK(bastion_platform_boot_report(&report) == PSA_ERROR_BAD_STATE);
+  /* ... and so nothing to attest (tests/cli/attest_test.sh runs a device). */
+  {
+    size_t token_size = 0;
+    uint8_t challenge[32] = {0};
+    uint8_t token[64];
+    CHECK(psa_initial_attest_get_token_size(32, &token_size) == PSA_ERROR_SERVICE_FAILURE);
+    CHECK(psa_initial_attest_get_token(challenge, 32, token, sizeof token, &token_size) ==
+          PSA_ERROR_SERVICE_FAILURE);
+    CHECK(psa_initial_attest_get_token_size(31, &token_size) == PSA_ERROR_INVALID_ARGUMENT);
+  }
   puts("psa_host: ok");
   return 0;
 }

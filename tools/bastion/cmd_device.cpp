@@ -46,6 +46,8 @@ constexpr const char* kDeviceUsage =
     "  request DIR confirm|reject [--component C]\n"
     "  request DIR revoke CMD.cose         queue a request in the mailbox for the next boot\n"
     "  power-cycle DIR                     cut power: RAM (mailbox, boot report) is cleared\n"
+    "  iak DIR [-o FILE]                   the Initial Attestation Key's public key (PEM)\n"
+    "  attest DIR [--nonce HEX] [-o FILE]  boot and get an attestation token as the app would\n"
     "\n"
     "Exit status: 0 success, 1 failure, 2 usage error.\n";
 
@@ -1027,5 +1029,7 @@ int RunDeviceCommand(const std::vector<std::string>& args) {
   if (sub == "status") return StatusCommand(rest);
   if (sub == "request") return RequestCommand(rest);
   if (sub == "power-cycle") return PowerCycle(rest);
+  if (sub == "iak") return cli::RunDeviceIak(rest);
+  if (sub == "attest") return cli::RunDeviceAttest(rest);
   throw UsageError("unknown device subcommand '" + sub + "' (see bastion device --help)");
 }

@@ -16,6 +16,11 @@ int RunVerify(const std::vector<std::string>& args);
 int RunDumpinfo(const std::vector<std::string>& args);
 // `bastion revoke` (tools/bastion/cmd_revoke.cpp).
 int RunRevoke(const std::vector<std::string>& args);
+// `bastion attest verify`, `bastion device iak`, `bastion device attest`
+// (tools/bastion/cmd_attest.cpp).
+int RunAttest(const std::vector<std::string>& args);
+int RunDeviceIak(const std::vector<std::string>& args);
+int RunDeviceAttest(const std::vector<std::string>& args);
 
 }  // namespace bastion::cli
 

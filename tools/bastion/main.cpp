@@ -22,6 +22,8 @@ constexpr const char* kUsage =
     "  dumpinfo    print an image's header, TLVs and trailer (text or --json)\n"
     "Key revocation:\n"
     "  revoke      make (or --inspect) a signed revocation command\n"
+    "Attestation:\n"
+    "  attest      verify an Initial Attestation token (attest verify TOKEN --iak PUB)\n"
     "Virtual device:\n"
     "  device      drive a virtual device (bastion device --help)\n"
     "\n"
@@ -52,6 +54,7 @@ int main(int argc, char** argv) {
     if (command == "dumpinfo") return RunDumpinfo(rest);
     if (command == "revoke") return RunRevoke(rest);
     if (command == "device") return RunDeviceCommand(rest);
+    if (command == "attest") return RunAttest(rest);
     throw UsageError("unknown command '" + command + "' (see bastion --help)");
   } catch (const bastion::cli::CliError& e) {
     std::fprintf(stderr, "bastion: %s\n", e.what());
