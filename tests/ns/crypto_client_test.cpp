@@ -205,16 +205,24 @@ TEST_F(CryptoClientTest, ImportKeyRequestCarriesTheAttributes) {
   EXPECT_EQ(call.type, BASTION_CRYPTO_IMPORT_KEY);
   ASSERT_EQ(call.in.size(), 3u);
   EXPECT_EQ(call.in[0], Params(0, 0, 0));
-  const Bytes encoded = Cat({{0x00, 0x24}, {128, 0}, Le32(PSA_KEY_LIFETIME_PERSISTENT), Le32(0x42),
-                             Le32(PSA_KEY_USAGE_ENCRYPT | PSA_KEY_USAGE_DECRYPT), Le32(PSA_ALG_GCM)});
+  const Bytes encoded = Cat({{0x00, 0x24},
+                             {128, 0},
+                             Le32(PSA_KEY_LIFETIME_PERSISTENT),
+                             Le32(0x42),
+                             Le32(PSA_KEY_USAGE_ENCRYPT | PSA_KEY_USAGE_DECRYPT),
+                             Le32(PSA_ALG_GCM)});
   EXPECT_EQ(call.in[1], encoded);
   EXPECT_EQ(call.in[2], material);
   EXPECT_EQ(call.out_capacity, (std::vector<size_t>{4}));
 }
 
 TEST_F(CryptoClientTest, GetKeyAttributesDecodesAVolatileKeyExactly) {
-  const Bytes encoded = Cat({{0x12, 0x71}, {0, 1}, Le32(PSA_KEY_LIFETIME_VOLATILE), Le32(0x7ffff000),
-                             Le32(PSA_KEY_USAGE_SIGN_HASH), Le32(PSA_ALG_ECDSA(PSA_ALG_SHA_256))});
+  const Bytes encoded = Cat({{0x12, 0x71},
+                             {0, 1},
+                             Le32(PSA_KEY_LIFETIME_VOLATILE),
+                             Le32(0x7ffff000),
+                             Le32(PSA_KEY_USAGE_SIGN_HASH),
+                             Le32(PSA_ALG_ECDSA(PSA_ALG_SHA_256))});
   fake_.Answer({encoded});
   psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;
   ASSERT_EQ(psa_get_key_attributes(kKey, &attributes), PSA_SUCCESS);

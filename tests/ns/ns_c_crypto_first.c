@@ -2,8 +2,8 @@
  * psa/client.h: both define psa_status_t and the shared PSA_ERROR_* codes,
  * and must coexist in either order as strict C99. ns_c_application.c
  * includes them the other way round. */
-#include "psa/crypto.h"
 #include "psa/client.h"
+#include "psa/crypto.h"
 #include "psa/error.h"
 
 typedef char programmer_error_is_shared[(PSA_ERROR_PROGRAMMER_ERROR == -129) ? 1 : -1];
