@@ -58,6 +58,7 @@ bench: build
 	build/host/bench/verify_bench
 	build/host/bench/storage_bench
 	build/host/bench/gateway_bench
+	build/host/bench/crypto_bench
 	scripts/bench-instructions
 
 clean:

@@ -92,19 +92,18 @@ TEST_F(CryptoApiTest, Sha256OfAbc) {
   const Bytes abc = Text("abc");
   Bytes hash(PSA_HASH_MAX_SIZE);
   size_t length = 0;
-  ASSERT_EQ(psa_hash_compute(PSA_ALG_SHA_256, abc.data(), abc.size(), hash.data(), hash.size(),
-                             &length),
-            PSA_SUCCESS);
+  ASSERT_EQ(
+      psa_hash_compute(PSA_ALG_SHA_256, abc.data(), abc.size(), hash.data(), hash.size(), &length),
+      PSA_SUCCESS);
   hash.resize(length);
   EXPECT_EQ(hash, expected);
-  EXPECT_EQ(psa_hash_compare(PSA_ALG_SHA_256, abc.data(), abc.size(), expected.data(),
-                             expected.size()),
-            PSA_SUCCESS);
+  EXPECT_EQ(
+      psa_hash_compare(PSA_ALG_SHA_256, abc.data(), abc.size(), expected.data(), expected.size()),
+      PSA_SUCCESS);
   Bytes wrong = expected;
   wrong[0] ^= 1;
-  EXPECT_EQ(
-      psa_hash_compare(PSA_ALG_SHA_256, abc.data(), abc.size(), wrong.data(), wrong.size()),
-      PSA_ERROR_INVALID_SIGNATURE);
+  EXPECT_EQ(psa_hash_compare(PSA_ALG_SHA_256, abc.data(), abc.size(), wrong.data(), wrong.size()),
+            PSA_ERROR_INVALID_SIGNATURE);
 
   // Multi-part, with a clone taken half-way.
   psa_hash_operation_t operation = PSA_HASH_OPERATION_INIT;
@@ -145,16 +144,16 @@ TEST_F(CryptoApiTest, HashErrors) {
   const Bytes abc = Text("abc");
   Bytes hash(31);
   size_t length = 7;
-  EXPECT_EQ(psa_hash_compute(PSA_ALG_SHA_256, abc.data(), abc.size(), hash.data(), hash.size(),
-                             &length),
-            PSA_ERROR_BUFFER_TOO_SMALL);
+  EXPECT_EQ(
+      psa_hash_compute(PSA_ALG_SHA_256, abc.data(), abc.size(), hash.data(), hash.size(), &length),
+      PSA_ERROR_BUFFER_TOO_SMALL);
   EXPECT_EQ(length, 0u);
   EXPECT_EQ(psa_hash_compute(PSA_ALG_HMAC(PSA_ALG_SHA_256), abc.data(), abc.size(), hash.data(),
                              hash.size(), &length),
             PSA_ERROR_INVALID_ARGUMENT);
-  EXPECT_EQ(psa_hash_compute(PSA_ALG_SHA3_256, abc.data(), abc.size(), hash.data(), hash.size(),
-                             &length),
-            PSA_ERROR_NOT_SUPPORTED);
+  EXPECT_EQ(
+      psa_hash_compute(PSA_ALG_SHA3_256, abc.data(), abc.size(), hash.data(), hash.size(), &length),
+      PSA_ERROR_NOT_SUPPORTED);
   // Bad state: an update after finish, a finish never set up.
   psa_hash_operation_t operation = PSA_HASH_OPERATION_INIT;
   ASSERT_EQ(psa_hash_setup(&operation, PSA_ALG_SHA_256), PSA_SUCCESS);
@@ -180,9 +179,9 @@ TEST_F(CryptoApiTest, HashErrors) {
 
 TEST_F(CryptoApiTest, HmacSha256Rfc4231Case1) {
   const psa_algorithm_t alg = PSA_ALG_HMAC(PSA_ALG_SHA_256);
-  const psa_key_id_t key = Import(PSA_KEY_TYPE_HMAC, PSA_KEY_USAGE_SIGN_MESSAGE |
-                                                         PSA_KEY_USAGE_VERIFY_MESSAGE,
-                                  alg, Bytes(20, 0x0b));
+  const psa_key_id_t key =
+      Import(PSA_KEY_TYPE_HMAC, PSA_KEY_USAGE_SIGN_MESSAGE | PSA_KEY_USAGE_VERIFY_MESSAGE, alg,
+             Bytes(20, 0x0b));
   const Bytes data = Text("Hi There");
   const Bytes expected = Hex("b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
   Bytes mac(PSA_MAC_MAX_SIZE);
@@ -218,9 +217,9 @@ TEST_F(CryptoApiTest, MacPolicyAndKeyTypeErrors) {
   const Bytes data = Text("data");
   Bytes mac(32);
   size_t length = 3;
-  EXPECT_EQ(psa_mac_compute(verify_only, alg, data.data(), data.size(), mac.data(), mac.size(),
-                            &length),
-            PSA_ERROR_NOT_PERMITTED);
+  EXPECT_EQ(
+      psa_mac_compute(verify_only, alg, data.data(), data.size(), mac.data(), mac.size(), &length),
+      PSA_ERROR_NOT_PERMITTED);
   EXPECT_EQ(length, 0u);
   // Another algorithm than the policy's.
   EXPECT_EQ(psa_mac_verify(verify_only, PSA_ALG_HMAC(PSA_ALG_SHA_512), data.data(), data.size(),
@@ -231,9 +230,9 @@ TEST_F(CryptoApiTest, MacPolicyAndKeyTypeErrors) {
   EXPECT_EQ(psa_mac_compute(aes, alg, data.data(), data.size(), mac.data(), mac.size(), &length),
             PSA_ERROR_INVALID_ARGUMENT);
   // A key that does not exist.
-  EXPECT_EQ(psa_mac_compute(0x3ffffff0, alg, data.data(), data.size(), mac.data(), mac.size(),
-                            &length),
-            PSA_ERROR_INVALID_HANDLE);
+  EXPECT_EQ(
+      psa_mac_compute(0x3ffffff0, alg, data.data(), data.size(), mac.data(), mac.size(), &length),
+      PSA_ERROR_INVALID_HANDLE);
 }
 
 // ---- Ciphers ----
@@ -266,9 +265,9 @@ TEST_F(CryptoApiTest, AesCbcMultiPartEqualsSinglePart) {
                               recovered.data() + done, recovered.size() - done, &length),
             PSA_SUCCESS);
   done += length;
-  ASSERT_EQ(psa_cipher_finish(&operation, recovered.data() + done, recovered.size() - done,
-                              &length),
-            PSA_SUCCESS);
+  ASSERT_EQ(
+      psa_cipher_finish(&operation, recovered.data() + done, recovered.size() - done, &length),
+      PSA_SUCCESS);
   done += length;
   recovered.resize(done);
   EXPECT_EQ(recovered, plaintext);
@@ -315,24 +314,23 @@ TEST_F(CryptoApiTest, AesCtrInPlace) {
 }
 
 TEST_F(CryptoApiTest, CipherErrors) {
-  const psa_key_id_t key = Import(PSA_KEY_TYPE_AES, PSA_KEY_USAGE_ENCRYPT, PSA_ALG_CTR,
-                                  Bytes(16, 1));
+  const psa_key_id_t key =
+      Import(PSA_KEY_TYPE_AES, PSA_KEY_USAGE_ENCRYPT, PSA_ALG_CTR, Bytes(16, 1));
   const Bytes data(32, 0);
   Bytes out(64);
   size_t length = 1;
   EXPECT_EQ(psa_cipher_decrypt(key, PSA_ALG_CTR, data.data(), data.size(), out.data(), out.size(),
                                &length),
             PSA_ERROR_NOT_PERMITTED);
-  EXPECT_EQ(psa_cipher_encrypt(key, PSA_ALG_CTR, data.data(), data.size(), out.data(), 20,
-                               &length),
+  EXPECT_EQ(psa_cipher_encrypt(key, PSA_ALG_CTR, data.data(), data.size(), out.data(), 20, &length),
             PSA_ERROR_BUFFER_TOO_SMALL);
   EXPECT_EQ(length, 0u);
   // An update before the IV.
   psa_cipher_operation_t operation = PSA_CIPHER_OPERATION_INIT;
   ASSERT_EQ(psa_cipher_encrypt_setup(&operation, key, PSA_ALG_CTR), PSA_SUCCESS);
-  EXPECT_EQ(psa_cipher_update(&operation, data.data(), data.size(), out.data(), out.size(),
-                              &length),
-            PSA_ERROR_BAD_STATE);
+  EXPECT_EQ(
+      psa_cipher_update(&operation, data.data(), data.size(), out.data(), out.size(), &length),
+      PSA_ERROR_BAD_STATE);
   EXPECT_EQ(psa_cipher_abort(&operation), PSA_SUCCESS);
 }
 
@@ -354,37 +352,37 @@ struct GcmCase4 {
 
 TEST_F(CryptoApiTest, AesGcmKnownAnswer) {
   const GcmCase4 v;
-  const psa_key_id_t key = Import(PSA_KEY_TYPE_AES, PSA_KEY_USAGE_ENCRYPT | PSA_KEY_USAGE_DECRYPT,
-                                  PSA_ALG_GCM, v.key);
+  const psa_key_id_t key =
+      Import(PSA_KEY_TYPE_AES, PSA_KEY_USAGE_ENCRYPT | PSA_KEY_USAGE_DECRYPT, PSA_ALG_GCM, v.key);
   Bytes expected = v.ciphertext;
   expected.insert(expected.end(), v.tag.begin(), v.tag.end());
   Bytes out(v.plaintext.size() + 16);
   size_t length = 0;
-  ASSERT_EQ(psa_aead_encrypt(key, PSA_ALG_GCM, v.nonce.data(), v.nonce.size(), v.ad.data(),
-                             v.ad.size(), v.plaintext.data(), v.plaintext.size(), out.data(),
-                             out.size(), &length),
-            PSA_SUCCESS);
+  ASSERT_EQ(
+      psa_aead_encrypt(key, PSA_ALG_GCM, v.nonce.data(), v.nonce.size(), v.ad.data(), v.ad.size(),
+                       v.plaintext.data(), v.plaintext.size(), out.data(), out.size(), &length),
+      PSA_SUCCESS);
   out.resize(length);
   EXPECT_EQ(out, expected);
   Bytes plain(v.plaintext.size());
-  ASSERT_EQ(psa_aead_decrypt(key, PSA_ALG_GCM, v.nonce.data(), v.nonce.size(), v.ad.data(),
-                             v.ad.size(), expected.data(), expected.size(), plain.data(),
-                             plain.size(), &length),
-            PSA_SUCCESS);
+  ASSERT_EQ(
+      psa_aead_decrypt(key, PSA_ALG_GCM, v.nonce.data(), v.nonce.size(), v.ad.data(), v.ad.size(),
+                       expected.data(), expected.size(), plain.data(), plain.size(), &length),
+      PSA_SUCCESS);
   EXPECT_EQ(plain, v.plaintext);
   // A flipped tag bit: refused, nothing returned.
   expected.back() ^= 1;
-  EXPECT_EQ(psa_aead_decrypt(key, PSA_ALG_GCM, v.nonce.data(), v.nonce.size(), v.ad.data(),
-                             v.ad.size(), expected.data(), expected.size(), plain.data(),
-                             plain.size(), &length),
-            PSA_ERROR_INVALID_SIGNATURE);
+  EXPECT_EQ(
+      psa_aead_decrypt(key, PSA_ALG_GCM, v.nonce.data(), v.nonce.size(), v.ad.data(), v.ad.size(),
+                       expected.data(), expected.size(), plain.data(), plain.size(), &length),
+      PSA_ERROR_INVALID_SIGNATURE);
   EXPECT_EQ(length, 0u);
 }
 
 TEST_F(CryptoApiTest, AesGcmMultiPartEqualsSinglePart) {
   const GcmCase4 v;
-  const psa_key_id_t key = Import(PSA_KEY_TYPE_AES, PSA_KEY_USAGE_ENCRYPT | PSA_KEY_USAGE_DECRYPT,
-                                  PSA_ALG_GCM, v.key);
+  const psa_key_id_t key =
+      Import(PSA_KEY_TYPE_AES, PSA_KEY_USAGE_ENCRYPT | PSA_KEY_USAGE_DECRYPT, PSA_ALG_GCM, v.key);
   psa_aead_operation_t operation = PSA_AEAD_OPERATION_INIT;
   ASSERT_EQ(psa_aead_encrypt_setup(&operation, key, PSA_ALG_GCM), PSA_SUCCESS);
   ASSERT_EQ(psa_aead_set_lengths(&operation, v.ad.size(), v.plaintext.size()), PSA_SUCCESS);
@@ -402,8 +400,8 @@ TEST_F(CryptoApiTest, AesGcmMultiPartEqualsSinglePart) {
             PSA_SUCCESS);
   done += length;
   Bytes tag(16);
-  ASSERT_EQ(psa_aead_finish(&operation, ciphertext.data() + done, ciphertext.size() - done,
-                            &length, tag.data(), tag.size(), &tag_length),
+  ASSERT_EQ(psa_aead_finish(&operation, ciphertext.data() + done, ciphertext.size() - done, &length,
+                            tag.data(), tag.size(), &tag_length),
             PSA_SUCCESS);
   done += length;
   ciphertext.resize(done);
@@ -465,8 +463,8 @@ TEST_F(CryptoApiTest, KeyLifecycle) {
   const Bytes material = Hex("000102030405060708090a0b0c0d0e0f");
   psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;
   psa_set_key_type(&attributes, PSA_KEY_TYPE_AES);
-  psa_set_key_usage_flags(&attributes, PSA_KEY_USAGE_ENCRYPT | PSA_KEY_USAGE_EXPORT |
-                                           PSA_KEY_USAGE_COPY);
+  psa_set_key_usage_flags(&attributes,
+                          PSA_KEY_USAGE_ENCRYPT | PSA_KEY_USAGE_EXPORT | PSA_KEY_USAGE_COPY);
   psa_set_key_algorithm(&attributes, PSA_ALG_CTR);
   psa_key_id_t key = PSA_KEY_ID_NULL;
   ASSERT_EQ(psa_import_key(&attributes, material.data(), material.size(), &key), PSA_SUCCESS);
@@ -547,11 +545,10 @@ TEST_F(CryptoApiTest, PersistentKeyOpenCloseAndPurge) {
 // ---- Signatures ----
 
 TEST_F(CryptoApiTest, EcdsaP256SignVerifyRoundTrip) {
-  const psa_key_id_t key = Generate(
-      kP256, 256,
-      PSA_KEY_USAGE_SIGN_HASH | PSA_KEY_USAGE_VERIFY_HASH | PSA_KEY_USAGE_SIGN_MESSAGE |
-          PSA_KEY_USAGE_VERIFY_MESSAGE,
-      kEcdsa);
+  const psa_key_id_t key = Generate(kP256, 256,
+                                    PSA_KEY_USAGE_SIGN_HASH | PSA_KEY_USAGE_VERIFY_HASH |
+                                        PSA_KEY_USAGE_SIGN_MESSAGE | PSA_KEY_USAGE_VERIFY_MESSAGE,
+                                    kEcdsa);
   const Bytes message = Text("a message to sign");
   Bytes signature(PSA_SIGNATURE_MAX_SIZE);
   size_t length = 0;
@@ -569,46 +566,44 @@ TEST_F(CryptoApiTest, EcdsaP256SignVerifyRoundTrip) {
   ASSERT_EQ(psa_hash_compute(PSA_ALG_SHA_256, message.data(), message.size(), hash.data(),
                              hash.size(), &length),
             PSA_SUCCESS);
-  EXPECT_EQ(psa_verify_hash(key, kEcdsa, hash.data(), hash.size(), signature.data(),
-                            signature.size()),
-            PSA_SUCCESS);
+  EXPECT_EQ(
+      psa_verify_hash(key, kEcdsa, hash.data(), hash.size(), signature.data(), signature.size()),
+      PSA_SUCCESS);
   Bytes public_key(PSA_EXPORT_PUBLIC_KEY_MAX_SIZE);
-  ASSERT_EQ(psa_export_public_key(key, public_key.data(), public_key.size(), &length),
-            PSA_SUCCESS);
+  ASSERT_EQ(psa_export_public_key(key, public_key.data(), public_key.size(), &length), PSA_SUCCESS);
   public_key.resize(length);
   ASSERT_EQ(public_key.size(), 65u);
   EXPECT_EQ(public_key[0], 0x04);
-  const psa_key_id_t verifier =
-      Import(PSA_KEY_TYPE_ECC_PUBLIC_KEY(PSA_ECC_FAMILY_SECP_R1), PSA_KEY_USAGE_VERIFY_HASH,
-             kEcdsa, public_key);
-  EXPECT_EQ(psa_verify_message(verifier, kEcdsa, message.data(), message.size(),
-                               signature.data(), signature.size()),
+  const psa_key_id_t verifier = Import(PSA_KEY_TYPE_ECC_PUBLIC_KEY(PSA_ECC_FAMILY_SECP_R1),
+                                       PSA_KEY_USAGE_VERIFY_HASH, kEcdsa, public_key);
+  EXPECT_EQ(psa_verify_message(verifier, kEcdsa, message.data(), message.size(), signature.data(),
+                               signature.size()),
             PSA_SUCCESS);
   Bytes hash_signature(64);
   ASSERT_EQ(psa_sign_hash(key, kEcdsa, hash.data(), hash.size(), hash_signature.data(),
                           hash_signature.size(), &length),
             PSA_SUCCESS);
-  EXPECT_EQ(psa_verify_hash(verifier, kEcdsa, hash.data(), hash.size(), hash_signature.data(),
-                            length),
-            PSA_SUCCESS);
+  EXPECT_EQ(
+      psa_verify_hash(verifier, kEcdsa, hash.data(), hash.size(), hash_signature.data(), length),
+      PSA_SUCCESS);
 
   signature[10] ^= 1;
-  EXPECT_EQ(psa_verify_message(verifier, kEcdsa, message.data(), message.size(),
-                               signature.data(), signature.size()),
+  EXPECT_EQ(psa_verify_message(verifier, kEcdsa, message.data(), message.size(), signature.data(),
+                               signature.size()),
             PSA_ERROR_INVALID_SIGNATURE);
   // A public key cannot sign; a 63-byte buffer cannot hold the signature.
   EXPECT_EQ(psa_sign_hash(verifier, kEcdsa, hash.data(), hash.size(), hash_signature.data(),
                           hash_signature.size(), &length),
             PSA_ERROR_NOT_PERMITTED);
-  EXPECT_EQ(psa_sign_hash(key, kEcdsa, hash.data(), hash.size(), hash_signature.data(), 63,
-                          &length),
-            PSA_ERROR_BUFFER_TOO_SMALL);
+  EXPECT_EQ(
+      psa_sign_hash(key, kEcdsa, hash.data(), hash.size(), hash_signature.data(), 63, &length),
+      PSA_ERROR_BUFFER_TOO_SMALL);
   EXPECT_EQ(length, 0u);
   // No RSA in this build.
-  EXPECT_EQ(psa_asymmetric_encrypt(verifier, PSA_ALG_RSA_PKCS1V15_CRYPT, message.data(),
-                                   message.size(), nullptr, 0, signature.data(),
-                                   signature.size(), &length),
-            PSA_ERROR_NOT_PERMITTED);
+  EXPECT_EQ(
+      psa_asymmetric_encrypt(verifier, PSA_ALG_RSA_PKCS1V15_CRYPT, message.data(), message.size(),
+                             nullptr, 0, signature.data(), signature.size(), &length),
+      PSA_ERROR_NOT_PERMITTED);
 }
 
 // ---- Key agreement ----
@@ -620,8 +615,7 @@ TEST_F(CryptoApiTest, EcdhSharedSecretsAgree) {
   size_t length = 0;
   ASSERT_EQ(psa_export_public_key(alice, alice_public.data(), alice_public.size(), &length),
             PSA_SUCCESS);
-  ASSERT_EQ(psa_export_public_key(bob, bob_public.data(), bob_public.size(), &length),
-            PSA_SUCCESS);
+  ASSERT_EQ(psa_export_public_key(bob, bob_public.data(), bob_public.size(), &length), PSA_SUCCESS);
   Bytes ab(32), ba(32);
   ASSERT_EQ(psa_raw_key_agreement(PSA_ALG_ECDH, alice, bob_public.data(), bob_public.size(),
                                   ab.data(), ab.size(), &length),
@@ -643,8 +637,8 @@ TEST_F(CryptoApiTest, EcdhSharedSecretsAgree) {
   ASSERT_EQ(psa_export_public_key(bob2, bob2_public.data(), bob2_public.size(), &length),
             PSA_SUCCESS);
   Bytes out_a(48), out_b(48);
-  for (auto [own, peer, out] : {std::tuple{alice2, &bob2_public, &out_a},
-                                std::tuple{bob2, &alice2_public, &out_b}}) {
+  for (auto [own, peer, out] :
+       {std::tuple{alice2, &bob2_public, &out_a}, std::tuple{bob2, &alice2_public, &out_b}}) {
     psa_key_derivation_operation_t operation = PSA_KEY_DERIVATION_OPERATION_INIT;
     ASSERT_EQ(psa_key_derivation_setup(&operation, alg), PSA_SUCCESS);
     ASSERT_EQ(psa_key_derivation_key_agreement(&operation, PSA_KEY_DERIVATION_INPUT_SECRET, own,
@@ -666,8 +660,8 @@ TEST_F(CryptoApiTest, HkdfRfc5869Case1) {
   const Bytes ikm(22, 0x0b);
   const Bytes salt = Hex("000102030405060708090a0b0c");
   const Bytes info = Hex("f0f1f2f3f4f5f6f7f8f9");
-  const Bytes okm = Hex(
-      "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
+  const Bytes okm =
+      Hex("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
   const psa_key_id_t secret = Import(PSA_KEY_TYPE_DERIVE, PSA_KEY_USAGE_DERIVE, alg, ikm);
 
   psa_key_derivation_operation_t operation = PSA_KEY_DERIVATION_OPERATION_INIT;
@@ -724,8 +718,7 @@ TEST_F(CryptoApiTest, HkdfRfc5869Case1) {
 TEST_F(CryptoApiTest, Pbkdf2VerifyBytesAndIntegerInput) {
   const psa_algorithm_t alg = PSA_ALG_PBKDF2_HMAC(PSA_ALG_SHA_256);
   // RFC 7914 section 11: PBKDF2-HMAC-SHA-256("passwd", "salt", 1, 64), first 32 bytes.
-  const Bytes expected =
-      Hex("55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc");
+  const Bytes expected = Hex("55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc");
   const Bytes password = Text("passwd"), salt = Text("salt");
   psa_key_derivation_operation_t operation = PSA_KEY_DERIVATION_OPERATION_INIT;
   ASSERT_EQ(psa_key_derivation_setup(&operation, alg), PSA_SUCCESS);
