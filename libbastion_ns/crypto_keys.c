@@ -1,9 +1,41 @@
 /* psa/crypto.h over psa_call: library initialisation, random generation and
- * key management (bastion/crypto_service.h). */
+ * key management (bastion/crypto_service.h).
+ *
+ * The only file of the library that reads psa_key_attributes_t's fields
+ * directly, to put key attributes on the wire (20 bytes) and back: the
+ * setters of psa/crypto.h adjust one field from another (an id makes a
+ * volatile lifetime persistent), and decoded attributes must be exactly
+ * what the service sent. */
+#define MBEDTLS_ALLOW_PRIVATE_ACCESS
+
 #include <string.h>
 
 #include "bastion/services.h"
+#include "ns_bytes.h"
 #include "ns_crypto.h"
+
+/* ---- Key attributes on the wire ---- */
+
+static void encode_attributes(const psa_key_attributes_t* attributes,
+                              uint8_t encoded[BASTION_CRYPTO_ATTRIBUTES_SIZE]) {
+  bastion_ns_store_le16(encoded + 0, attributes->type);
+  bastion_ns_store_le16(encoded + 2, attributes->bits);
+  bastion_ns_store_le32(encoded + 4, attributes->lifetime);
+  bastion_ns_store_le32(encoded + 8, attributes->id);
+  bastion_ns_store_le32(encoded + 12, attributes->policy.usage);
+  bastion_ns_store_le32(encoded + 16, attributes->policy.alg);
+}
+
+static void decode_attributes(const uint8_t encoded[BASTION_CRYPTO_ATTRIBUTES_SIZE],
+                              psa_key_attributes_t* attributes) {
+  memset(attributes, 0, sizeof *attributes);
+  attributes->type = bastion_ns_load_le16(encoded + 0);
+  attributes->bits = bastion_ns_load_le16(encoded + 2);
+  attributes->lifetime = bastion_ns_load_le32(encoded + 4);
+  attributes->id = bastion_ns_load_le32(encoded + 8);
+  attributes->policy.usage = bastion_ns_load_le32(encoded + 12);
+  attributes->policy.alg = bastion_ns_load_le32(encoded + 16);
+}
 
 psa_status_t psa_crypto_init(void) {
   if (psa_framework_version() == PSA_VERSION_NONE) return PSA_ERROR_COMMUNICATION_FAILURE;
@@ -42,7 +74,7 @@ static psa_status_t create_key(int32_t function, psa_key_id_t source, uint32_t h
   if (key == NULL) return PSA_ERROR_INVALID_ARGUMENT;
   *key = PSA_KEY_ID_NULL;
   if (attributes == NULL) return PSA_ERROR_INVALID_ARGUMENT;
-  bastion_ns_crypto_encode_attributes(attributes, encoded);
+  encode_attributes(attributes, encoded);
   bastion_ns_crypto_begin(&request, source, PSA_ALG_NONE, handle);
   bastion_ns_crypto_input(&request, encoded, sizeof encoded);
   if (has_data) bastion_ns_crypto_input(&request, data, data_length);
@@ -99,7 +131,7 @@ psa_status_t psa_get_key_attributes(mbedtls_svc_key_id_t key, psa_key_attributes
   status = bastion_ns_crypto_call(&request, BASTION_CRYPTO_GET_KEY_ATTRIBUTES);
   if (status != PSA_SUCCESS) return status;
   if (request.out[0].len != sizeof encoded) return PSA_ERROR_SERVICE_FAILURE;
-  bastion_ns_crypto_decode_attributes(encoded, attributes);
+  decode_attributes(encoded, attributes);
   return PSA_SUCCESS;
 }
 

@@ -94,12 +94,7 @@ psa_status_t bastion_ns_crypto_abort(uint32_t* handle, int32_t function);
 psa_status_t bastion_ns_crypto_output_key(uint32_t handle, const psa_key_attributes_t* attributes,
                                           psa_key_id_t* key);
 
-/* ---- Key attributes (BASTION_CRYPTO_ATTRIBUTES_SIZE bytes) ---- */
-
-void bastion_ns_crypto_encode_attributes(const psa_key_attributes_t* attributes,
-                                         uint8_t encoded[BASTION_CRYPTO_ATTRIBUTES_SIZE]);
-void bastion_ns_crypto_decode_attributes(const uint8_t encoded[BASTION_CRYPTO_ATTRIBUTES_SIZE],
-                                         psa_key_attributes_t* attributes);
+/* ---- Key ids ---- */
 
 /** A request's key id reply (out[index], 4 bytes) into `*key`: PSA_SUCCESS,
  *  or PSA_ERROR_SERVICE_FAILURE for a reply of another size. */
