@@ -4,6 +4,12 @@
  * and P-384, key parsing (PEM, DER, SubjectPublicKeyInfo), HMAC, HKDF,
  * AES-CTR, AES-GCM (Protected Storage) and CTR-DRBG. No C heap: every allocation comes from a
  * static arena handed to memory_buffer_alloc by the facade.
+ *
+ * BASTION_MBEDTLS_PSA_CORE (cmake/mbedtls.cmake: the host's library, and
+ * the Cortex-M33 Secure Manager's bastion_mbedtls_sm) adds the PSA Crypto
+ * core the crypto partition runs (src/crypto_service): see the section
+ * "PSA Crypto core" below. The Cortex-M33 boot stages' library is built
+ * without it, exactly as before.
  */
 #ifndef BASTION_MBEDTLS_CONFIG_H
 #define BASTION_MBEDTLS_CONFIG_H
@@ -73,6 +79,49 @@
 #define MBEDTLS_GCM_C
 #define MBEDTLS_AES_ROM_TABLES
 #define MBEDTLS_CTR_DRBG_C
+
+/* PSA Crypto core, in the Secure Manager only (src/crypto_service, docs/crypto.md). */
+#if defined(BASTION_MBEDTLS_PSA_CORE)
+#define MBEDTLS_PSA_CRYPTO_C
+/* SPM build: every psa_* function of the core is renamed bastion_core_psa_*
+ * by crypto_spe.h, generated from the Mbed TLS headers at configure time
+ * (cmake/generate_crypto_spe.cmake). Included here too so that every file
+ * built with this configuration sees the renames before any declaration. */
+#define MBEDTLS_PSA_CRYPTO_SPM
+/* Key ids are (owner, id) pairs: the owner is the Secure Manager's client id. */
+#define MBEDTLS_PSA_CRYPTO_KEY_ID_ENCODES_OWNER
+/* The algorithm set, shared with the client library. */
+#define MBEDTLS_PSA_CRYPTO_CONFIG
+#define MBEDTLS_PSA_CRYPTO_CONFIG_FILE "bastion_psa_algorithms.h"
+/* Persistent keys, in the Secure Manager's ITS (psa_its_* are the
+ * partition's adapter; no file-based ITS). */
+#define MBEDTLS_PSA_CRYPTO_STORAGE_C
+/* Randomness from the Secure Manager's platform::Rng
+ * (mbedtls_psa_external_get_random, config/bastion_psa_core_hooks.c). */
+#define MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG
+/* The partition copies every input into its own buffer before calling the
+ * core: no second copy, no allocation per call. */
+#define MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS
+/* A fixed key store (no MBEDTLS_PSA_KEY_STORE_DYNAMIC): past it, key
+ * creation answers PSA_ERROR_INSUFFICIENT_MEMORY. From the CMake cache
+ * (BASTION_PSA_KEY_SLOT_COUNT). */
+#if !defined(BASTION_PSA_KEY_SLOT_COUNT)
+#error "BASTION_PSA_KEY_SLOT_COUNT must come from the build (cmake/mbedtls.cmake)"
+#endif
+#define MBEDTLS_PSA_KEY_SLOT_COUNT BASTION_PSA_KEY_SLOT_COUNT
+/* The core implements P-256 with the ECP, on the device too. */
+#if !defined(MBEDTLS_ECP_DP_SECP256R1_ENABLED)
+#define MBEDTLS_ECP_DP_SECP256R1_ENABLED
+#endif
+/* Unauthenticated cipher modes (the AEADs, ChaCha20 and the rest follow
+ * from bastion_psa_algorithms.h through Mbed TLS's adjust headers). */
+#define MBEDTLS_CIPHER_C
+#define MBEDTLS_CIPHER_MODE_CBC
+#define MBEDTLS_CIPHER_MODE_CFB
+#define MBEDTLS_CIPHER_MODE_OFB
+#define MBEDTLS_CIPHER_PADDING_PKCS7
+#include "crypto_spe.h"
+#endif /* BASTION_MBEDTLS_PSA_CORE */
 
 #include <stddef.h>
 #ifdef __cplusplus

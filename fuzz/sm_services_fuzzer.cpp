@@ -107,6 +107,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       .its = {&internal, 0, 64u * 1024},
       .ps = {&external, 0, 32u * 1024},
       .seed = seed,
+      .attestation_seed = seed,
       .report = &report,
       .ram = &ram,
       .rng = &rng,

@@ -34,11 +34,15 @@ void RunSecureSide(VirtualDevice& device, const RunOptions& options, BootCycle* 
   const boot::BootReport report = cycle->boot.report;  // the SM's own copy
   std::array<uint8_t, 32> seed;
   std::memcpy(seed.data(), device.sm_secrets().storage_key, seed.size());
+  std::array<uint8_t, 32> attestation_seed;
+  std::memcpy(attestation_seed.data(), device.sm_secrets().attestation_seed,
+              attestation_seed.size());
   const platform::FlashGeometry external = device.external_flash().geometry();
   const secure_manager::SecureManagerConfig config{
       .its = {&device, header.layout.storage.offset, header.layout.storage.size},
       .ps = {&device.external_flash(), 0, external.size},
       .seed = seed,
+      .attestation_seed = attestation_seed,
       .report = &report,
       .ram = &device,
       .rng = &device,
@@ -46,6 +50,7 @@ void RunSecureSide(VirtualDevice& device, const RunOptions& options, BootCycle* 
   gateway::GatewayMemory memory;
   secure_manager::SecureManager sm(config, memory);
   SecureWipe(seed.data(), seed.size());
+  SecureWipe(attestation_seed.data(), attestation_seed.size());
   if (!sm.Start().ok()) {
     cycle->sm_note = "the Secure Manager could not start";
     return;

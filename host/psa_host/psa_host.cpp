@@ -24,6 +24,7 @@ class Host {
   bool Start(std::string* why) {
     const char* dir = std::getenv(kDeviceEnv);
     std::array<uint8_t, 32> seed{};
+    std::array<uint8_t, 32> attestation_seed{};
     if (dir != nullptr && *dir != '\0') {
       device_ = host::VirtualDevice::Open(dir);
       const host::VirtualDevice::BootRun run = device_->Boot();
@@ -36,11 +37,14 @@ class Host {
       has_report_ = true;
       persist_ = true;
       std::memcpy(seed.data(), device_->sm_secrets().storage_key, seed.size());
+      std::memcpy(attestation_seed.data(), device_->sm_secrets().attestation_seed,
+                  attestation_seed.size());
     } else {
       device_ = host::VirtualDevice::InMemory(host::DefaultGeometry());
       host::WriteLayoutHeader(*device_, host::DefaultLayout(host::DefaultGeometry()));
-      if (!device_->Raise(platform::Hdpl::kSecureManager).ok() || !device_->Fill(seed).ok()) {
-        *why = "no entropy for the storage seed";
+      if (!device_->Raise(platform::Hdpl::kSecureManager).ok() || !device_->Fill(seed).ok() ||
+          !device_->Fill(attestation_seed).ok()) {
+        *why = "no entropy for the storage and attestation seeds";
         return false;
       }
     }
@@ -53,12 +57,14 @@ class Host {
         .its = {device_.get(), header.layout.storage.offset, header.layout.storage.size},
         .ps = {&device_->external_flash(), 0, device_->external_flash().geometry().size},
         .seed = seed,
+        .attestation_seed = attestation_seed,
         .report = has_report_ ? &report_ : nullptr,
         .ram = device_.get(),
         .rng = device_.get(),
     };
     sm_ = std::make_unique<secure_manager::SecureManager>(config, memory_);
     SecureWipe(seed.data(), seed.size());
+    SecureWipe(attestation_seed.data(), attestation_seed.size());
     if (!sm_->Start().ok()) {
       *why = "the Secure Manager did not start";
       return false;

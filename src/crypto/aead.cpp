@@ -14,6 +14,9 @@ namespace {
 class GcmContext {
  public:
   explicit GcmContext(std::span<const uint8_t, kAeadKeySize> key) {
+    // Where Mbed TLS has its cipher layer (the Secure Manager's PSA core),
+    // GCM allocates its cipher context: from the arena.
+    Init();
     mbedtls_gcm_init(&ctx_);
     ok_ = mbedtls_gcm_setkey(&ctx_, MBEDTLS_CIPHER_ID_AES, key.data(), kAeadKeySize * 8) == 0;
   }

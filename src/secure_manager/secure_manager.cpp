@@ -7,7 +7,6 @@
 namespace bastion::secure_manager {
 namespace {
 
-
 constexpr char kItsInfo[] = "bastion its mac";
 constexpr char kPsInfo[] = "bastion ps root";
 
@@ -39,7 +38,19 @@ SecureManager::SecureManager(const SecureManagerConfig& config, sm::CallerMemory
       ps_service_(ps_store_, kPartitions, kNonSecureStorageQuota, {.protected_storage = true}),
       platform_service_(config.report != nullptr ? *config.report : empty_report_,
                         config.report != nullptr, config.ram, kPartitions),
-      partitions_{&its_service_, &ps_service_, &platform_service_},
+      crypto_service_(
+          {
+              .self = kCryptoPartition,
+              .table = kPartitions,
+              .non_secure_key_slots = kNonSecureKeySlots,
+              .store = &its_store_,
+              .storage_quota_bytes = kCryptoStorageQuota,
+              .rng = config.rng,
+              .iak_clients = kIakClients,
+              .huk_clients = kHukKeyClients,
+          },
+          config.attestation_seed, config.seed),
+      partitions_{&its_service_, &ps_service_, &platform_service_, &crypto_service_},
       spm_(kPartitions, partitions_, memory) {
   platform_service_.set_spm(&spm_);
   SecureWipe(keys_.its, sizeof(keys_.its));

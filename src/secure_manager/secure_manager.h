@@ -18,6 +18,7 @@
 
 #include "boot/boot_report.h"
 #include "common/status.h"
+#include "crypto_service/crypto_service.h"
 #include "its/its_store.h"
 #include "platform/platform.h"
 #include "platform_service/platform_service.h"
@@ -36,12 +37,13 @@ struct StorageRegion {
 };
 
 struct SecureManagerConfig {
-  StorageRegion its;                  // internal flash, the layout's storage region
-  StorageRegion ps;                   // the external flash
-  std::span<const uint8_t, 32> seed;  // SmHandoff::storage_key (copied, not kept)
-  const boot::BootReport* report;     // the SM's own copy; null when there is none
-  platform::SharedRam* ram;           // the mailbox; null when there is none
-  platform::Rng* rng;                 // Protected Storage's root salt
+  StorageRegion its;                              // internal flash, the layout's storage region
+  StorageRegion ps;                               // the external flash
+  std::span<const uint8_t, 32> seed;              // SmHandoff::storage_key (copied, not kept)
+  std::span<const uint8_t, 32> attestation_seed;  // SmHandoff::attestation_seed (copied, not kept)
+  const boot::BootReport* report;                 // the SM's own copy; null when there is none
+  platform::SharedRam* ram;                       // the mailbox; null when there is none
+  platform::Rng* rng;  // Protected Storage's root salt, the crypto core's randomness
 };
 
 // Connections the SPM can hold at once.
@@ -66,6 +68,9 @@ class SecureManager {
   // Whether each store opened at the last (re)start.
   bool its_ready() const { return its_service_.opened(); }
   bool ps_ready() const { return ps_service_.opened(); }
+  // The crypto partition (for the gateway's ReleaseClient, and in-process
+  // calls of other partitions).
+  crypto_service::CryptoService& crypto() { return crypto_service_; }
   // Engine statistics (operator's view, figures).
   its::StoreStats its_stats() const { return its_store_.stats(); }
 
@@ -84,6 +89,7 @@ class SecureManager {
   storage_service::StorageService<its::Store, its::kMaxObjectSize> its_service_;
   storage_service::StorageService<ps::Store, ps::kMaxObjectSize> ps_service_;
   platform_service::PlatformService platform_service_;
+  crypto_service::CryptoService crypto_service_;
   sm::Partition* const partitions_[kPartitionCount];
   sm::SpmBuffer<kPartitionCount, kConnections> spm_;
 };

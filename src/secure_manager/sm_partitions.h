@@ -6,11 +6,16 @@
 //                              its administration         the clients listed below
 //   platform  (id 3, PSA RoT)  platform service           any non-secure client
 //                              revocation submission      the clients listed below
+//   crypto    (id 4, PSA RoT)  PSA Crypto (docs/crypto.md) any non-secure client
+//
+// Id 5 is the Initial Attestation partition's (kAttestationPartition): the
+// only client of the attestation key.
 //
 // The stateless handles of include/bastion/services.h are the services'
 // positions in this table: the static_asserts below keep them in step.
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include "bastion/services.h"
@@ -21,6 +26,25 @@ namespace bastion::secure_manager {
 inline constexpr sm::PartitionId kItsPartition = 1;
 inline constexpr sm::PartitionId kPsPartition = 2;
 inline constexpr sm::PartitionId kPlatformPartition = 3;
+inline constexpr sm::PartitionId kCryptoPartition = 4;
+// Declared here for the crypto partition's key policy; the partition itself
+// joins the table later.
+inline constexpr sm::PartitionId kAttestationPartition = 5;
+
+// Keys each non-secure client may hold in the crypto partition (volatile
+// keys and persistent keys together); a secure partition holds its
+// declaration's key_slots.
+inline constexpr uint16_t kNonSecureKeySlots = 8;
+// Who may use the Initial Attestation Key (BASTION_CRYPTO_BUILTIN_KEY_IAK).
+inline constexpr sm::ClientId kIakClients[] = {kAttestationPartition};
+// The secure partitions that get a HUK-derived key
+// (BASTION_CRYPTO_BUILTIN_KEY_HUK_DERIVED): none of today's partitions
+// needs one (ITS and PS derive their keys from the storage seed in the
+// Secure Manager itself). Non-secure clients never get one.
+inline constexpr std::array<sm::ClientId, 0> kHukKeyClients{};
+// ITS bytes the crypto partition's persistent keys may take, all clients
+// together (its files are owned by kCryptoPartition, which no client can use).
+inline constexpr uint32_t kCryptoStorageQuota = 16 * 1024;
 
 // Bytes of ITS and of PS each non-secure client may own.
 inline constexpr uint32_t kNonSecureStorageQuota = 8 * 1024;
@@ -64,6 +88,14 @@ inline constexpr sm::ServiceDecl kPlatformServices[] = {
      .callers = {.clients = kRevocationClients}},
 };
 
+inline constexpr sm::ServiceDecl kCryptoServices[] = {
+    {.name = "crypto",
+     .sid = BASTION_CRYPTO_SID,
+     .version = BASTION_CRYPTO_VERSION,
+     .model = sm::ServiceModel::kStateless,
+     .callers = {.any_non_secure = true}},
+};
+
 inline constexpr sm::PartitionDecl kPartitions[] = {
     {.name = "its",
      .id = kItsPartition,
@@ -89,6 +121,16 @@ inline constexpr sm::PartitionDecl kPartitions[] = {
      .key_slots = 0,
      .stack_bytes = 2048,
      .memory_bytes = 1024},
+    // key_slots: the crypto partition's own keys, the built-in ones (the
+    // IAK and one HUK-derived key per kHukKeyClients entry).
+    {.name = "crypto",
+     .id = kCryptoPartition,
+     .kind = sm::PartitionKind::kPsaRot,
+     .services = kCryptoServices,
+     .storage_quota_bytes = kCryptoStorageQuota,
+     .key_slots = 1 + kHukKeyClients.size(),
+     .stack_bytes = 4096,
+     .memory_bytes = 56 * 1024},
 };
 BASTION_SM_CHECK_PARTITION_TABLE(kPartitions);
 
@@ -100,9 +142,11 @@ static_assert(sm::StatelessHandle(kPartitions, BASTION_PS_SID, BASTION_PS_VERSIO
               BASTION_PS_HANDLE);
 static_assert(sm::StatelessHandle(kPartitions, BASTION_PS_ADMIN_SID, BASTION_PS_ADMIN_VERSION) ==
               BASTION_PS_ADMIN_HANDLE);
-static_assert(sm::StatelessHandle(kPartitions, BASTION_PLATFORM_SID,
-                                  BASTION_PLATFORM_VERSION) == BASTION_PLATFORM_HANDLE);
+static_assert(sm::StatelessHandle(kPartitions, BASTION_PLATFORM_SID, BASTION_PLATFORM_VERSION) ==
+              BASTION_PLATFORM_HANDLE);
 static_assert(sm::StatelessHandle(kPartitions, BASTION_REVOCATION_SID,
                                   BASTION_REVOCATION_VERSION) == BASTION_REVOCATION_HANDLE);
+static_assert(sm::StatelessHandle(kPartitions, BASTION_CRYPTO_SID, BASTION_CRYPTO_VERSION) ==
+              BASTION_CRYPTO_HANDLE);
 
 }  // namespace bastion::secure_manager

@@ -151,7 +151,9 @@ check "wrong key names the error" grep -q 'key-not-provisioned\|signature-invali
 expect_fail "verify full-key image with the wrong key" 1 "$BASTION" verify -k other.pem img_p256_full.bin
 expect_fail "verify P-384 image with a P-256 key" 1 "$BASTION" verify -k key_p256.pem img_p384_hash.bin
 cp img_p256_hash.bin tampered.bin
-printf '\x5a' | dd of=tampered.bin bs=1 seek=$((0x200 + 100)) conv=notrunc status=none
+# Flip every bit of one payload byte (a fixed value could equal the random one).
+byte=$(od -An -tu1 -j $((0x200 + 100)) -N1 img_p256_hash.bin | tr -d ' ')
+printf "\\$(printf '%03o' $((byte ^ 0xff)))" | dd of=tampered.bin bs=1 seek=$((0x200 + 100)) conv=notrunc status=none
 expect_fail "verify tampered payload" 1 "$BASTION" verify -k key_p256.pem tampered.bin
 check "tampered names hash-mismatch" grep -q 'hash-mismatch' "$T/err"
 cp img_p256_hash.bin tampered_hdr.bin
