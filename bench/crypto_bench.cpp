@@ -169,6 +169,7 @@ int main() {
       .its = {device.get(), layout.storage.offset, layout.storage.size},
       .ps = {&device->external_flash(), 0, device->external_flash().geometry().size},
       .seed = seed,
+      .attestation_seed = seed,
       .report = nullptr,
       .ram = device.get(),
       .rng = device.get(),

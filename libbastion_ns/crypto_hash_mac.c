@@ -1,8 +1,8 @@
 /* psa/crypto.h over psa_call: hashes and MACs (bastion/crypto_service.h).
  *
- * An input longer than one vector is sent in vector-sized parts: by several
- * *_UPDATE calls, and for the single-part functions through a multi-part
- * operation of their own (set up and released here). */
+ * An input longer than one call carries is sent in vector-sized parts: by
+ * several *_UPDATE calls, and for the single-part functions through a
+ * multi-part operation of their own (set up and released here). */
 #include "ns_crypto.h"
 
 #define MAX_VECTOR BASTION_NS_CRYPTO_MAX_VECTOR
@@ -131,7 +131,7 @@ psa_status_t psa_hash_compute(psa_algorithm_t alg, const uint8_t* input, size_t 
 psa_status_t psa_hash_compare(psa_algorithm_t alg, const uint8_t* input, size_t input_length,
                               const uint8_t* hash, size_t hash_length) {
   if (hash == NULL && hash_length != 0) return PSA_ERROR_INVALID_ARGUMENT;
-  if (input_length > MAX_VECTOR && input != NULL) {
+  if (input != NULL && hash_length <= MAX_VECTOR && input_length > MAX_VECTOR - hash_length) {
     return hash_in_parts(alg, input, input_length, NULL, 0, NULL, hash, hash_length);
   }
   return inputs_call(BASTION_CRYPTO_HASH_COMPARE, PSA_KEY_ID_NULL, alg, 0, input, input_length,
@@ -218,7 +218,7 @@ psa_status_t psa_mac_compute(mbedtls_svc_key_id_t key, psa_algorithm_t alg, cons
 psa_status_t psa_mac_verify(mbedtls_svc_key_id_t key, psa_algorithm_t alg, const uint8_t* input,
                             size_t input_length, const uint8_t* mac, size_t mac_length) {
   if (mac == NULL && mac_length != 0) return PSA_ERROR_INVALID_ARGUMENT;
-  if (input_length > MAX_VECTOR && input != NULL) {
+  if (input != NULL && mac_length <= MAX_VECTOR && input_length > MAX_VECTOR - mac_length) {
     return mac_in_parts(key, alg, input, input_length, NULL, 0, NULL, mac, mac_length);
   }
   return inputs_call(BASTION_CRYPTO_MAC_VERIFY, key, alg, 0, input, input_length, mac, mac_length,

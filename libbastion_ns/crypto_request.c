@@ -54,6 +54,7 @@ void bastion_ns_crypto_begin(bastion_ns_crypto_request_t* request, psa_key_id_t 
   request->in[0].len = sizeof request->params;
   request->in_count = 1;
   request->out_count = 0;
+  request->data_length = 0;
   request->status = PSA_SUCCESS;
   g_scratch_used = 0;
 }
@@ -77,7 +78,11 @@ void bastion_ns_crypto_input(bastion_ns_crypto_request_t* request, const void* d
     return;
   }
   if (data == NULL && length != 0) fail(request, PSA_ERROR_INVALID_ARGUMENT);
-  if (length > BASTION_NS_CRYPTO_MAX_VECTOR) fail(request, PSA_ERROR_INSUFFICIENT_MEMORY);
+  if (length > BASTION_NS_CRYPTO_MAX_VECTOR - request->data_length) {
+    fail(request, PSA_ERROR_INSUFFICIENT_MEMORY);
+  } else {
+    request->data_length += length;
+  }
   request->in[request->in_count].base = length == 0 ? NULL : data;
   request->in[request->in_count].len = length;
   ++request->in_count;

@@ -6,9 +6,11 @@
  * checks its argument; the first failure sticks and the call then returns it
  * without sending anything:
  *   - a null buffer with a non-zero length: PSA_ERROR_INVALID_ARGUMENT;
- *   - an input longer than the gateway's per-vector cap
- *     (BASTION_NS_CRYPTO_MAX_VECTOR): PSA_ERROR_INSUFFICIENT_MEMORY, the code
- *     the PSA Crypto API gives for an implementation's resource limits;
+ *   - inputs (every vector but the parameter block) longer together than
+ *     the gateway's per-vector cap (BASTION_NS_CRYPTO_MAX_VECTOR), which is
+ *     also what the crypto partition takes per call:
+ *     PSA_ERROR_INSUFFICIENT_MEMORY, the code the PSA Crypto API gives for an
+ *     implementation's resource limits;
  *   - two output buffers that share a byte: PSA_ERROR_INVALID_ARGUMENT.
  * An output buffer larger than the cap is offered to the service as the cap.
  *
@@ -28,7 +30,8 @@
 #include "psa/client.h"
 #include "psa/crypto.h"
 
-/** The largest input vector, and the largest output offered. */
+/** The most input data per call (all inputs together), and the largest
+ *  output offered. */
 #define BASTION_NS_CRYPTO_MAX_VECTOR BASTION_GW_MAX_VECTOR_SIZE
 
 /** Bytes of the scratch area for in-place inputs and for the single-part
@@ -46,6 +49,7 @@ typedef struct bastion_ns_crypto_request_t {
   psa_outvec out[PSA_MAX_IOVEC];
   size_t in_count;
   size_t out_count;
+  size_t data_length;  /* of the inputs after the parameter block */
   psa_status_t status; /* the first argument error; PSA_SUCCESS until then */
 } bastion_ns_crypto_request_t;
 

@@ -722,7 +722,7 @@ TEST_F(CryptoApiTest, HkdfRfc5869Case1) {
   ASSERT_EQ(psa_key_derivation_abort(&operation), PSA_SUCCESS);
 }
 
-TEST_F(CryptoApiTest, Pbkdf2VerifyBytesAndIntegerInput) {
+TEST_F(CryptoApiTest, Pbkdf2WithAnIntegerInput) {
   const psa_algorithm_t alg = PSA_ALG_PBKDF2_HMAC(PSA_ALG_SHA_256);
   // RFC 7914 section 11: PBKDF2-HMAC-SHA-256("passwd", "salt", 1, 64), first 32 bytes.
   const Bytes expected = Hex("55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc");
@@ -737,8 +737,13 @@ TEST_F(CryptoApiTest, Pbkdf2VerifyBytesAndIntegerInput) {
   ASSERT_EQ(psa_key_derivation_input_bytes(&operation, PSA_KEY_DERIVATION_INPUT_PASSWORD,
                                            password.data(), password.size()),
             PSA_SUCCESS);
+  Bytes out(expected.size());
+  ASSERT_EQ(psa_key_derivation_output_bytes(&operation, out.data(), out.size()), PSA_SUCCESS);
+  EXPECT_EQ(out, expected);
+  // Mbed TLS 3.6 declares the verify functions and implements neither.
   EXPECT_EQ(psa_key_derivation_verify_bytes(&operation, expected.data(), expected.size()),
-            PSA_SUCCESS);
+            PSA_ERROR_NOT_SUPPORTED);
+  EXPECT_EQ(psa_key_derivation_verify_key(&operation, 1), PSA_ERROR_NOT_SUPPORTED);
   ASSERT_EQ(psa_key_derivation_abort(&operation), PSA_SUCCESS);
 }
 

@@ -37,6 +37,7 @@ class GatewayEnvironment : public ::testing::Environment {
         .its = {device_.get(), layout.storage.offset, layout.storage.size},
         .ps = {&device_->external_flash(), 0, device_->external_flash().geometry().size},
         .seed = seed,
+        .attestation_seed = seed,
         .report = nullptr,
         .ram = device_.get(),
         .rng = device_.get(),
