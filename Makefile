@@ -59,6 +59,7 @@ bench: build
 	build/host/bench/storage_bench
 	build/host/bench/gateway_bench
 	build/host/bench/attestation_bench
+	build/host/bench/crypto_bench
 	scripts/bench-instructions
 
 clean:

@@ -7,8 +7,12 @@
  *   3. when it runs as a TRIAL image, confirms itself if the self-test
  *      passed and rejects itself otherwise (the next reset then reverts);
  *   4. counts its boots in ITS and keeps a note in PS;
- *   5. with --revoke FILE, hands that revocation command to the boot chain;
- *   6. with --format-ps, erases Protected Storage when the Secure Manager
+ *   5. signs with a key only the Secure Manager holds: on its first boot it
+ *      generates a persistent ECC P-256 key (PSA Crypto, a fixed key id),
+ *      signs a message and keeps the signature in ITS; on every later boot
+ *      it opens the same key id and verifies that signature with it;
+ *   6. with --revoke FILE, hands that revocation command to the boot chain;
+ *   7. with --format-ps, erases Protected Storage when the Secure Manager
  *      reports it was tampered with or rolled back (the way out, chosen by
  *      whoever runs the device: the data is lost).
  *
@@ -26,6 +30,7 @@
 
 #include "bastion/platform.h"
 #include "bastion/protected_storage_admin.h"
+#include "psa/crypto.h"
 #include "psa/internal_trusted_storage.h"
 #include "psa/protected_storage.h"
 
@@ -36,6 +41,12 @@
 #define BOOT_COUNT_UID 1u
 #define SELF_TEST_UID 2u
 #define NOTE_UID 3u
+#define SIGNATURE_UID 4u
+
+/* The application's signing key: persistent, in the user range of key ids. */
+#define SIGNING_KEY_ID ((psa_key_id_t)0x00010001u)
+#define SIGNING_ALG PSA_ALG_ECDSA(PSA_ALG_SHA_256)
+static const char kSignedMessage[] = "signed by the Bastion example application at its first boot";
 
 static const char* component_name(uint8_t component) {
   switch (component) {
@@ -193,6 +204,82 @@ static int keep_note(uint32_t boot) {
   return 1;
 }
 
+/* Signs the message and keeps the signature in ITS. */
+static int sign_and_keep(psa_key_id_t key) {
+  uint8_t signature[PSA_SIGNATURE_MAX_SIZE];
+  size_t length = 0;
+  psa_status_t status =
+      psa_sign_message(key, SIGNING_ALG, (const uint8_t*)kSignedMessage, sizeof(kSignedMessage) - 1,
+                       signature, sizeof(signature), &length);
+  if (status == PSA_SUCCESS) {
+    status = psa_its_set(SIGNATURE_UID, length, signature, PSA_STORAGE_FLAG_NONE);
+  }
+  if (status != PSA_SUCCESS) {
+    printf("app: crypto: signing failed (%d)\n", (int)status);
+    return 0;
+  }
+  printf("app: crypto: signed \"%s\"; the %u-byte signature is kept in ITS\n", kSignedMessage,
+         (unsigned)length);
+  return 1;
+}
+
+/* First boot: a persistent P-256 key and a signature. Later boots: the same
+ * key id opened, and the first boot's signature verified with it. */
+static int sign_or_verify(void) {
+  psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;
+  psa_key_handle_t key = PSA_KEY_HANDLE_INIT;
+  uint8_t signature[PSA_SIGNATURE_MAX_SIZE];
+  size_t length = 0;
+  psa_status_t status = psa_crypto_init();
+  if (status == PSA_ERROR_NOT_SUPPORTED) {
+    printf("app: crypto: this Secure Manager has no crypto service\n");
+    return 1;
+  }
+  if (status != PSA_SUCCESS) {
+    printf("app: crypto: psa_crypto_init failed (%d)\n", (int)status);
+    return 0;
+  }
+  status = psa_open_key(SIGNING_KEY_ID, &key);
+  if (status == PSA_ERROR_DOES_NOT_EXIST) {
+    psa_set_key_id(&attributes, SIGNING_KEY_ID);
+    psa_set_key_lifetime(&attributes, PSA_KEY_LIFETIME_PERSISTENT);
+    psa_set_key_type(&attributes, PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1));
+    psa_set_key_bits(&attributes, 256);
+    psa_set_key_usage_flags(&attributes, PSA_KEY_USAGE_SIGN_MESSAGE | PSA_KEY_USAGE_VERIFY_MESSAGE);
+    psa_set_key_algorithm(&attributes, SIGNING_ALG);
+    status = psa_generate_key(&attributes, &key);
+    if (status != PSA_SUCCESS) {
+      printf("app: crypto: generating the signing key failed (%d)\n", (int)status);
+      return 0;
+    }
+    printf("app: crypto: first boot: generated the persistent ECC P-256 key 0x%08lx\n",
+           (unsigned long)key);
+    return sign_and_keep(key);
+  }
+  if (status != PSA_SUCCESS) {
+    printf("app: crypto: opening key 0x%08lx failed (%d)\n", (unsigned long)SIGNING_KEY_ID,
+           (int)status);
+    return 0;
+  }
+  printf("app: crypto: opened the persistent key 0x%08lx\n", (unsigned long)key);
+  status = psa_its_get(SIGNATURE_UID, 0, sizeof(signature), signature, &length);
+  if (status == PSA_ERROR_DOES_NOT_EXIST) {
+    /* The key was made but the device reset before the signature was kept. */
+    return sign_and_keep(key);
+  }
+  if (status == PSA_SUCCESS) {
+    status = psa_verify_message(key, SIGNING_ALG, (const uint8_t*)kSignedMessage,
+                                sizeof(kSignedMessage) - 1, signature, length);
+  }
+  (void)psa_close_key(key);
+  if (status != PSA_SUCCESS) {
+    printf("app: crypto: the first boot's signature does NOT verify (%d)\n", (int)status);
+    return 0;
+  }
+  printf("app: crypto: the first boot's signature verifies with it\n");
+  return 1;
+}
+
 static int submit_revocation(const char* path) {
   static uint8_t command[1024];
   size_t length;
@@ -289,6 +376,7 @@ int main(int argc, char** argv) {
   } else {
     ok = 0;
   }
+  if (!sign_or_verify()) ok = 0;
   if (revoke != NULL) ok = submit_revocation(revoke) && ok;
   fflush(stdout);
   return ok ? 0 : 1;

@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bastion/crypto_service.h"
 #include "bastion/gateway_frame.h"
 #include "bastion/platform.h"
 #include "bastion/services.h"
 #include "bastion_ns_socket.h"
 #include "bastion_ns_transport.h"
 #include "psa/client.h"
+#include "psa/crypto.h"
 #include "psa/error.h"
 #include "psa/internal_trusted_storage.h"
 #include "psa/protected_storage.h"
@@ -20,6 +22,9 @@
 typedef char max_iovec_matches[(BASTION_GW_MAX_IOVEC == PSA_MAX_IOVEC) ? 1 : -1];
 typedef char
     revocation_fits_a_vector[(BASTION_REVOCATION_MAX_SIZE <= BASTION_GW_MAX_VECTOR_SIZE) ? 1 : -1];
+
+/* ns_c_crypto_first.c: psa/crypto.h included before psa/error.h. */
+psa_status_t bastion_ns_c_crypto_headers_first(void);
 
 static int failures = 0;
 
@@ -124,6 +129,17 @@ int main(void) {
   CHECK(f.calls == 3);
   CHECK(psa_its_set(1u, 1u, NULL, 0u) == PSA_ERROR_INVALID_ARGUMENT);
   CHECK(f.calls == 3);
+
+  /* psa/crypto.h from C: the operation keeps the service's handle. */
+  {
+    psa_hash_operation_t operation = PSA_HASH_OPERATION_INIT;
+    CHECK(psa_hash_setup(&operation, PSA_ALG_SHA_256) == PSA_SUCCESS);
+    CHECK(f.calls == 4 && f.handle == BASTION_CRYPTO_HANDLE && f.type == BASTION_CRYPTO_HASH_SETUP);
+    CHECK(f.in_len == 1 && f.out_len == 1 && operation.handle == 0x3000u);
+    CHECK(psa_hash_setup(&operation, PSA_ALG_SHA_256) == PSA_ERROR_BAD_STATE);
+    CHECK(bastion_ns_c_crypto_headers_first() == PSA_SUCCESS);
+    CHECK(f.calls == 4);
+  }
 
   if (failures != 0) {
     fprintf(stderr, "%d check(s) failed\n", failures);

@@ -1,0 +1,251 @@
+// The PSA Crypto API through the client library against Mbed TLS called
+// directly, measured in one run:
+//   - direct: Mbed TLS in this process, through Bastion's crypto facade
+//     (src/crypto: the same Mbed TLS build, no PSA, no Secure Manager);
+//   - in-process: psa/crypto.h from libbastion_ns over the in-process
+//     transport into the Secure Manager's crypto partition (what
+//     bastion::psa_host does);
+//   - gateway: the same client calls framed over a socket pair to a server
+//     thread running the host gateway's loop (what the application process
+//     does on the virtual device).
+// SHA-256 and AES-256-GCM on 16 KiB messages (MB/s), ECDSA P-256 sign and
+// verify of a SHA-256 digest (operations per second). Prints the figures and
+// their ratios to direct.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "bastion/services.h"
+#include "bastion_ns_socket.h"
+#include "bastion_ns_transport.h"
+#include "crypto/crypto.h"
+#include "gateway/gateway.h"
+#include "gateway/serve_client.h"
+#include "provisioning/provisioning.h"
+#include "psa/crypto.h"
+#include "psa_host/in_process_transport.h"
+#include "secure_manager/secure_manager.h"
+#include "virtual_device/virtual_device.h"
+
+namespace {
+
+using namespace bastion;
+
+constexpr size_t kMessageSize = 16 * 1024;
+constexpr double kSecondsPerFigure = 0.5;
+
+// Runs `op` until kSecondsPerFigure have passed; operations per second.
+double Rate(const std::function<bool()>& op) {
+  using Clock = std::chrono::steady_clock;
+  if (!op()) return -1;  // warm-up, and the first failure shows
+  long count = 0;
+  const auto t0 = Clock::now();
+  double elapsed = 0;
+  do {
+    for (int i = 0; i < 8; ++i) {
+      if (!op()) return -1;
+    }
+    count += 8;
+    elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+  } while (elapsed < kSecondsPerFigure);
+  return static_cast<double>(count) / elapsed;
+}
+
+struct Figures {
+  double sha256_mbps = 0;
+  double gcm_mbps = 0;
+  double sign_per_s = 0;
+  double verify_per_s = 0;
+};
+
+double MegabytesPerSecond(double ops) { return ops * kMessageSize / 1e6; }
+
+// psa/crypto.h over whichever transport is installed. `private_key` is the
+// P-256 key both sides sign with (imported here, volatile).
+Figures MeasurePsa(const std::vector<uint8_t>& message, const std::array<uint8_t, 32>& aes_key,
+                   const std::vector<uint8_t>& private_key) {
+  Figures f;
+  std::vector<uint8_t> out(kMessageSize + 16);
+  size_t length = 0;
+  f.sha256_mbps = MegabytesPerSecond(Rate([&] {
+    return psa_hash_compute(PSA_ALG_SHA_256, message.data(), message.size(), out.data(), 32,
+                            &length) == PSA_SUCCESS;
+  }));
+
+  psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;
+  psa_set_key_type(&attributes, PSA_KEY_TYPE_AES);
+  psa_set_key_usage_flags(&attributes, PSA_KEY_USAGE_ENCRYPT);
+  psa_set_key_algorithm(&attributes, PSA_ALG_GCM);
+  psa_key_id_t aes = PSA_KEY_ID_NULL;
+  if (psa_import_key(&attributes, aes_key.data(), aes_key.size(), &aes) != PSA_SUCCESS) return f;
+  std::array<uint8_t, 12> nonce{};
+  uint32_t counter = 0;
+  f.gcm_mbps = MegabytesPerSecond(Rate([&] {
+    ++counter;
+    std::memcpy(nonce.data(), &counter, sizeof counter);
+    return psa_aead_encrypt(aes, PSA_ALG_GCM, nonce.data(), nonce.size(), nullptr, 0,
+                            message.data(), message.size(), out.data(), out.size(),
+                            &length) == PSA_SUCCESS;
+  }));
+  (void)psa_destroy_key(aes);
+
+  psa_key_attributes_t ec = PSA_KEY_ATTRIBUTES_INIT;
+  psa_set_key_type(&ec, PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1));
+  psa_set_key_usage_flags(&ec, PSA_KEY_USAGE_SIGN_HASH | PSA_KEY_USAGE_VERIFY_HASH);
+  psa_set_key_algorithm(&ec, PSA_ALG_ECDSA(PSA_ALG_SHA_256));
+  psa_key_id_t key = PSA_KEY_ID_NULL;
+  if (psa_import_key(&ec, private_key.data(), private_key.size(), &key) != PSA_SUCCESS) return f;
+  std::array<uint8_t, 32> digest{};
+  digest.fill(0x5a);
+  std::array<uint8_t, 64> signature{};
+  size_t signature_length = 0;
+  f.sign_per_s = Rate([&] {
+    return psa_sign_hash(key, PSA_ALG_ECDSA(PSA_ALG_SHA_256), digest.data(), digest.size(),
+                         signature.data(), signature.size(), &signature_length) == PSA_SUCCESS;
+  });
+  f.verify_per_s = Rate([&] {
+    return psa_verify_hash(key, PSA_ALG_ECDSA(PSA_ALG_SHA_256), digest.data(), digest.size(),
+                           signature.data(), signature_length) == PSA_SUCCESS;
+  });
+  (void)psa_destroy_key(key);
+  return f;
+}
+
+// Mbed TLS through the facade, same inputs.
+Figures MeasureDirect(const std::vector<uint8_t>& message, const std::array<uint8_t, 32>& aes_key,
+                      const crypto::EcKeyPair& pair) {
+  Figures f;
+  f.sha256_mbps = MegabytesPerSecond(Rate([&] {
+    const crypto::Digest d = crypto::Hash(crypto::HashAlg::kSha256, message);
+    return d.size != 0;
+  }));
+  std::vector<uint8_t> out(kMessageSize);
+  std::array<uint8_t, 16> tag{};
+  std::array<uint8_t, 12> nonce{};
+  uint32_t counter = 0;
+  f.gcm_mbps = MegabytesPerSecond(Rate([&] {
+    ++counter;
+    std::memcpy(nonce.data(), &counter, sizeof counter);
+    return crypto::AeadSeal(aes_key, nonce, {}, message, out, tag).ok();
+  }));
+  std::array<uint8_t, 32> digest{};
+  digest.fill(0x5a);
+  std::array<uint8_t, crypto::kMaxEcdsaDerSigSize> signature{};
+  size_t signature_length = 0;
+  f.sign_per_s =
+      Rate([&] { return crypto::EcdsaSign(pair, digest, signature, &signature_length).ok(); });
+  f.verify_per_s = Rate([&] {
+    return crypto::EcdsaVerify(pair.public_key, digest,
+                               ConstByteSpan(signature.data(), signature_length)) ==
+           HardenedBool::kTrue;
+  });
+  return f;
+}
+
+void Row(const char* name, const char* unit, double direct, double in_process, double gateway) {
+  std::printf("| %s | %.1f %s | %.1f %s | %.1f %s | %.2f | %.2f |\n", name, direct, unit,
+              in_process, unit, gateway, unit, in_process / direct, gateway / direct);
+}
+
+}  // namespace
+
+int main() {
+  crypto::Init();
+  auto device = host::VirtualDevice::InMemory(host::DefaultGeometry());
+  const otp::FlashLayout layout = host::DefaultLayout(host::DefaultGeometry());
+  host::WriteLayoutHeader(*device, layout);
+  std::array<uint8_t, 32> seed{};
+  seed.fill(0x42);
+  psa_host::ProcessMemory process_memory;
+  gateway::GatewayMemory memory(&process_memory);
+  const secure_manager::SecureManagerConfig config{
+      .its = {device.get(), layout.storage.offset, layout.storage.size},
+      .ps = {&device->external_flash(), 0, device->external_flash().geometry().size},
+      .seed = seed,
+      .attestation_seed = seed,
+      .report = nullptr,
+      .ram = device.get(),
+      .rng = device.get(),
+  };
+  secure_manager::SecureManager sm(config, memory);
+  if (!sm.Start().ok()) {
+    std::fprintf(stderr, "crypto_bench: the Secure Manager did not start\n");
+    return 1;
+  }
+  psa_host::InProcessClient direct_client{&sm.spm(), BASTION_NS_CLIENT_APP};
+  const bastion_ns_transport_t in_process = psa_host::InProcessTransport(&direct_client);
+
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return 1;
+  gateway::Gateway gw(sm.spm(), memory);
+  std::thread server([&] {
+    (void)host::ServeClient(pair[0], gw, BASTION_NS_CLIENT_APP,
+                            std::chrono::steady_clock::now() + std::chrono::minutes(10));
+  });
+  static bastion_ns_socket_t socket_state;
+  bastion_ns_transport_t over_gateway;
+  if (bastion_ns_socket_init(&socket_state, pair[1], 30000, &over_gateway) != PSA_SUCCESS) {
+    return 1;
+  }
+
+  // The same inputs everywhere; the P-256 key made by the service, exported.
+  bastion_ns_set_transport(&in_process);
+  if (psa_crypto_init() != PSA_SUCCESS) {
+    std::fprintf(stderr, "crypto_bench: no crypto service\n");
+    return 1;
+  }
+  std::vector<uint8_t> message(kMessageSize);
+  std::array<uint8_t, 32> aes_key{};
+  psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;
+  psa_set_key_type(&attributes, PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1));
+  psa_set_key_bits(&attributes, 256);
+  psa_set_key_usage_flags(&attributes, PSA_KEY_USAGE_EXPORT);
+  psa_key_id_t generated = PSA_KEY_ID_NULL;
+  std::vector<uint8_t> private_key(32);
+  crypto::EcKeyPair pair_key;
+  size_t length = 0;
+  if (psa_generate_random(message.data(), message.size()) != PSA_SUCCESS ||
+      psa_generate_random(aes_key.data(), aes_key.size()) != PSA_SUCCESS ||
+      psa_generate_key(&attributes, &generated) != PSA_SUCCESS ||
+      psa_export_key(generated, private_key.data(), private_key.size(), &length) != PSA_SUCCESS ||
+      psa_export_public_key(generated, pair_key.public_key.point.data(),
+                            pair_key.public_key.point.size(),
+                            &pair_key.public_key.point_size) != PSA_SUCCESS) {
+    std::fprintf(stderr, "crypto_bench: setting up the inputs failed\n");
+    return 1;
+  }
+  (void)psa_destroy_key(generated);
+  pair_key.public_key.curve = crypto::Curve::kP256;
+  std::memcpy(pair_key.scalar.data(), private_key.data(), 32);
+
+  const Figures direct = MeasureDirect(message, aes_key, pair_key);
+  const Figures in_proc = MeasurePsa(message, aes_key, private_key);
+  bastion_ns_set_transport(&over_gateway);
+  const Figures gateway = MeasurePsa(message, aes_key, private_key);
+
+  std::printf(
+      "psa/crypto.h: Mbed TLS direct, in-process client, gateway client (host, one run)\n\n");
+  std::printf(
+      "| operation | direct | in-process | gateway | in-process / direct | gateway / direct "
+      "|\n|---|---|---|---|---|---|\n");
+  Row("SHA-256, 16 KiB", "MB/s", direct.sha256_mbps, in_proc.sha256_mbps, gateway.sha256_mbps);
+  Row("AES-256-GCM encrypt, 16 KiB", "MB/s", direct.gcm_mbps, in_proc.gcm_mbps, gateway.gcm_mbps);
+  Row("ECDSA P-256 sign", "/s", direct.sign_per_s, in_proc.sign_per_s, gateway.sign_per_s);
+  Row("ECDSA P-256 verify", "/s", direct.verify_per_s, in_proc.verify_per_s, gateway.verify_per_s);
+  std::printf(
+      "\ndirect: the Mbed TLS build of src/crypto (deterministic ECDSA sign, p256-m verify);\n"
+      "in-process and gateway: the crypto partition's PSA Crypto core.\n");
+
+  ::shutdown(pair[1], SHUT_RDWR);
+  ::close(pair[1]);
+  server.join();
+  ::close(pair[0]);
+  return 0;
+}
