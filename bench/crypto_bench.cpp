@@ -1,7 +1,8 @@
 // The PSA Crypto API through the client library against Mbed TLS called
 // directly, measured in one run:
-//   - direct: Mbed TLS in this process, through Bastion's crypto facade
-//     (src/crypto: the same Mbed TLS build, no PSA, no Secure Manager);
+//   - direct: the same PSA Crypto core (Mbed TLS) called in this process
+//     through its own functions (crypto_bench_direct.h): no client library,
+//     no SPM, no partition;
 //   - in-process: psa/crypto.h from libbastion_ns over the in-process
 //     transport into the Secure Manager's crypto partition (what
 //     bastion::psa_host does);
@@ -25,7 +26,7 @@
 #include "bastion/services.h"
 #include "bastion_ns_socket.h"
 #include "bastion_ns_transport.h"
-#include "crypto/crypto.h"
+#include "crypto_bench_direct.h"
 #include "gateway/gateway.h"
 #include "gateway/serve_client.h"
 #include "provisioning/provisioning.h"
@@ -118,34 +119,24 @@ Figures MeasurePsa(const std::vector<uint8_t>& message, const std::array<uint8_t
   return f;
 }
 
-// Mbed TLS through the facade, same inputs.
-Figures MeasureDirect(const std::vector<uint8_t>& message, const std::array<uint8_t, 32>& aes_key,
-                      const crypto::EcKeyPair& pair) {
+// The PSA Crypto core called directly (crypto_bench_direct.h), same inputs.
+Figures MeasureDirect(const std::vector<uint8_t>& message) {
   Figures f;
-  f.sha256_mbps = MegabytesPerSecond(Rate([&] {
-    const crypto::Digest d = crypto::Hash(crypto::HashAlg::kSha256, message);
-    return d.size != 0;
-  }));
-  std::vector<uint8_t> out(kMessageSize);
-  std::array<uint8_t, 16> tag{};
+  std::vector<uint8_t> out(kMessageSize + 16);
+  std::array<uint8_t, 32> digest{};
+  f.sha256_mbps = MegabytesPerSecond(
+      Rate([&] { return bench::DirectSha256(message.data(), message.size(), out.data()); }));
   std::array<uint8_t, 12> nonce{};
   uint32_t counter = 0;
   f.gcm_mbps = MegabytesPerSecond(Rate([&] {
     ++counter;
     std::memcpy(nonce.data(), &counter, sizeof counter);
-    return crypto::AeadSeal(aes_key, nonce, {}, message, out, tag).ok();
+    return bench::DirectGcmEncrypt(nonce.data(), message.data(), message.size(), out.data());
   }));
-  std::array<uint8_t, 32> digest{};
   digest.fill(0x5a);
-  std::array<uint8_t, crypto::kMaxEcdsaDerSigSize> signature{};
-  size_t signature_length = 0;
-  f.sign_per_s =
-      Rate([&] { return crypto::EcdsaSign(pair, digest, signature, &signature_length).ok(); });
-  f.verify_per_s = Rate([&] {
-    return crypto::EcdsaVerify(pair.public_key, digest,
-                               ConstByteSpan(signature.data(), signature_length)) ==
-           HardenedBool::kTrue;
-  });
+  std::array<uint8_t, 64> signature{};
+  f.sign_per_s = Rate([&] { return bench::DirectSign(digest.data(), signature.data()); });
+  f.verify_per_s = Rate([&] { return bench::DirectVerify(digest.data(), signature.data()); });
   return f;
 }
 
@@ -157,7 +148,6 @@ void Row(const char* name, const char* unit, double direct, double in_process, d
 }  // namespace
 
 int main() {
-  crypto::Init();
   auto device = host::VirtualDevice::InMemory(host::DefaultGeometry());
   const otp::FlashLayout layout = host::DefaultLayout(host::DefaultGeometry());
   host::WriteLayoutHeader(*device, layout);
@@ -209,23 +199,19 @@ int main() {
   psa_set_key_usage_flags(&attributes, PSA_KEY_USAGE_EXPORT);
   psa_key_id_t generated = PSA_KEY_ID_NULL;
   std::vector<uint8_t> private_key(32);
-  crypto::EcKeyPair pair_key;
   size_t length = 0;
   if (psa_generate_random(message.data(), message.size()) != PSA_SUCCESS ||
       psa_generate_random(aes_key.data(), aes_key.size()) != PSA_SUCCESS ||
       psa_generate_key(&attributes, &generated) != PSA_SUCCESS ||
       psa_export_key(generated, private_key.data(), private_key.size(), &length) != PSA_SUCCESS ||
-      psa_export_public_key(generated, pair_key.public_key.point.data(),
-                            pair_key.public_key.point.size(),
-                            &pair_key.public_key.point_size) != PSA_SUCCESS) {
+      !bench::DirectSetUp(aes_key.data(), private_key.data())) {
     std::fprintf(stderr, "crypto_bench: setting up the inputs failed\n");
     return 1;
   }
   (void)psa_destroy_key(generated);
-  pair_key.public_key.curve = crypto::Curve::kP256;
-  std::memcpy(pair_key.scalar.data(), private_key.data(), 32);
 
-  const Figures direct = MeasureDirect(message, aes_key, pair_key);
+  const Figures direct = MeasureDirect(message);
+  bench::DirectTearDown();
   const Figures in_proc = MeasurePsa(message, aes_key, private_key);
   bastion_ns_set_transport(&over_gateway);
   const Figures gateway = MeasurePsa(message, aes_key, private_key);
@@ -240,8 +226,8 @@ int main() {
   Row("ECDSA P-256 sign", "/s", direct.sign_per_s, in_proc.sign_per_s, gateway.sign_per_s);
   Row("ECDSA P-256 verify", "/s", direct.verify_per_s, in_proc.verify_per_s, gateway.verify_per_s);
   std::printf(
-      "\ndirect: the Mbed TLS build of src/crypto (deterministic ECDSA sign, p256-m verify);\n"
-      "in-process and gateway: the crypto partition's PSA Crypto core.\n");
+      "\nall three: the same PSA Crypto core (Mbed TLS), randomized ECDSA; direct calls it\n"
+      "in this process, in-process and gateway reach it through libbastion_ns and the SPM.\n");
 
   ::shutdown(pair[1], SHUT_RDWR);
   ::close(pair[1]);

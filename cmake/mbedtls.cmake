@@ -32,7 +32,7 @@ list(TRANSFORM _mbedtls_sources APPEND ".c")
 # The PSA Crypto core for the Secure Manager's crypto partition
 # (src/crypto_service, docs/crypto.md), in SPM build mode: every psa_*
 # function renamed bastion_core_psa_* by a crypto_spe.h generated here.
-set(BASTION_PSA_KEY_SLOT_COUNT "24" CACHE STRING
+set(BASTION_PSA_KEY_SLOT_COUNT "32" CACHE STRING
     "Key slots of the PSA Crypto core (volatile keys and loaded persistent keys)")
 include(${CMAKE_CURRENT_LIST_DIR}/generate_crypto_spe.cmake)
 set(BASTION_CRYPTO_SPE_DIR "${CMAKE_BINARY_DIR}/generated/mbedtls_spm")

@@ -14,7 +14,10 @@
  *   6. with --revoke FILE, hands that revocation command to the boot chain;
  *   7. with --format-ps, erases Protected Storage when the Secure Manager
  *      reports it was tampered with or rolled back (the way out, chosen by
- *      whoever runs the device: the data is lost).
+ *      whoever runs the device: the data is lost);
+ *   8. with --attest CHALLENGE_HEX FILE, asks for an Initial Attestation
+ *      token over that challenge (32, 48 or 64 bytes) and writes it to FILE,
+ *      for a verifier (`bastion attest verify FILE --iak ... --nonce ...`).
  *
  * Copy it to start your own application: it needs only the headers in
  * include/ and libbastion_ns. Run it on the virtual device with
@@ -31,6 +34,7 @@
 #include "bastion/platform.h"
 #include "bastion/protected_storage_admin.h"
 #include "psa/crypto.h"
+#include "psa/initial_attestation.h"
 #include "psa/internal_trusted_storage.h"
 #include "psa/protected_storage.h"
 
@@ -301,10 +305,64 @@ static int submit_revocation(const char* path) {
   return 1;
 }
 
+static int hex_nibble(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* Asks the attestation service for a token over the challenge `hex` and
+ * writes it to `path`. */
+static int attest(const char* hex, const char* path) {
+  static uint8_t token[PSA_INITIAL_ATTEST_MAX_TOKEN_SIZE];
+  uint8_t challenge[PSA_INITIAL_ATTEST_CHALLENGE_SIZE_64];
+  size_t hex_length = strlen(hex);
+  size_t challenge_size = hex_length / 2;
+  size_t token_size = 0;
+  size_t i;
+  psa_status_t status;
+  FILE* file;
+  if (hex_length % 2 != 0 || challenge_size > sizeof(challenge)) {
+    printf("app: attestation challenge: %u hex digits, not 64, 96 or 128\n", (unsigned)hex_length);
+    return 0;
+  }
+  for (i = 0; i < challenge_size; ++i) {
+    const int high = hex_nibble(hex[2 * i]);
+    const int low = hex_nibble(hex[2 * i + 1]);
+    if (high < 0 || low < 0) {
+      printf("app: attestation challenge: not hexadecimal\n");
+      return 0;
+    }
+    challenge[i] = (uint8_t)(high * 16 + low);
+  }
+  status = psa_initial_attest_get_token(challenge, challenge_size, token, sizeof(token),
+                                        &token_size);
+  if (status != PSA_SUCCESS) {
+    printf("app: attestation token refused (%d)\n", (int)status);
+    return 0;
+  }
+  file = fopen(path, "wb");
+  if (file == NULL || fwrite(token, 1, token_size, file) != token_size) {
+    if (file != NULL) fclose(file);
+    printf("app: cannot write %s\n", path);
+    return 0;
+  }
+  if (fclose(file) != 0) {
+    printf("app: cannot write %s\n", path);
+    return 0;
+  }
+  printf("app: attestation token (%u bytes, challenge of %u bytes) written to %s\n",
+         (unsigned)token_size, (unsigned)challenge_size, path);
+  return 1;
+}
+
 int main(int argc, char** argv) {
   bastion_boot_report_t report;
   const bastion_image_info_t* self = NULL;
   const char* revoke = NULL;
+  const char* attest_challenge = NULL;
+  const char* attest_path = NULL;
   int format_ps = 0;
   uint32_t boot;
   int ok = 1;
@@ -316,8 +374,13 @@ int main(int argc, char** argv) {
       revoke = argv[++i];
     } else if (strcmp(argv[i], "--format-ps") == 0) {
       format_ps = 1;
+    } else if (strcmp(argv[i], "--attest") == 0 && i + 2 < argc) {
+      attest_challenge = argv[++i];
+      attest_path = argv[++i];
     } else {
-      fprintf(stderr, "usage: %s [--revoke COMMAND.cose] [--format-ps]\n", argv[0]);
+      fprintf(stderr,
+              "usage: %s [--revoke COMMAND.cose] [--format-ps] [--attest CHALLENGE_HEX FILE]\n",
+              argv[0]);
       return 2;
     }
   }
@@ -378,6 +441,7 @@ int main(int argc, char** argv) {
   }
   if (!sign_or_verify()) ok = 0;
   if (revoke != NULL) ok = submit_revocation(revoke) && ok;
+  if (attest_challenge != NULL) ok = attest(attest_challenge, attest_path) && ok;
   fflush(stdout);
   return ok ? 0 : 1;
 }

@@ -32,7 +32,7 @@ inline constexpr sm::PartitionId kAttestationPartition = 5;
 // Keys each non-secure client may hold in the crypto partition (volatile
 // keys and persistent keys together); a secure partition holds its
 // declaration's key_slots.
-inline constexpr uint16_t kNonSecureKeySlots = 8;
+inline constexpr uint16_t kNonSecureKeySlots = 16;
 // Who may use the Initial Attestation Key (BASTION_CRYPTO_BUILTIN_KEY_IAK).
 inline constexpr sm::ClientId kIakClients[] = {kAttestationPartition};
 // The secure partitions that get a HUK-derived key
