@@ -27,8 +27,8 @@ bool Import(psa_key_type_t type, psa_key_usage_t usage, psa_algorithm_t alg, con
 bool DirectSetUp(const uint8_t aes_key[32], const uint8_t ec_private_key[32]) {
   return Import(PSA_KEY_TYPE_AES, PSA_KEY_USAGE_ENCRYPT, PSA_ALG_GCM, aes_key, 32, &g_aes) &&
          Import(PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1),
-                PSA_KEY_USAGE_SIGN_HASH | PSA_KEY_USAGE_VERIFY_HASH,
-                PSA_ALG_ECDSA(PSA_ALG_SHA_256), ec_private_key, 32, &g_ec);
+                PSA_KEY_USAGE_SIGN_HASH | PSA_KEY_USAGE_VERIFY_HASH, PSA_ALG_ECDSA(PSA_ALG_SHA_256),
+                ec_private_key, 32, &g_ec);
 }
 
 void DirectTearDown() {

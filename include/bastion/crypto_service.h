@@ -83,14 +83,14 @@
 #define BASTION_CRYPTO_HASH_CLONE 27   /* handle (source)  out[0] handle of the copy (4) */
 
 /* MAC */
-#define BASTION_CRYPTO_MAC_COMPUTE 30      /* key alg  in[1] input  out[0] mac */
-#define BASTION_CRYPTO_MAC_VERIFY 31       /* key alg  in[1] input  in[2] mac */
-#define BASTION_CRYPTO_MAC_SIGN_SETUP 32   /* key alg  out[0] handle (4) */
-#define BASTION_CRYPTO_MAC_VERIFY_SETUP 33 /* key alg  out[0] handle (4) */
-#define BASTION_CRYPTO_MAC_UPDATE 34       /* handle  in[1] input */
-#define BASTION_CRYPTO_MAC_SIGN_FINISH 35  /* handle  out[0] mac */
+#define BASTION_CRYPTO_MAC_COMPUTE 30       /* key alg  in[1] input  out[0] mac */
+#define BASTION_CRYPTO_MAC_VERIFY 31        /* key alg  in[1] input  in[2] mac */
+#define BASTION_CRYPTO_MAC_SIGN_SETUP 32    /* key alg  out[0] handle (4) */
+#define BASTION_CRYPTO_MAC_VERIFY_SETUP 33  /* key alg  out[0] handle (4) */
+#define BASTION_CRYPTO_MAC_UPDATE 34        /* handle  in[1] input */
+#define BASTION_CRYPTO_MAC_SIGN_FINISH 35   /* handle  out[0] mac */
 #define BASTION_CRYPTO_MAC_VERIFY_FINISH 36 /* handle  in[1] mac */
-#define BASTION_CRYPTO_MAC_ABORT 37        /* handle */
+#define BASTION_CRYPTO_MAC_ABORT 37         /* handle */
 
 /* Unauthenticated ciphers */
 #define BASTION_CRYPTO_CIPHER_ENCRYPT 40       /* key alg  in[1] input  out[0] IV || ciphertext */
@@ -104,14 +104,17 @@
 #define BASTION_CRYPTO_CIPHER_ABORT 48         /* handle */
 
 /* AEAD. The single-part calls carry nonce and additional data in one
- * vector (value = nonce length) so that they fit PSA_MAX_IOVEC. */
-#define BASTION_CRYPTO_AEAD_ENCRYPT 50 /* key alg value  in[1] nonce||ad  in[2] plaintext  out[0] */
-#define BASTION_CRYPTO_AEAD_DECRYPT 51 /* key alg value  in[1] nonce||ad  in[2] ciphertext  out[0] */
+ * vector (value = nonce length) so that they fit PSA_MAX_IOVEC:
+ *   ENCRYPT  key alg value  in[1] nonce||ad  in[2] plaintext   out[0] ciphertext||tag
+ *   DECRYPT  key alg value  in[1] nonce||ad  in[2] ciphertext||tag  out[0] plaintext
+ * SET_LENGTHS takes value = additional data length, value2 = plaintext length. */
+#define BASTION_CRYPTO_AEAD_ENCRYPT 50
+#define BASTION_CRYPTO_AEAD_DECRYPT 51
 #define BASTION_CRYPTO_AEAD_ENCRYPT_SETUP 52  /* key alg  out[0] handle (4) */
 #define BASTION_CRYPTO_AEAD_DECRYPT_SETUP 53  /* key alg  out[0] handle (4) */
 #define BASTION_CRYPTO_AEAD_GENERATE_NONCE 54 /* handle  out[0] nonce */
 #define BASTION_CRYPTO_AEAD_SET_NONCE 55      /* handle  in[1] nonce */
-#define BASTION_CRYPTO_AEAD_SET_LENGTHS 56    /* handle  value = ad length, value2 = plaintext length */
+#define BASTION_CRYPTO_AEAD_SET_LENGTHS 56    /* handle  value  value2 */
 #define BASTION_CRYPTO_AEAD_UPDATE_AD 57      /* handle  in[1] additional data */
 #define BASTION_CRYPTO_AEAD_UPDATE 58         /* handle  in[1] input  out[0] output */
 #define BASTION_CRYPTO_AEAD_FINISH 59         /* handle  out[0] ciphertext  out[1] tag */
@@ -119,10 +122,10 @@
 #define BASTION_CRYPTO_AEAD_ABORT 61          /* handle */
 
 /* Asymmetric signatures and encryption */
-#define BASTION_CRYPTO_SIGN_MESSAGE 70   /* key alg  in[1] message  out[0] signature */
-#define BASTION_CRYPTO_VERIFY_MESSAGE 71 /* key alg  in[1] message  in[2] signature */
-#define BASTION_CRYPTO_SIGN_HASH 72      /* key alg  in[1] hash  out[0] signature */
-#define BASTION_CRYPTO_VERIFY_HASH 73    /* key alg  in[1] hash  in[2] signature */
+#define BASTION_CRYPTO_SIGN_MESSAGE 70       /* key alg  in[1] message  out[0] signature */
+#define BASTION_CRYPTO_VERIFY_MESSAGE 71     /* key alg  in[1] message  in[2] signature */
+#define BASTION_CRYPTO_SIGN_HASH 72          /* key alg  in[1] hash  out[0] signature */
+#define BASTION_CRYPTO_VERIFY_HASH 73        /* key alg  in[1] hash  in[2] signature */
 #define BASTION_CRYPTO_ASYMMETRIC_ENCRYPT 74 /* key alg  in[1] input  in[2] salt  out[0] */
 #define BASTION_CRYPTO_ASYMMETRIC_DECRYPT 75 /* key alg  in[1] input  in[2] salt  out[0] */
 

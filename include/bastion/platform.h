@@ -27,9 +27,9 @@ extern "C" {
 #define BASTION_COMPONENT_APP 2u
 
 /** Image states (bastion_image_info_t.state). */
-#define BASTION_IMAGE_READY 1u     /**< running, confirmed */
-#define BASTION_IMAGE_TRIAL 2u     /**< running, must be confirmed or it is reverted */
-#define BASTION_IMAGE_REJECTED 3u  /**< revert under way */
+#define BASTION_IMAGE_READY 1u    /**< running, confirmed */
+#define BASTION_IMAGE_TRIAL 2u    /**< running, must be confirmed or it is reverted */
+#define BASTION_IMAGE_REJECTED 3u /**< revert under way */
 
 /** What this boot did for a component (bastion_image_info_t.update). */
 #define BASTION_UPDATE_NONE 0u
@@ -41,7 +41,7 @@ extern "C" {
 #define BASTION_UPDATE_CONFIRMED 6u           /**< a confirm request confirmed it */
 #define BASTION_UPDATE_FAILED 7u              /**< a flash error stopped the update */
 #define BASTION_UPDATE_NO_ROOM 8u
-#define BASTION_UPDATE_HELD 9u                /**< waits on a dependency */
+#define BASTION_UPDATE_HELD 9u /**< waits on a dependency */
 
 /** Signing-slot states of a key domain. */
 #define BASTION_SLOT_BLANK 0u
@@ -76,8 +76,8 @@ typedef struct bastion_image_info_t {
   uint8_t hash_alg;         /**< 1: SHA-256, 2: SHA-384 */
   uint8_t measurement_size; /**< 32 or 48 */
   uint8_t reserved;
-  uint16_t image_error;     /**< why it was refused (0: it was not) */
-  uint16_t update_detail;   /**< detail of `update` (see the boot report docs) */
+  uint16_t image_error;   /**< why it was refused (0: it was not) */
+  uint16_t update_detail; /**< detail of `update` (see the boot report docs) */
   uint8_t version_major;
   uint8_t version_minor;
   uint16_t version_revision;
@@ -89,20 +89,20 @@ typedef struct bastion_image_info_t {
 
 /** One key domain as the boot chain left it. */
 typedef struct bastion_domain_info_t {
-  uint8_t component;               /**< the domain (BASTION_COMPONENT_*) */
-  uint8_t signing_slot_states[4];  /**< BASTION_SLOT_* per signing slot */
-  uint8_t records_used;            /**< revocation records committed to OTP */
-  uint8_t records_capacity;        /**< revocation records the domain can hold */
-  uint8_t readable;                /**< 1; 0: the boot chain could not read the domain
-                                        (the other fields are then 0) */
-  uint32_t revocation_sequence;    /**< sequence of the last applied command (0: none) */
+  uint8_t component;              /**< the domain (BASTION_COMPONENT_*) */
+  uint8_t signing_slot_states[4]; /**< BASTION_SLOT_* per signing slot */
+  uint8_t records_used;           /**< revocation records committed to OTP */
+  uint8_t records_capacity;       /**< revocation records the domain can hold */
+  uint8_t readable;               /**< 1; 0: the boot chain could not read the domain
+                                       (the other fields are then 0) */
+  uint32_t revocation_sequence;   /**< sequence of the last applied command (0: none) */
 } bastion_domain_info_t;
 
 /** What became of one request at the last boot. */
 typedef struct bastion_request_outcome_t {
-  uint8_t type;          /**< BASTION_REQUEST_* */
-  uint8_t component;     /**< confirm/reject: the component; revoke: the domain */
-  uint8_t outcome;       /**< BASTION_REQUEST_APPLIED or a refusal */
+  uint8_t type;      /**< BASTION_REQUEST_* */
+  uint8_t component; /**< confirm/reject: the component; revoke: the domain */
+  uint8_t outcome;   /**< BASTION_REQUEST_APPLIED or a refusal */
   uint8_t detail;
   uint32_t sequence;     /**< a revocation's sequence number */
   uint8_t revoked_slots; /**< bit i: the command names signing slot i */

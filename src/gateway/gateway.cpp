@@ -197,8 +197,8 @@ Result<Execution> Gateway::Execute(sm::ClientId client, ConstByteSpan request, B
 
   memory_.OpenWindow(client, call.in, call.in_len, out, call.out_len);
   bool answered = false;
-  const psa_status_t status = spm_.Call(client, call.handle, call.type, call.in, call.in_len, out,
-                                        call.out_len, &answered);
+  const psa_status_t status =
+      spm_.Call(client, call.handle, call.type, call.in, call.in_len, out, call.out_len, &answered);
   memory_.CloseWindow();
 
   bool lengths_sound = true;

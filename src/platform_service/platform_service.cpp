@@ -14,8 +14,7 @@ namespace {
 static_assert(sizeof(bastion_image_info_t) == 76);
 static_assert(sizeof(bastion_domain_info_t) == 12);
 static_assert(sizeof(bastion_request_outcome_t) == 12);
-static_assert(sizeof(bastion_boot_report_t) ==
-              12 + 4 * 76 + 4 + 3 * 12 + 8 + 10 * 12 + 4 + 8 * 8);
+static_assert(sizeof(bastion_boot_report_t) == 12 + 4 * 76 + 4 + 3 * 12 + 8 + 10 * 12 + 4 + 8 * 8);
 static_assert(BASTION_MAX_IMAGES == boot::kMaxReportImages);
 static_assert(BASTION_MAX_REQUESTS == boot::kMaxReportRequests);
 static_assert(BASTION_MAX_DOMAINS == otp::kComponentCount);
@@ -38,8 +37,8 @@ void FillImage(const boot::BootReportImage& in, bastion_image_info_t* out) {
   out->update = in.update;
   out->verified = in.verified;
   out->hash_alg = in.hash_alg;
-  out->measurement_size = static_cast<uint8_t>(
-      in.hash_alg == static_cast<uint8_t>(crypto::HashAlg::kSha384) ? 48 : 32);
+  out->measurement_size =
+      static_cast<uint8_t>(in.hash_alg == static_cast<uint8_t>(crypto::HashAlg::kSha384) ? 48 : 32);
   out->image_error = in.image_error;
   out->update_detail = in.update_detail;
   out->version_major = in.version.major;
@@ -58,12 +57,12 @@ void FillReport(const boot::BootReport& report, std::span<const sm::PartitionDec
   *out = bastion_boot_report_t{};
   out->version = BASTION_BOOT_REPORT_VERSION;
   out->lifecycle = report.lifecycle;
-  const size_t images = report.image_count < BASTION_MAX_IMAGES ? report.image_count
-                                                                 : BASTION_MAX_IMAGES;
+  const size_t images =
+      report.image_count < BASTION_MAX_IMAGES ? report.image_count : BASTION_MAX_IMAGES;
   for (size_t i = 0; i < images; ++i) FillImage(report.images[i], &out->images[i]);
   out->image_count = static_cast<uint32_t>(images);
-  const size_t requests = report.request_count < BASTION_MAX_REQUESTS ? report.request_count
-                                                                       : BASTION_MAX_REQUESTS;
+  const size_t requests =
+      report.request_count < BASTION_MAX_REQUESTS ? report.request_count : BASTION_MAX_REQUESTS;
   for (size_t i = 0; i < requests; ++i) {
     const boot::BootReportRequest& r = report.requests[i];
     bastion_request_outcome_t& o = out->requests[i];

@@ -104,10 +104,8 @@ void SecureManager::PrepareAttestation() {
     return;
   }
   attestation::KeyStoreSignerIds signer_ids(*its_flash_, key_store_);
-  const attestation::ClaimInputs inputs{.report = report_,
-                                        .signer_ids = &signer_ids,
-                                        .key_hash = key_hash,
-                                        .boot_seed = boot_seed};
+  const attestation::ClaimInputs inputs{
+      .report = report_, .signer_ids = &signer_ids, .key_hash = key_hash, .boot_seed = boot_seed};
   claims_ready_ = attestation::CollectClaims(inputs, &claims_).ok();
   SecureWipe(boot_seed, sizeof(boot_seed));
   attestation_service_.set_claims(claims_ready_ ? &claims_ : nullptr);

@@ -94,8 +94,7 @@ class Spm {
   // output lengths were set), so a transport can tell a service's own status
   // from the SPM's refusal even when their codes are the same.
   psa_status_t Call(ClientId client, psa_handle_t handle, int32_t type, const psa_invec* in_vec,
-                    size_t in_len, psa_outvec* out_vec, size_t out_len,
-                    bool* answered = nullptr);
+                    size_t in_len, psa_outvec* out_vec, size_t out_len, bool* answered = nullptr);
 
   // psa_close. PSA_SUCCESS (also for PSA_NULL_HANDLE and a lost connection),
   // or PSA_ERROR_PROGRAMMER_ERROR.

@@ -49,8 +49,8 @@ class StorageServiceBase {
 template <typename Store, size_t kMaxObject>
 class StorageService final : public sm::Partition, private StorageServiceBase {
  public:
-  StorageService(Store& store, std::span<const sm::PartitionDecl> table,
-                 uint32_t non_secure_quota, ServiceTraits traits)
+  StorageService(Store& store, std::span<const sm::PartitionDecl> table, uint32_t non_secure_quota,
+                 ServiceTraits traits)
       : store_(store), table_(table), non_secure_quota_(non_secure_quota), traits_(traits) {}
 
   sm::Reply Serve(const sm::ServiceDecl& service, sm::Message& message) override {
@@ -105,8 +105,8 @@ class StorageService final : public sm::Partition, private StorageServiceBase {
         struct psa_storage_info_t info {};
         const psa_status_t status = store_.GetInfo(owner, uid, &info);
         if (status != PSA_SUCCESS) return status;
-        return WriteInfo(m, static_cast<uint32_t>(info.capacity),
-                         static_cast<uint32_t>(info.size), info.flags);
+        return WriteInfo(m, static_cast<uint32_t>(info.capacity), static_cast<uint32_t>(info.size),
+                         info.flags);
       }
       case BASTION_STORAGE_REMOVE:
         if (!ReadUid(m, &uid)) return PSA_ERROR_PROGRAMMER_ERROR;
@@ -130,7 +130,7 @@ class StorageService final : public sm::Partition, private StorageServiceBase {
     if (m.type() == sm::kMessageConnect || m.type() == sm::kMessageDisconnect) {
       return PSA_SUCCESS;
     }
-    if constexpr (requires(Store& s) {
+    if constexpr (requires(Store & s) {
                     s.Format();
                     s.health_code();
                   }) {
