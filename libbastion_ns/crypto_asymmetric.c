@@ -8,15 +8,9 @@ static psa_status_t key_request(int32_t function, psa_key_id_t key, psa_algorith
                                 const uint8_t* first, size_t first_length, const uint8_t* second,
                                 size_t second_length, int has_second, uint8_t* output,
                                 size_t output_size, size_t* output_length) {
-  bastion_ns_crypto_request_t request;
-  psa_status_t status;
-  bastion_ns_crypto_begin(&request, key, alg, 0);
-  bastion_ns_crypto_input(&request, first, first_length);
-  if (has_second) bastion_ns_crypto_input(&request, second, second_length);
-  if (output_length != NULL) bastion_ns_crypto_output(&request, output, output_size);
-  status = bastion_ns_crypto_call(&request, function);
-  if (status == PSA_SUCCESS && output_length != NULL) *output_length = request.out[0].len;
-  return status;
+  return bastion_ns_crypto_request(function, key, alg, 0, first, first_length, second,
+                                   second_length, has_second ? 2 : 1, output, output_size,
+                                   output_length);
 }
 
 /* ---- Signatures ---- */

@@ -11,23 +11,15 @@ static psa_status_t transform(int32_t function, psa_key_id_t key, psa_algorithm_
                               uint32_t handle, const uint8_t* input, size_t input_length,
                               int has_input, uint8_t* output, size_t output_size,
                               size_t* output_length) {
-  bastion_ns_crypto_request_t request;
-  psa_status_t status;
-  bastion_ns_crypto_begin(&request, key, alg, handle);
-  if (has_input) bastion_ns_crypto_input(&request, input, input_length);
-  bastion_ns_crypto_output(&request, output, output_size);
-  status = bastion_ns_crypto_call(&request, function);
-  if (status == PSA_SUCCESS) *output_length = request.out[0].len;
-  return status;
+  return bastion_ns_crypto_request(function, key, alg, handle, input, input_length, NULL, 0,
+                                   has_input ? 1 : 0, output, output_size, output_length);
 }
 
 /* A request on `handle` with one input and no output. */
 static psa_status_t handle_input(int32_t function, uint32_t handle, const uint8_t* input,
                                  size_t input_length) {
-  bastion_ns_crypto_request_t request;
-  bastion_ns_crypto_begin(&request, PSA_KEY_ID_NULL, PSA_ALG_NONE, handle);
-  bastion_ns_crypto_input(&request, input, input_length);
-  return bastion_ns_crypto_call(&request, function);
+  return bastion_ns_crypto_request(function, PSA_KEY_ID_NULL, PSA_ALG_NONE, handle, input,
+                                   input_length, NULL, 0, 1, NULL, 0, NULL);
 }
 
 /* ---- Unauthenticated ciphers ---- */

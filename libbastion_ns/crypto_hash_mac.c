@@ -13,25 +13,16 @@ static psa_status_t digest_call(int32_t function, psa_key_id_t key, psa_algorith
                                 uint32_t handle, const uint8_t* input, size_t input_length,
                                 int has_input, uint8_t* output, size_t output_size,
                                 size_t* output_length) {
-  bastion_ns_crypto_request_t request;
-  psa_status_t status;
-  bastion_ns_crypto_begin(&request, key, alg, handle);
-  if (has_input) bastion_ns_crypto_input(&request, input, input_length);
-  bastion_ns_crypto_output(&request, output, output_size);
-  status = bastion_ns_crypto_call(&request, function);
-  if (status == PSA_SUCCESS) *output_length = request.out[0].len;
-  return status;
+  return bastion_ns_crypto_request(function, key, alg, handle, input, input_length, NULL, 0,
+                                   has_input ? 1 : 0, output, output_size, output_length);
 }
 
 /* A request with one or two inputs and no output. */
 static psa_status_t inputs_call(int32_t function, psa_key_id_t key, psa_algorithm_t alg,
                                 uint32_t handle, const uint8_t* first, size_t first_length,
                                 const uint8_t* second, size_t second_length, int has_second) {
-  bastion_ns_crypto_request_t request;
-  bastion_ns_crypto_begin(&request, key, alg, handle);
-  bastion_ns_crypto_input(&request, first, first_length);
-  if (has_second) bastion_ns_crypto_input(&request, second, second_length);
-  return bastion_ns_crypto_call(&request, function);
+  return bastion_ns_crypto_request(function, key, alg, handle, first, first_length, second,
+                                   second_length, has_second ? 2 : 1, NULL, 0, NULL);
 }
 
 /* *_UPDATE with `input` in vector-sized parts (one call for an empty one). */

@@ -157,6 +157,21 @@ psa_status_t bastion_ns_crypto_call(bastion_ns_crypto_request_t* request, int32_
   return status;
 }
 
+psa_status_t bastion_ns_crypto_request(int32_t function, psa_key_id_t key, psa_algorithm_t alg,
+                                       uint32_t handle, const void* first, size_t first_length,
+                                       const void* second, size_t second_length, int inputs,
+                                       void* output, size_t output_size, size_t* output_length) {
+  bastion_ns_crypto_request_t request;
+  psa_status_t status;
+  bastion_ns_crypto_begin(&request, key, alg, handle);
+  if (inputs >= 1) bastion_ns_crypto_input(&request, first, first_length);
+  if (inputs >= 2) bastion_ns_crypto_input(&request, second, second_length);
+  if (output_length != NULL) bastion_ns_crypto_output(&request, output, output_size);
+  status = bastion_ns_crypto_call(&request, function);
+  if (status == PSA_SUCCESS && output_length != NULL) *output_length = request.out[0].len;
+  return status;
+}
+
 psa_status_t bastion_ns_crypto_setup(uint32_t* handle, int32_t function, psa_key_id_t key,
                                      psa_algorithm_t alg, uint32_t source) {
   bastion_ns_crypto_request_t request;

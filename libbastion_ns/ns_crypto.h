@@ -72,6 +72,16 @@ void bastion_ns_crypto_output(bastion_ns_crypto_request_t* request, void* buffer
  *  PSA_SUCCESS, request->out[i].len is what the service wrote. */
 psa_status_t bastion_ns_crypto_call(bastion_ns_crypto_request_t* request, int32_t function);
 
+/** The common request: `key`, `alg` and `handle` in the parameter block;
+ *  the first `inputs` (0, 1 or 2) of `first` and `second` as in[1], in[2];
+ *  one output when `output_length` is not NULL, whose written length goes
+ *  to `*output_length` on PSA_SUCCESS. Returns bastion_ns_crypto_call's
+ *  status. */
+psa_status_t bastion_ns_crypto_request(int32_t function, psa_key_id_t key, psa_algorithm_t alg,
+                                       uint32_t handle, const void* first, size_t first_length,
+                                       const void* second, size_t second_length, int inputs,
+                                       void* output, size_t output_size, size_t* output_length);
+
 /** A copy of [first, first + first_length) || [second, second + second_length)
  *  in the scratch area for the next bastion_ns_crypto_call(), or the first
  *  buffer itself when the two are already adjacent. NULL (and the request's
