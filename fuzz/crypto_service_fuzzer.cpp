@@ -21,6 +21,7 @@
 #include "bastion/crypto_service.h"
 #include "bastion/services.h"
 #include "crypto_service/crypto_service.h"
+#include "fuzz_input.h"
 #include "its/its_store.h"
 #include "psa/crypto.h"
 #include "ram_flash.h"
@@ -30,21 +31,8 @@
 namespace {
 
 using namespace bastion;
-
-void Check(bool condition) {
-  if (!condition) __builtin_trap();
-}
-
-class Rng final : public platform::Rng {
- public:
-  Status Fill(ByteSpan out) override {
-    for (auto& b : out) b = static_cast<uint8_t>((state_ = state_ * 1103515245u + 12345u) >> 16);
-    return StatusCode::kOk;
-  }
-
- private:
-  uint32_t state_ = 11;
-};
+using fuzz::Check;
+using fuzz::Input;
 
 class Idle final : public sm::Partition {
  public:
@@ -52,29 +40,6 @@ class Idle final : public sm::Partition {
     return sm::Reply::Status(PSA_ERROR_NOT_SUPPORTED);
   }
   void Restart(const sm::PartitionDecl&) override {}
-};
-
-class Input {
- public:
-  Input(const uint8_t* data, size_t size) : data_(data), size_(size) {}
-  bool empty() const { return pos_ >= size_; }
-  uint8_t U8() { return pos_ < size_ ? data_[pos_++] : 0; }
-  uint32_t U32() {
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= uint32_t{U8()} << (8 * i);
-    return v;
-  }
-  std::vector<uint8_t> Bytes(size_t n) {
-    const size_t take = n < size_ - pos_ ? n : size_ - pos_;
-    std::vector<uint8_t> out(data_ + pos_, data_ + pos_ + take);
-    pos_ += take;
-    return out;
-  }
-
- private:
-  const uint8_t* data_;
-  size_t size_;
-  size_t pos_ = 0;
 };
 
 constexpr sm::PartitionId kCrypto = 4;
@@ -173,7 +138,7 @@ std::vector<uint8_t> Attributes(Input& in) {
 
 struct Rig {
   fuzz::RamFlash flash{{64u * 1024, 8u * 1024, 16, 0xff}};
-  Rng rng;
+  fuzz::DeterministicRng rng{11};
   std::unique_ptr<its::ItsStore> store;
   std::unique_ptr<crypto_service::CryptoService> service;
   Idle idle5, idle7;

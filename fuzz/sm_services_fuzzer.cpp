@@ -20,6 +20,7 @@
 #include "bastion/services.h"
 #include "boot/boot_report.h"
 #include "boot/boot_update.h"
+#include "fuzz_input.h"
 #include "ram_flash.h"
 #include "secure_manager/secure_manager.h"
 #include "sm/caller_memory.h"
@@ -27,10 +28,8 @@
 namespace {
 
 using namespace bastion;
-
-void Check(bool condition) {
-  if (!condition) __builtin_trap();
-}
+using fuzz::Check;
+using fuzz::Input;
 
 class Ram final : public platform::SharedRam {
  public:
@@ -40,41 +39,6 @@ class Ram final : public platform::SharedRam {
     return StatusCode::kOk;
   }
   std::array<uint8_t, 1024> mailbox{};
-};
-
-class Rng final : public platform::Rng {
- public:
-  Status Fill(ByteSpan out) override {
-    for (auto& b : out) b = static_cast<uint8_t>(state_ = state_ * 1103515245u + 12345u);
-    return StatusCode::kOk;
-  }
-
- private:
-  uint32_t state_ = 7;
-};
-
-class Input {
- public:
-  Input(const uint8_t* data, size_t size) : data_(data), size_(size) {}
-  bool empty() const { return pos_ >= size_; }
-  uint8_t U8() { return pos_ < size_ ? data_[pos_++] : 0; }
-  uint32_t U32() {
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= uint32_t{U8()} << (8 * i);
-    return v;
-  }
-  // Up to `n` bytes (fewer at the end of the input).
-  std::vector<uint8_t> Bytes(size_t n) {
-    const size_t take = n < size_ - pos_ ? n : size_ - pos_;
-    std::vector<uint8_t> out(data_ + pos_, data_ + pos_ + take);
-    pos_ += take;
-    return out;
-  }
-
- private:
-  const uint8_t* data_;
-  size_t size_;
-  size_t pos_ = 0;
 };
 
 boot::BootReport Report() {
@@ -99,7 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::RamFlash internal({64u * 1024, 8u * 1024, 16, 0xff});
   fuzz::RamFlash external({32u * 1024, 4u * 1024, 1, 0xff});
   Ram ram;
-  Rng rng;
+  fuzz::DeterministicRng rng(7);
   const boot::BootReport report = Report();
   std::array<uint8_t, 32> seed{};
   seed.fill(0x5e);
