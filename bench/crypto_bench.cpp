@@ -12,28 +12,18 @@
 // SHA-256 and AES-256-GCM on 16 KiB messages (MB/s), ECDSA P-256 sign and
 // verify of a SHA-256 digest (operations per second). Prints the figures and
 // their ratios to direct.
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <functional>
-#include <thread>
 #include <vector>
 
 #include "bastion/services.h"
-#include "bastion_ns_socket.h"
 #include "bastion_ns_transport.h"
 #include "crypto_bench_direct.h"
-#include "gateway/gateway.h"
-#include "gateway/serve_client.h"
-#include "provisioning/provisioning.h"
 #include "psa/crypto.h"
-#include "psa_host/in_process_transport.h"
-#include "secure_manager/secure_manager.h"
-#include "virtual_device/virtual_device.h"
+#include "sm_bench_rig.h"
 
 namespace {
 
@@ -148,42 +138,10 @@ void Row(const char* name, const char* unit, double direct, double in_process, d
 }  // namespace
 
 int main() {
-  auto device = host::VirtualDevice::InMemory(host::DefaultGeometry());
-  const otp::FlashLayout layout = host::DefaultLayout(host::DefaultGeometry());
-  host::WriteLayoutHeader(*device, layout);
-  std::array<uint8_t, 32> seed{};
-  seed.fill(0x42);
-  psa_host::ProcessMemory process_memory;
-  gateway::GatewayMemory memory(&process_memory);
-  const secure_manager::SecureManagerConfig config{
-      .its = {device.get(), layout.storage.offset, layout.storage.size},
-      .ps = {&device->external_flash(), 0, device->external_flash().geometry().size},
-      .seed = seed,
-      .attestation_seed = seed,
-      .report = nullptr,
-      .ram = device.get(),
-      .rng = device.get(),
-  };
-  secure_manager::SecureManager sm(config, memory);
-  if (!sm.Start().ok()) {
-    std::fprintf(stderr, "crypto_bench: the Secure Manager did not start\n");
-    return 1;
-  }
-  psa_host::InProcessClient direct_client{&sm.spm(), BASTION_NS_CLIENT_APP};
-  const bastion_ns_transport_t in_process = psa_host::InProcessTransport(&direct_client);
-
-  int pair[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return 1;
-  gateway::Gateway gw(sm.spm(), memory);
-  std::thread server([&] {
-    (void)host::ServeClient(pair[0], gw, BASTION_NS_CLIENT_APP,
-                            std::chrono::steady_clock::now() + std::chrono::minutes(10));
-  });
-  static bastion_ns_socket_t socket_state;
-  bastion_ns_transport_t over_gateway;
-  if (bastion_ns_socket_init(&socket_state, pair[1], 30000, &over_gateway) != PSA_SUCCESS) {
-    return 1;
-  }
+  bench::SmBenchRig rig(BASTION_NS_CLIENT_APP);
+  if (!rig.Start("crypto_bench")) return 1;
+  const bastion_ns_transport_t& in_process = rig.in_process;
+  const bastion_ns_transport_t& over_gateway = rig.over_gateway;
 
   // The same inputs everywhere; the P-256 key made by the service, exported.
   bastion_ns_set_transport(&in_process);
@@ -229,9 +187,5 @@ int main() {
       "\nall three: the same PSA Crypto core (Mbed TLS), randomized ECDSA; direct calls it\n"
       "in this process, in-process and gateway reach it through libbastion_ns and the SPM.\n");
 
-  ::shutdown(pair[1], SHUT_RDWR);
-  ::close(pair[1]);
-  server.join();
-  ::close(pair[0]);
   return 0;
 }
