@@ -57,14 +57,15 @@ psa_status_t AttestationService::GetToken(sm::Message& m) {
   if (m.Read(0, std::span<uint8_t>(challenge, challenge_size)) != challenge_size) {
     return PSA_ERROR_PROGRAMMER_ERROR;
   }
-  if (claims_ == nullptr) return PSA_ERROR_SERVICE_FAILURE;
+  const TokenClaims* claims = Claims();
+  if (claims == nullptr) return PSA_ERROR_SERVICE_FAILURE;
   const int32_t client = m.client_id();
   size_t size = 0;
-  Status s = TokenSize(*claims_, client, challenge_size, &size);
+  Status s = TokenSize(*claims, client, challenge_size, &size);
   if (!s.ok()) return ToPsa(s);
   if (m.out_size(0) < size) return PSA_ERROR_BUFFER_TOO_SMALL;
   size_t written = 0;
-  s = BuildToken(*claims_, client, ConstByteSpan(challenge, challenge_size), signer_, token_,
+  s = BuildToken(*claims, client, ConstByteSpan(challenge, challenge_size), signer_, token_,
                  &written);
   SecureWipe(challenge, sizeof(challenge));
   if (!s.ok()) return s.code() == StatusCode::kInternal ? PSA_ERROR_SERVICE_FAILURE : ToPsa(s);
@@ -79,9 +80,10 @@ psa_status_t AttestationService::GetTokenSize(sm::Message& m) {
   }
   const uint32_t challenge_size = LoadLe32(field);
   if (!ChallengeSizeValid(challenge_size)) return PSA_ERROR_INVALID_ARGUMENT;
-  if (claims_ == nullptr) return PSA_ERROR_SERVICE_FAILURE;
+  const TokenClaims* claims = Claims();
+  if (claims == nullptr) return PSA_ERROR_SERVICE_FAILURE;
   size_t size = 0;
-  const Status s = TokenSize(*claims_, m.client_id(), challenge_size, &size);
+  const Status s = TokenSize(*claims, m.client_id(), challenge_size, &size);
   if (!s.ok()) return ToPsa(s);
   StoreLe32(field, static_cast<uint32_t>(size));
   return m.Write(0, field) ? PSA_SUCCESS : PSA_ERROR_PROGRAMMER_ERROR;

@@ -12,9 +12,10 @@
 // signer failed); PSA_ERROR_PROGRAMMER_ERROR (GET_TOKEN_SIZE vectors not 4
 // bytes); PSA_ERROR_NOT_SUPPORTED (another request type).
 //
-// The claims are the SM's (claims.h), gathered once at start; the client id
-// claim is the caller's, from the message, never from the request. Volatile
-// state: the token under construction, wiped after every request.
+// The claims are the SM's (claims.h), gathered once, at the first request
+// that needs them (ClaimsSource); the client id claim is the caller's, from
+// the message, never from the request. Volatile state: the token under
+// construction, wiped after every request.
 #pragma once
 
 #include <cstdint>
@@ -24,17 +25,30 @@
 
 namespace bastion::attestation {
 
+// Where the service takes its claims: gathering them costs the IAK's public
+// key (a scalar multiplication), so the owner does it at the first request
+// rather than on every start.
+class ClaimsSource {
+ public:
+  // The claims for this boot; null when there are none (the service then
+  // answers PSA_ERROR_SERVICE_FAILURE). Called on every request.
+  virtual const TokenClaims* Claims() = 0;
+
+ protected:
+  ~ClaimsSource() = default;
+};
+
 class AttestationService final : public sm::Partition {
  public:
-  // `claims` (null: none) and `signer` outlive the service.
+  // Fixed claims: `claims` (null: none) and `signer` outlive the service.
   AttestationService(const TokenClaims* claims, TokenSigner& signer)
-      : claims_(claims), signer_(signer) {}
+      : fixed_claims_(claims), signer_(signer) {}
+  // Claims from `source`, which outlives the service.
+  AttestationService(ClaimsSource& source, TokenSigner& signer)
+      : source_(&source), signer_(signer) {}
   ~AttestationService() { SecureWipe(token_, sizeof(token_)); }
   AttestationService(const AttestationService&) = delete;
   AttestationService& operator=(const AttestationService&) = delete;
-
-  // The claims to answer with from now on (null: PSA_ERROR_SERVICE_FAILURE).
-  void set_claims(const TokenClaims* claims) { claims_ = claims; }
 
   sm::Reply Serve(const sm::ServiceDecl& service, sm::Message& message) override;
   void Restart(const sm::PartitionDecl& /*declaration*/) override {
@@ -44,8 +58,10 @@ class AttestationService final : public sm::Partition {
  private:
   psa_status_t GetToken(sm::Message& message);
   psa_status_t GetTokenSize(sm::Message& message);
+  const TokenClaims* Claims() { return source_ != nullptr ? source_->Claims() : fixed_claims_; }
 
-  const TokenClaims* claims_;
+  const TokenClaims* fixed_claims_ = nullptr;
+  ClaimsSource* source_ = nullptr;
   TokenSigner& signer_;
   uint8_t token_[kMaxTokenSize] = {};
 };

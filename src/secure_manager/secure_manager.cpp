@@ -56,11 +56,8 @@ SecureManager::SecureManager(const SecureManagerConfig& config, sm::CallerMemory
               .huk_clients = kHukKeyClients,
           },
           config.attestation_seed, config.seed),
-      report_(config.report),
-      rng_(config.rng),
-      its_flash_(config.its.flash),
-      key_store_(config.key_store),
-      attestation_service_(nullptr, iak_signer_),
+      claims_(config, iak_signer_),
+      attestation_service_(claims_, iak_signer_),
       partitions_{&its_service_, &ps_service_, &platform_service_, &crypto_service_,
                   &attestation_service_},
       spm_(kPartitions, partitions_, memory) {
@@ -93,34 +90,30 @@ psa_status_t SecureManager::CryptoIakSigner::PublicKey(crypto::EcPublicKey* out)
   return PSA_SUCCESS;
 }
 
-void SecureManager::PrepareAttestation() {
-  claims_ready_ = false;
-  attestation_service_.set_claims(nullptr);
+const attestation::TokenClaims* SecureManager::LazyClaims::Claims() {
+  if (gathered_) return ready_ ? &claims_ : nullptr;
+  gathered_ = true;  // once per boot, whatever the outcome
+  crypto::EcPublicKey iak;
   uint8_t key_hash[32];
   uint8_t boot_seed[attestation::kBootSeedSize];
   if (rng_ == nullptr || report_ == nullptr || its_flash_ == nullptr ||
-      iak_signer_.PublicKey(&iak_public_key_) != PSA_SUCCESS ||
-      !attestation::IakKeyHash(iak_public_key_, key_hash).ok() || !rng_->Fill(boot_seed).ok()) {
-    return;
+      signer_.PublicKey(&iak) != PSA_SUCCESS || !attestation::IakKeyHash(iak, key_hash).ok() ||
+      !rng_->Fill(boot_seed).ok()) {
+    return nullptr;
   }
   attestation::KeyStoreSignerIds signer_ids(*its_flash_, key_store_);
   const attestation::ClaimInputs inputs{
       .report = report_, .signer_ids = &signer_ids, .key_hash = key_hash, .boot_seed = boot_seed};
-  claims_ready_ = attestation::CollectClaims(inputs, &claims_).ok();
+  ready_ = attestation::CollectClaims(inputs, &claims_).ok();
   SecureWipe(boot_seed, sizeof(boot_seed));
-  attestation_service_.set_claims(claims_ready_ ? &claims_ : nullptr);
+  return ready_ ? &claims_ : nullptr;
 }
 
-SecureManager::~SecureManager() {
-  SecureWipe(&keys_, sizeof(keys_));
-  SecureWipe(&claims_, sizeof(claims_));
-}
+SecureManager::~SecureManager() { SecureWipe(&keys_, sizeof(keys_)); }
 
 Status SecureManager::Start() {
   if (!keys_.derived) return StatusCode::kInternal;
-  const Status started = spm_.Start();
-  if (started.ok()) PrepareAttestation();
-  return started;
+  return spm_.Start();
 }
 
 }  // namespace bastion::secure_manager

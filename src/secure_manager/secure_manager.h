@@ -12,10 +12,12 @@
 //
 // The crypto partition copies the attestation seed (the IAK's,
 // src/attestation/iak.h) and the storage seed (the HUK-derived keys') for
-// its built-in keys. At Start() the SM takes the IAK's public key from it and
-// a boot seed from the RNG, once, and gathers the attestation claims from
-// the boot report and the flash key store (src/attestation/claims.h); the
-// token is signed by the crypto partition as the attestation partition.
+// its built-in keys. At the attestation service's first request (not at
+// start: the IAK's public key costs a scalar multiplication) the SM takes the
+// IAK's public key from it and a boot seed from the RNG, once per boot, and
+// gathers the attestation claims from the boot report and the flash key store
+// (src/attestation/claims.h); the token is signed by the crypto partition as
+// the attestation partition.
 //
 // Holds no heap memory; one object per device.
 #pragma once
@@ -85,12 +87,6 @@ class SecureManager {
   crypto_service::CryptoService& crypto() { return crypto_service_; }
   // Engine statistics (operator's view, figures).
   its::StoreStats its_stats() const { return its_store_.stats(); }
-  // Whether the attestation service can give tokens (a boot report, the
-  // IAK, the boot seed and every signer id were available at start).
-  bool attestation_ready() const { return claims_ready_; }
-  // The IAK's public key, as the crypto partition exports it (valid once
-  // Start() returned and attestation_ready()).
-  const crypto::EcPublicKey& iak_public_key() const { return iak_public_key_; }
 
  private:
   struct Keys {
@@ -99,9 +95,6 @@ class SecureManager {
     bool derived;
   };
   static Keys DeriveKeys(std::span<const uint8_t, 32> seed);
-  // Takes the IAK's public key from the crypto partition and a boot seed,
-  // and gathers the attestation claims (at Start, once the partitions run).
-  void PrepareAttestation();
 
   Keys keys_;  // wiped once the stores took their copies
   const boot::BootReport empty_report_{};
@@ -124,14 +117,30 @@ class SecureManager {
    private:
     crypto_service::CryptoService& crypto_;
   } iak_signer_{crypto_service_};
-  // What PrepareAttestation reads (the configuration's seeds are not kept).
-  const boot::BootReport* report_;
-  platform::Rng* rng_;
-  platform::Flash* its_flash_;
-  otp::FlashRegion key_store_;
-  crypto::EcPublicKey iak_public_key_{};
-  attestation::TokenClaims claims_{};
-  bool claims_ready_ = false;
+  // The token's claims, gathered at the attestation service's first request
+  // (never if nobody asks): the IAK's public key from the crypto partition,
+  // a boot seed from the RNG, the boot report and the signer ids.
+  class LazyClaims final : public attestation::ClaimsSource {
+   public:
+    LazyClaims(const SecureManagerConfig& config, CryptoIakSigner& signer)
+        : report_(config.report),
+          rng_(config.rng),
+          its_flash_(config.its.flash),
+          key_store_(config.key_store),
+          signer_(signer) {}
+    ~LazyClaims() { SecureWipe(&claims_, sizeof(claims_)); }
+    const attestation::TokenClaims* Claims() override;
+
+   private:
+    const boot::BootReport* report_;
+    platform::Rng* rng_;
+    platform::Flash* its_flash_;
+    otp::FlashRegion key_store_;
+    CryptoIakSigner& signer_;
+    attestation::TokenClaims claims_{};
+    bool gathered_ = false;
+    bool ready_ = false;
+  } claims_;
   attestation::AttestationService attestation_service_;
   sm::Partition* const partitions_[kPartitionCount];
   sm::SpmBuffer<kPartitionCount, kConnections> spm_;
